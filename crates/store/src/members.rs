@@ -1,0 +1,744 @@
+//! The roster: people in the pipeline and party members, scoped to an organisation subtree.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::{FromRow, QueryBuilder};
+use xianfeng_domain::members::{ArchiveReason, Category, Education, MemberFields, MemberStatus};
+use xianfeng_domain::org::{OrgPath, OrgType};
+use xianfeng_domain::scope::Scope;
+use xianfeng_domain::text::name_key;
+use xianfeng_domain::{Gender, IdNumber};
+
+use crate::audit::{Actor, AuditEvent};
+use crate::orgs::Org;
+use crate::{on_db, on_tx, Page, PageReq, Result, Store, StoreError, Tx};
+
+/// A roster row. The ID number is only ever here in masked form.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Member {
+    pub id: i64,
+    pub org_id: i64,
+    #[serde(skip)]
+    pub org_path: String,
+    pub org_name: String,
+    pub org_code: String,
+    pub name: String,
+    pub gender: String,
+    pub ethnicity: Option<String>,
+    pub birth_date: NaiveDate,
+    #[serde(rename = "id_number_masked")]
+    pub id_masked: String,
+    pub education: Option<String>,
+    pub status: String,
+    pub category: String,
+    pub phone: Option<String>,
+    pub work_unit: Option<String>,
+    pub post: Option<String>,
+    pub application_date: Option<NaiveDate>,
+    pub activist_date: Option<NaiveDate>,
+    pub candidate_date: Option<NaiveDate>,
+    pub admission_date: Option<NaiveDate>,
+    pub conversion_date: Option<NaiveDate>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub archive_reason: Option<String>,
+    pub archive_date: Option<NaiveDate>,
+    pub archive_note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl Member {
+    pub fn path(&self) -> OrgPath {
+        OrgPath::from_stored(self.org_path.clone())
+    }
+    pub fn status_label(&self) -> &'static str {
+        MemberStatus::parse(&self.status)
+            .map(|s| s.label())
+            .unwrap_or("")
+    }
+    pub fn category_label(&self) -> &'static str {
+        Category::parse(&self.category)
+            .map(|s| s.label())
+            .unwrap_or("")
+    }
+    pub fn gender_label(&self) -> &'static str {
+        Gender::from_code(&self.gender)
+            .map(|g| g.label())
+            .unwrap_or("")
+    }
+    pub fn education_label(&self) -> &'static str {
+        self.education
+            .as_deref()
+            .and_then(Education::parse)
+            .map(|e| e.label())
+            .unwrap_or("")
+    }
+    pub fn archive_reason_label(&self) -> &'static str {
+        self.archive_reason
+            .as_deref()
+            .and_then(ArchiveReason::parse)
+            .map(|e| e.label())
+            .unwrap_or("")
+    }
+    pub fn is_archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
+    pub fn age_on(&self, day: NaiveDate) -> i32 {
+        xianfeng_domain::dates::years_between(self.birth_date, day)
+    }
+}
+
+/// A dated event in a member's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub date: NaiveDate,
+    pub what: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MemberSort {
+    #[default]
+    Name,
+    NameDesc,
+    Admission,
+    AdmissionDesc,
+    Birth,
+    BirthDesc,
+    Org,
+}
+
+impl MemberSort {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "-name" => MemberSort::NameDesc,
+            "admission" => MemberSort::Admission,
+            "-admission" => MemberSort::AdmissionDesc,
+            "birth" => MemberSort::Birth,
+            "-birth" => MemberSort::BirthDesc,
+            "org" => MemberSort::Org,
+            _ => MemberSort::Name,
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            MemberSort::Name => "name",
+            MemberSort::NameDesc => "-name",
+            MemberSort::Admission => "admission",
+            MemberSort::AdmissionDesc => "-admission",
+            MemberSort::Birth => "birth",
+            MemberSort::BirthDesc => "-birth",
+            MemberSort::Org => "org",
+        }
+    }
+    fn sql(self) -> &'static str {
+        match self {
+            MemberSort::Name => "m.name_key, m.id",
+            MemberSort::NameDesc => "m.name_key DESC, m.id DESC",
+            MemberSort::Admission => "m.admission_date, m.name_key, m.id",
+            MemberSort::AdmissionDesc => "m.admission_date DESC, m.name_key, m.id",
+            MemberSort::Birth => "m.birth_date, m.name_key, m.id",
+            MemberSort::BirthDesc => "m.birth_date DESC, m.name_key, m.id",
+            MemberSort::Org => "m.org_path, m.name_key, m.id",
+        }
+    }
+}
+
+/// Roster filters. `archived`: None = active only, Some(true) = archived only.
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    pub q: Option<String>,
+    pub status: Option<MemberStatus>,
+    pub category: Option<Category>,
+    pub gender: Option<Gender>,
+    pub sector: Option<xianfeng_domain::org::Sector>,
+    pub under: Option<i64>,
+    pub archived: bool,
+    pub sort: MemberSort,
+}
+
+const MEMBER_COLS: &str = "m.id, m.org_id, m.org_path, o.name AS org_name, o.code AS org_code, m.name, \
+    m.gender, m.ethnicity, m.birth_date, m.id_masked, m.education, m.status, m.category, m.phone, \
+    m.work_unit, m.post, m.application_date, m.activist_date, m.candidate_date, m.admission_date, \
+    m.conversion_date, m.archived_at, m.archive_reason, m.archive_date, m.archive_note, m.created_at, \
+    m.updated_at, m.version";
+
+/// Restricts a query on `members m` to the scope.
+macro_rules! member_scope {
+    ($q:expr, $scope:expr) => {
+        match $scope {
+            Scope::Subtree { path, .. } => {
+                $q.push(" AND m.org_path >= ")
+                    .push_bind(path.as_str().to_string())
+                    .push(" AND m.org_path < ")
+                    .push_bind(path.upper_bound());
+            }
+            Scope::Own { member_id } => {
+                $q.push(" AND m.id = ").push_bind(*member_id);
+            }
+            Scope::Structure | Scope::Nothing => {
+                $q.push(" AND 1=0");
+            }
+        }
+    };
+}
+
+fn summary(f: &MemberFields) -> String {
+    format!(
+        "姓名={} 身份证号={} 状态={} 类别={}",
+        f.name,
+        f.id_number.masked(),
+        f.status.label(),
+        f.category.label()
+    )
+}
+
+impl Store {
+    async fn member_org_for_write(&self, scope: &Scope, org_id: i64) -> Result<Org> {
+        let org = self.org_get(scope, org_id).await?;
+        if !scope.may_write_member(&org.org_path()) {
+            return Err(StoreError::Forbidden);
+        }
+        if org.is_archived() {
+            return Err(StoreError::invalid("org_id", "该组织已撤销，不能接收人员"));
+        }
+        if org.kind() == Some(OrgType::PartyGroup) {
+            return Err(StoreError::invalid(
+                "org_id",
+                "人员应登记在党支部（或党委、党总支），不能直接登记在党小组",
+            ));
+        }
+        Ok(org)
+    }
+
+    /// The message for an ID number that is already on record; names the record only when the
+    /// caller may see it.
+    async fn duplicate_message(&self, scope: &Scope, hash: &str) -> String {
+        let existing: Option<(i64, String, String, String)> = on_db!(&self.db, p => {
+            sqlx::query_as("SELECT m.id, m.name, m.org_path, o.name FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.id_hash = $1")
+                .bind(hash)
+                .fetch_optional(p)
+                .await
+                .ok()
+                .flatten()
+        });
+        match existing {
+            Some((id, name, path, org))
+                if scope.sees_member(id, &OrgPath::from_stored(path.clone())) =>
+            {
+                format!("该身份证号已登记：{name}（{org}），一人只能登记一次")
+            }
+            _ => "该身份证号已在系统中登记（在您的管理范围之外），请联系上级组织核实".into(),
+        }
+    }
+
+    /// Adds a person to the roster of `org_id`.
+    pub async fn member_create(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        org_id: i64,
+        f: &MemberFields,
+    ) -> Result<i64> {
+        let org = self.member_org_for_write(scope, org_id).await?;
+        let hash = self.keys.id_lookup(f.id_number.as_str());
+        let mut tx = self.begin().await?;
+        let id = match self.member_insert(&mut tx, &org, f, &hash).await {
+            Ok(id) => id,
+            Err(e) if e.is_unique_violation() => {
+                drop(tx);
+                return Err(StoreError::invalid(
+                    "id_number",
+                    self.duplicate_message(scope, &hash).await,
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok(
+                "member.create",
+                format!("{}，组织={}", summary(f), org.code),
+            )
+            .on("member", id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Inserts inside an open transaction (imports share this).
+    pub async fn member_insert(
+        &self,
+        tx: &mut Tx,
+        org: &Org,
+        f: &MemberFields,
+        hash: &str,
+    ) -> Result<i64> {
+        let now = self.clock.now();
+        let cipher = self.keys.encrypt_id(f.id_number.as_str());
+        Ok(on_tx!(tx, c => {
+            sqlx::query_scalar(
+                "INSERT INTO members (org_id, org_path, name, name_key, gender, ethnicity, birth_date, \
+                 id_cipher, id_hash, id_masked, education, status, category, phone, work_unit, post, \
+                 application_date, activist_date, candidate_date, admission_date, conversion_date, \
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+                 $14, $15, $16, $17, $18, $19, $20, $21, $22, $22) RETURNING id",
+            )
+            .bind(org.id)
+            .bind(&org.path)
+            .bind(&f.name)
+            .bind(name_key(&f.name))
+            .bind(f.gender.code())
+            .bind(f.ethnicity)
+            .bind(f.birth_date)
+            .bind(cipher)
+            .bind(hash)
+            .bind(f.id_number.masked())
+            .bind(f.education.map(|e| e.code()))
+            .bind(f.status.code())
+            .bind(f.category.code())
+            .bind(f.phone.as_ref().map(|p| p.as_str().to_string()))
+            .bind(&f.work_unit)
+            .bind(&f.post)
+            .bind(f.application_date)
+            .bind(f.activist_date)
+            .bind(f.candidate_date)
+            .bind(f.admission_date)
+            .bind(f.conversion_date)
+            .bind(now)
+            .fetch_one(&mut *c)
+            .await?
+        }))
+    }
+
+    pub async fn member_get(&self, scope: &Scope, id: i64) -> Result<Member> {
+        let m: Option<Member> = on_db!(&self.db, p => {
+            sqlx::query_as(&format!("SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.id = $1"))
+                .bind(id)
+                .fetch_optional(p)
+                .await?
+        });
+        match m {
+            Some(m) if scope.sees_member(m.id, &m.path()) => Ok(m),
+            Some(_) => Err(StoreError::Forbidden),
+            None => Err(StoreError::NotFound("人员不存在")),
+        }
+    }
+
+    /// The full ID number: only for callers who may write the record; every reveal is audited.
+    pub async fn member_reveal_id(&self, actor: &Actor, scope: &Scope, id: i64) -> Result<String> {
+        let m = self.member_get(scope, id).await?;
+        let own = matches!(scope, Scope::Own { member_id } if *member_id == id);
+        if !own && !scope.may_write_member(&m.path()) {
+            return Err(StoreError::Forbidden);
+        }
+        let cipher: Vec<u8> = on_db!(&self.db, p => {
+            sqlx::query_scalar("SELECT id_cipher FROM members WHERE id = $1").bind(id).fetch_one(p).await?
+        });
+        let plain = self.keys.decrypt_id(&cipher)?;
+        self.audit_now(
+            actor,
+            AuditEvent::ok(
+                "member.reveal_id",
+                format!("查看 {} 的完整身份证号", m.name),
+            )
+            .on("member", id),
+        )
+        .await?;
+        Ok(plain)
+    }
+
+    /// Finds a member by full ID number within scope (search by ID).
+    pub async fn member_find_by_id_number(
+        &self,
+        scope: &Scope,
+        id_number: &IdNumber,
+    ) -> Result<Option<Member>> {
+        let hash = self.keys.id_lookup(id_number.as_str());
+        let m: Option<Member> = on_db!(&self.db, p => {
+            sqlx::query_as(&format!("SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.id_hash = $1"))
+                .bind(hash)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(m.filter(|m| scope.sees_member(m.id, &m.path())))
+    }
+
+    pub async fn member_list(
+        &self,
+        scope: &Scope,
+        f: &MemberFilter,
+        page: PageReq,
+    ) -> Result<Page<Member>> {
+        let under = match f.under {
+            Some(id) => Some(self.org_get(scope, id).await?.org_path()),
+            None => None,
+        };
+        // A query that is a whole valid ID number searches by the keyed hash.
+        let q = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let id_hash = q
+            .and_then(|s| IdNumber::parse(s).ok())
+            .map(|id| self.keys.id_lookup(id.as_str()));
+        macro_rules! filters {
+            ($q:expr) => {{
+                member_scope!($q, scope);
+                if let Some(u) = &under {
+                    $q.push(" AND m.org_path >= ")
+                        .push_bind(u.as_str().to_string())
+                        .push(" AND m.org_path < ")
+                        .push_bind(u.upper_bound());
+                }
+                if f.archived {
+                    $q.push(" AND m.archived_at IS NOT NULL");
+                } else {
+                    $q.push(" AND m.archived_at IS NULL");
+                }
+                if let Some(s) = f.status {
+                    $q.push(" AND m.status = ").push_bind(s.code());
+                }
+                if let Some(c) = f.category {
+                    $q.push(" AND m.category = ").push_bind(c.code());
+                }
+                if let Some(g) = f.gender {
+                    $q.push(" AND m.gender = ").push_bind(g.code());
+                }
+                if let Some(s) = f.sector {
+                    $q.push(" AND o.sector = ").push_bind(s.code());
+                }
+                if let Some(h) = &id_hash {
+                    $q.push(" AND m.id_hash = ").push_bind(h.clone());
+                } else if let Some(text) = q {
+                    let pat = format!("%{}%", crate::like_escape(text));
+                    $q.push(" AND (m.name LIKE ")
+                        .push_bind(pat.clone())
+                        .push(" ESCAPE '\\' OR m.phone LIKE ")
+                        .push_bind(pat.clone())
+                        .push(" ESCAPE '\\' OR m.work_unit LIKE ")
+                        .push_bind(pat)
+                        .push(" ESCAPE '\\')");
+                }
+            }};
+        }
+        let (items, total) = on_db!(&self.db, p => {
+            let mut q = QueryBuilder::new(format!(
+                "SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id WHERE 1=1"
+            ));
+            filters!(q);
+            q.push(" ORDER BY ")
+                .push(f.sort.sql())
+                .push(" LIMIT ")
+                .push_bind(i64::from(page.per_page))
+                .push(" OFFSET ")
+                .push_bind(page.offset());
+            let items: Vec<Member> = q.build_query_as().fetch_all(p).await?;
+            let mut c = QueryBuilder::new("SELECT COUNT(*) FROM members m JOIN orgs o ON o.id = m.org_id WHERE 1=1");
+            filters!(c);
+            let total: i64 = c.build_query_scalar().fetch_one(p).await?;
+            (items, total)
+        });
+        Ok(Page {
+            items,
+            total,
+            page: page.page,
+            per_page: page.per_page,
+        })
+    }
+
+    /// Edits a member's record; `version` guards against lost updates.
+    pub async fn member_update(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        version: Option<i64>,
+        f: &MemberFields,
+    ) -> Result<()> {
+        let before = self.member_get(scope, id).await?;
+        if !scope.may_write_member(&before.path()) {
+            return Err(StoreError::Forbidden);
+        }
+        let hash = self.keys.id_lookup(f.id_number.as_str());
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        let result = on_tx!(&mut tx, c => {
+            sqlx::query(
+                "UPDATE members SET name = $1, name_key = $2, gender = $3, ethnicity = $4, birth_date = $5, \
+                 id_cipher = $6, id_hash = $7, id_masked = $8, education = $9, status = $10, category = $11, \
+                 phone = $12, work_unit = $13, post = $14, application_date = $15, activist_date = $16, \
+                 candidate_date = $17, admission_date = $18, conversion_date = $19, updated_at = $20, \
+                 version = version + 1 WHERE id = $21 AND version = $22",
+            )
+            .bind(&f.name)
+            .bind(name_key(&f.name))
+            .bind(f.gender.code())
+            .bind(f.ethnicity)
+            .bind(f.birth_date)
+            .bind(self.keys.encrypt_id(f.id_number.as_str()))
+            .bind(&hash)
+            .bind(f.id_number.masked())
+            .bind(f.education.map(|e| e.code()))
+            .bind(f.status.code())
+            .bind(f.category.code())
+            .bind(f.phone.as_ref().map(|p| p.as_str().to_string()))
+            .bind(&f.work_unit)
+            .bind(&f.post)
+            .bind(f.application_date)
+            .bind(f.activist_date)
+            .bind(f.candidate_date)
+            .bind(f.admission_date)
+            .bind(f.conversion_date)
+            .bind(now)
+            .bind(id)
+            .bind(version.unwrap_or(before.version))
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+        });
+        let n = match result {
+            Ok(n) => n,
+            Err(e) => {
+                let e = StoreError::from(e);
+                if e.is_unique_violation() {
+                    drop(tx);
+                    return Err(StoreError::invalid(
+                        "id_number",
+                        self.duplicate_message(scope, &hash).await,
+                    ));
+                }
+                return Err(e);
+            }
+        };
+        if n == 0 {
+            return Err(StoreError::Conflict);
+        }
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok(
+                "member.update",
+                format!(
+                    "{}（原：姓名={} 状态={}）",
+                    summary(f),
+                    before.name,
+                    before.status_label()
+                ),
+            )
+            .on("member", id),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Archives a person with a reason (never deletes).
+    pub async fn member_archive(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        reason: ArchiveReason,
+        date: NaiveDate,
+        note: Option<&str>,
+    ) -> Result<()> {
+        let m = self.member_get(scope, id).await?;
+        if !scope.may_write_member(&m.path()) {
+            return Err(StoreError::Forbidden);
+        }
+        if m.is_archived() {
+            return Err(StoreError::invalid("reason", "该人员已出库"));
+        }
+        if date > self.clock.today() {
+            return Err(StoreError::invalid("date", "日期不能晚于今天"));
+        }
+        if date < m.birth_date {
+            return Err(StoreError::invalid("date", "日期不能早于出生日期"));
+        }
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query("UPDATE members SET archived_at = $1, archive_reason = $2, archive_date = $3, archive_note = $4, updated_at = $1, version = version + 1 WHERE id = $5")
+                .bind(now).bind(reason.code()).bind(date).bind(note).bind(id).execute(&mut *c).await?;
+            sqlx::query("INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) VALUES ($1, 'archive', $2, $3, $4, $5, $6)")
+                .bind(id).bind(reason.code()).bind(date).bind(note).bind(actor.account_id).bind(now).execute(&mut *c).await?;
+        });
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok(
+                "member.archive",
+                format!("{} 出库，原因：{}，日期：{date}", m.name, reason.label()),
+            )
+            .on("member", id),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn member_restore(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        note: Option<&str>,
+    ) -> Result<()> {
+        let m = self.member_get(scope, id).await?;
+        if !scope.may_write_member(&m.path()) {
+            return Err(StoreError::Forbidden);
+        }
+        if !m.is_archived() {
+            return Err(StoreError::invalid("reason", "该人员在册，无需恢复"));
+        }
+        let org = self.org_get(&Scope::Structure, m.org_id).await?;
+        if org.is_archived() {
+            return Err(StoreError::invalid(
+                "org_id",
+                "原所在组织已撤销，请先恢复组织或转接到其他组织",
+            ));
+        }
+        let now = self.clock.now();
+        let today = self.clock.today();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query("UPDATE members SET archived_at = NULL, archive_reason = NULL, archive_date = NULL, archive_note = NULL, updated_at = $1, version = version + 1 WHERE id = $2")
+                .bind(now).bind(id).execute(&mut *c).await?;
+            sqlx::query("INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) VALUES ($1, 'restore', NULL, $2, $3, $4, $5)")
+                .bind(id).bind(today).bind(note).bind(actor.account_id).bind(now).execute(&mut *c).await?;
+        });
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok("member.restore", format!("{} 恢复在册", m.name)).on("member", id),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Transfers a member to another organisation in the caller's scope, keeping the dated history.
+    pub async fn member_transfer(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        to_org_id: i64,
+        date: NaiveDate,
+        note: Option<&str>,
+    ) -> Result<()> {
+        let m = self.member_get(scope, id).await?;
+        if !scope.may_write_member(&m.path()) {
+            return Err(StoreError::Forbidden);
+        }
+        if m.is_archived() {
+            return Err(StoreError::invalid(
+                "to_org_id",
+                "已出库人员不能转接，请先恢复在册",
+            ));
+        }
+        let to = self.member_org_for_write(scope, to_org_id).await?;
+        if to.id == m.org_id {
+            return Err(StoreError::invalid(
+                "to_org_id",
+                "转入组织与当前所在组织相同",
+            ));
+        }
+        if date > self.clock.today() {
+            return Err(StoreError::invalid("date", "转接日期不能晚于今天"));
+        }
+        let last: Option<NaiveDate> = on_db!(&self.db, p => {
+            sqlx::query_scalar("SELECT MAX(transfer_date) FROM member_transfers WHERE member_id = $1")
+                .bind(id).fetch_one(p).await?
+        });
+        if let Some(last) = last {
+            if date < last {
+                return Err(StoreError::invalid(
+                    "date",
+                    format!("转接日期不能早于上一次转接（{last}）"),
+                ));
+            }
+        }
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query("UPDATE members SET org_id = $1, org_path = $2, updated_at = $3, version = version + 1 WHERE id = $4")
+                .bind(to.id).bind(&to.path).bind(now).bind(id).execute(&mut *c).await?;
+            sqlx::query("INSERT INTO member_transfers (member_id, from_org_id, to_org_id, transfer_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(id).bind(m.org_id).bind(to.id).bind(date).bind(note).bind(actor.account_id).bind(now).execute(&mut *c).await?;
+        });
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok(
+                "member.transfer",
+                format!(
+                    "{} 由 {} 转至 {}，日期：{date}",
+                    m.name, m.org_code, to.code
+                ),
+            )
+            .on("member", id),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Transfers and archive events of a member, oldest first.
+    pub async fn member_history(&self, scope: &Scope, id: i64) -> Result<Vec<HistoryEntry>> {
+        self.member_get(scope, id).await?;
+        let transfers: Vec<(NaiveDate, String, String, DateTime<Utc>)> = on_db!(&self.db, p => {
+            sqlx::query_as("SELECT t.transfer_date, f.name, o.name, t.created_at FROM member_transfers t JOIN orgs f ON f.id = t.from_org_id JOIN orgs o ON o.id = t.to_org_id WHERE t.member_id = $1")
+                .bind(id).fetch_all(p).await?
+        });
+        let events: Vec<(
+            NaiveDate,
+            String,
+            Option<String>,
+            Option<String>,
+            DateTime<Utc>,
+        )> = on_db!(&self.db, p => {
+            sqlx::query_as("SELECT event_date, action, reason, note, created_at FROM member_archive_events WHERE member_id = $1")
+                .bind(id).fetch_all(p).await?
+        });
+        let mut out: Vec<HistoryEntry> = transfers
+            .into_iter()
+            .map(|(date, from, to, at)| HistoryEntry {
+                date,
+                what: format!("组织关系由“{from}”转至“{to}”"),
+                at,
+            })
+            .chain(events.into_iter().map(|(date, action, reason, note, at)| {
+                let reason = reason
+                    .as_deref()
+                    .and_then(ArchiveReason::parse)
+                    .map(|r| r.label())
+                    .unwrap_or("");
+                let note = note.map(|n| format!("（{n}）")).unwrap_or_default();
+                let what = if action == "archive" {
+                    format!("出库：{reason}{note}")
+                } else {
+                    format!("恢复在册{note}")
+                };
+                HistoryEntry { date, what, at }
+            }))
+            .collect();
+        out.sort_by_key(|e| (e.date, e.at));
+        Ok(out)
+    }
+
+    pub async fn member_count(&self, scope: &Scope) -> Result<i64> {
+        Ok(on_db!(&self.db, p => {
+            let mut q = QueryBuilder::new("SELECT COUNT(*) FROM members m WHERE m.archived_at IS NULL");
+            member_scope!(q, scope);
+            q.build_query_scalar().fetch_one(p).await?
+        }))
+    }
+
+    /// Counts of active people by status within scope (home page).
+    pub async fn member_status_counts(&self, scope: &Scope) -> Result<Vec<(String, i64)>> {
+        Ok(on_db!(&self.db, p => {
+            let mut q = QueryBuilder::new("SELECT m.status, COUNT(*) FROM members m WHERE m.archived_at IS NULL");
+            member_scope!(q, scope);
+            q.push(" GROUP BY m.status");
+            q.build_query_as().fetch_all(p).await?
+        }))
+    }
+}

@@ -1,0 +1,720 @@
+//! Organisations: the tree, kept as materialised paths so a subtree is one range scan.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::{FromRow, QueryBuilder};
+use xianfeng_domain::org::{OrgCode, OrgError, OrgPath, OrgType, Sector};
+use xianfeng_domain::scope::Scope;
+
+use crate::audit::{Actor, AuditEvent};
+use crate::{on_db, on_tx, Page, PageReq, Result, Store, StoreError, Tx};
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Org {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub path: String,
+    pub code: String,
+    pub name: String,
+    pub org_type: String,
+    pub sector: String,
+    pub founded_on: Option<NaiveDate>,
+    pub secretary: Option<String>,
+    pub deputy_secretary: Option<String>,
+    pub committee_members: Option<String>,
+    pub term_start: Option<NaiveDate>,
+    pub term_end: Option<NaiveDate>,
+    pub contact_phone: Option<String>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub archive_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl Org {
+    pub fn org_path(&self) -> OrgPath {
+        OrgPath::from_stored(self.path.clone())
+    }
+    pub fn kind(&self) -> Option<OrgType> {
+        OrgType::parse(&self.org_type)
+    }
+    pub fn type_label(&self) -> &'static str {
+        self.kind().map(|t| t.label()).unwrap_or("")
+    }
+    pub fn sector_label(&self) -> &'static str {
+        Sector::parse(&self.sector).map(|t| t.label()).unwrap_or("")
+    }
+    pub fn is_archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
+}
+
+/// An organisation with the size of its subtree, for the tree and lists.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct OrgNode {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub org: Org,
+    pub child_count: i64,
+    pub member_count: i64,
+}
+
+/// Fields of an organisation, parsed at the edge.
+#[derive(Debug, Clone)]
+pub struct OrgFields {
+    pub code: OrgCode,
+    pub name: String,
+    pub org_type: OrgType,
+    pub sector: Sector,
+    pub founded_on: Option<NaiveDate>,
+    pub secretary: Option<String>,
+    pub deputy_secretary: Option<String>,
+    pub committee_members: Option<String>,
+    pub term_start: Option<NaiveDate>,
+    pub term_end: Option<NaiveDate>,
+    pub contact_phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrgFilter {
+    pub q: Option<String>,
+    pub org_type: Option<OrgType>,
+    pub sector: Option<Sector>,
+    pub under: Option<i64>,
+    pub include_archived: bool,
+}
+
+pub(crate) const ORG_COLS: &str =
+    "o.id, o.parent_id, o.path, o.code, o.name, o.org_type, o.sector, \
+    o.founded_on, o.secretary, o.deputy_secretary, o.committee_members, o.term_start, o.term_end, \
+    o.contact_phone, o.archived_at, o.archive_reason, o.created_at, o.updated_at, o.version";
+
+/// SQL for the exclusive upper bound of a path column's subtree ('/' → '0' at the end).
+pub(crate) fn upper_sql(col: &str) -> String {
+    format!("(substr({col}, 1, length({col}) - 1) || '0')")
+}
+
+fn node_select() -> String {
+    format!(
+        "SELECT {ORG_COLS}, \
+         (SELECT COUNT(*) FROM orgs c WHERE c.parent_id = o.id AND c.archived_at IS NULL) AS child_count, \
+         (SELECT COUNT(*) FROM members m WHERE m.org_path >= o.path AND m.org_path < {} \
+            AND m.archived_at IS NULL AND m.status IN ('probationary', 'full')) AS member_count \
+         FROM orgs o",
+        upper_sql("o.path")
+    )
+}
+
+fn audit_fields(f: &OrgFields) -> String {
+    format!(
+        "代码={} 名称={} 类别={} 领域={}",
+        f.code.as_str(),
+        f.name,
+        f.org_type.label(),
+        f.sector.label()
+    )
+}
+
+/// Restricts a query on `orgs o` to what the scope may see.
+macro_rules! org_scope {
+    ($q:expr, $scope:expr) => {
+        match $scope {
+            Scope::Subtree { path, .. } => {
+                $q.push(" AND o.path >= ")
+                    .push_bind(path.as_str().to_string())
+                    .push(" AND o.path < ")
+                    .push_bind(path.upper_bound());
+            }
+            Scope::Structure => {}
+            Scope::Own { .. } | Scope::Nothing => {
+                $q.push(" AND 1=0");
+            }
+        }
+    };
+}
+
+impl Store {
+    pub async fn org_get(&self, scope: &Scope, id: i64) -> Result<Org> {
+        let org: Option<Org> = on_db!(&self.db, p => {
+            sqlx::query_as(&format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = $1"))
+                .bind(id)
+                .fetch_optional(p)
+                .await?
+        });
+        match org {
+            Some(o) if scope.sees_org(&o.org_path()) => Ok(o),
+            Some(_) => Err(StoreError::Forbidden),
+            None => Err(StoreError::NotFound("组织不存在")),
+        }
+    }
+
+    pub async fn org_node(&self, scope: &Scope, id: i64) -> Result<OrgNode> {
+        let node: Option<OrgNode> = on_db!(&self.db, p => {
+            sqlx::query_as(&format!("{} WHERE o.id = $1", node_select()))
+                .bind(id)
+                .fetch_optional(p)
+                .await?
+        });
+        match node {
+            Some(n) if scope.sees_org(&n.org.org_path()) => Ok(n),
+            Some(_) => Err(StoreError::Forbidden),
+            None => Err(StoreError::NotFound("组织不存在")),
+        }
+    }
+
+    pub async fn org_by_code(&self, scope: &Scope, code: &str) -> Result<Org> {
+        let code = OrgCode::parse(code).map_err(|e| StoreError::invalid("code", e.to_string()))?;
+        let org: Option<Org> = on_db!(&self.db, p => {
+            sqlx::query_as(&format!("SELECT {ORG_COLS} FROM orgs o WHERE o.code = $1"))
+                .bind(code.as_str())
+                .fetch_optional(p)
+                .await?
+        });
+        match org {
+            Some(o) if scope.sees_org(&o.org_path()) => Ok(o),
+            Some(_) => Err(StoreError::Forbidden),
+            None => Err(StoreError::NotFound("组织不存在")),
+        }
+    }
+
+    /// The organisations a scope starts from: its root, or every top-level organisation.
+    pub async fn org_roots(&self, scope: &Scope) -> Result<Vec<OrgNode>> {
+        match scope {
+            Scope::Subtree { root_id, .. } => Ok(vec![self.org_node(scope, *root_id).await?]),
+            Scope::Structure => Ok(on_db!(&self.db, p => {
+                sqlx::query_as(&format!(
+                    "{} WHERE o.parent_id IS NULL AND o.archived_at IS NULL ORDER BY o.code",
+                    node_select()
+                ))
+                .fetch_all(p)
+                .await?
+            })),
+            _ => Ok(vec![]),
+        }
+    }
+
+    /// Children of an organisation, with their subtree sizes.
+    pub async fn org_children(
+        &self,
+        scope: &Scope,
+        parent_id: i64,
+        include_archived: bool,
+    ) -> Result<Vec<OrgNode>> {
+        self.org_get(scope, parent_id).await?;
+        let archived = if include_archived {
+            ""
+        } else {
+            " AND o.archived_at IS NULL"
+        };
+        Ok(on_db!(&self.db, p => {
+            sqlx::query_as(&format!(
+                "{} WHERE o.parent_id = $1{archived} ORDER BY o.code",
+                node_select()
+            ))
+            .bind(parent_id)
+            .fetch_all(p)
+            .await?
+        }))
+    }
+
+    /// The chain from the top of the caller's scope down to the organisation (breadcrumbs).
+    pub async fn org_ancestors(&self, scope: &Scope, org: &Org) -> Result<Vec<Org>> {
+        let ids = org.org_path().ids();
+        let mut out = Vec::new();
+        for id in ids {
+            if id == org.id {
+                break;
+            }
+            match self.org_get(scope, id).await {
+                Ok(o) => out.push(o),
+                Err(StoreError::Forbidden) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Search and list organisations in scope.
+    pub async fn org_list(
+        &self,
+        scope: &Scope,
+        f: &OrgFilter,
+        page: PageReq,
+    ) -> Result<Page<OrgNode>> {
+        let under = match f.under {
+            Some(id) => Some(self.org_get(scope, id).await?.org_path()),
+            None => None,
+        };
+        macro_rules! filters {
+            ($q:expr) => {{
+                org_scope!($q, scope);
+                if let Some(u) = &under {
+                    $q.push(" AND o.path >= ")
+                        .push_bind(u.as_str().to_string())
+                        .push(" AND o.path < ")
+                        .push_bind(u.upper_bound());
+                }
+                if !f.include_archived {
+                    $q.push(" AND o.archived_at IS NULL");
+                }
+                if let Some(t) = f.org_type {
+                    $q.push(" AND o.org_type = ").push_bind(t.code());
+                }
+                if let Some(s) = f.sector {
+                    $q.push(" AND o.sector = ").push_bind(s.code());
+                }
+                if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                    let pat = format!("%{}%", crate::like_escape(text));
+                    $q.push(" AND (o.name LIKE ")
+                        .push_bind(pat.clone())
+                        .push(" ESCAPE '\\' OR o.code LIKE ")
+                        .push_bind(pat.to_uppercase())
+                        .push(" ESCAPE '\\')");
+                }
+            }};
+        }
+        let (items, total) = on_db!(&self.db, p => {
+            let mut q = QueryBuilder::new(format!("{} WHERE 1=1", node_select()));
+            filters!(q);
+            q.push(" ORDER BY o.path LIMIT ")
+                .push_bind(i64::from(page.per_page))
+                .push(" OFFSET ")
+                .push_bind(page.offset());
+            let items: Vec<OrgNode> = q.build_query_as().fetch_all(p).await?;
+            let mut c = QueryBuilder::new("SELECT COUNT(*) FROM orgs o WHERE 1=1");
+            filters!(c);
+            let total: i64 = c.build_query_scalar().fetch_one(p).await?;
+            (items, total)
+        });
+        Ok(Page {
+            items,
+            total,
+            page: page.page,
+            per_page: page.per_page,
+        })
+    }
+
+    /// Every organisation in scope (exports, pickers), ordered by path.
+    pub async fn org_all(&self, scope: &Scope) -> Result<Vec<Org>> {
+        Ok(on_db!(&self.db, p => {
+            let mut q = QueryBuilder::new(format!("SELECT {ORG_COLS} FROM orgs o WHERE o.archived_at IS NULL"));
+            org_scope!(q, scope);
+            q.push(" ORDER BY o.path");
+            q.build_query_as().fetch_all(p).await?
+        }))
+    }
+
+    async fn check_code_free(
+        &self,
+        tx: &mut Tx,
+        code: &OrgCode,
+        except: Option<i64>,
+    ) -> Result<()> {
+        let taken: Option<i64> = on_tx!(tx, c => {
+            sqlx::query_scalar("SELECT id FROM orgs WHERE code = $1")
+                .bind(code.as_str())
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        match taken {
+            Some(id) if Some(id) != except => Err(StoreError::invalid(
+                "code",
+                format!("组织代码 {} 已被使用", code.as_str()),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Creates an organisation under `parent_id` (or a top-level one, structure scope only).
+    pub async fn org_create(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        parent_id: Option<i64>,
+        f: &OrgFields,
+    ) -> Result<Org> {
+        let mut tx = self.begin().await?;
+        let org = self
+            .org_create_in(&mut tx, actor, scope, parent_id, f)
+            .await?;
+        tx.commit().await?;
+        Ok(org)
+    }
+
+    pub async fn org_create_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        scope: &Scope,
+        parent_id: Option<i64>,
+        f: &OrgFields,
+    ) -> Result<Org> {
+        let parent = match parent_id {
+            Some(pid) => {
+                let parent = self.org_get(scope, pid).await?;
+                if !scope.may_write_org(&parent.org_path()) {
+                    return Err(StoreError::Forbidden);
+                }
+                if parent.is_archived() {
+                    return Err(StoreError::invalid(
+                        "parent_id",
+                        "上级组织已撤销，不能在其下新建组织",
+                    ));
+                }
+                let pt = parent.kind().unwrap_or(OrgType::Committee);
+                if !f.org_type.may_sit_under(pt) {
+                    return Err(StoreError::invalid(
+                        "org_type",
+                        OrgError::Placement {
+                            child: f.org_type.label(),
+                            parent: pt.label(),
+                        }
+                        .to_string(),
+                    ));
+                }
+                Some(parent)
+            }
+            None => {
+                if *scope != Scope::Structure {
+                    return Err(StoreError::Forbidden);
+                }
+                None
+            }
+        };
+        check_term(f)?;
+        self.check_code_free(tx, &f.code, None).await?;
+        let now = self.clock.now();
+        let id: i64 = on_tx!(tx, c => {
+            sqlx::query_scalar(
+                "INSERT INTO orgs (parent_id, path, code, name, org_type, sector, founded_on, secretary, \
+                 deputy_secretary, committee_members, term_start, term_end, contact_phone, created_at, updated_at) \
+                 VALUES ($1, '/', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+            )
+            .bind(parent_id)
+            .bind(f.code.as_str())
+            .bind(&f.name)
+            .bind(f.org_type.code())
+            .bind(f.sector.code())
+            .bind(f.founded_on)
+            .bind(&f.secretary)
+            .bind(&f.deputy_secretary)
+            .bind(&f.committee_members)
+            .bind(f.term_start)
+            .bind(f.term_end)
+            .bind(&f.contact_phone)
+            .bind(now)
+            .fetch_one(&mut *c)
+            .await?
+        });
+        let path = match &parent {
+            Some(p) => p.org_path().child(id),
+            None => OrgPath::root(id),
+        };
+        on_tx!(tx, c => {
+            sqlx::query("UPDATE orgs SET path = $1 WHERE id = $2")
+                .bind(path.as_str())
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+        });
+        self.audit(
+            tx,
+            actor,
+            AuditEvent::ok("org.create", audit_fields(f)).on("org", id),
+        )
+        .await?;
+        let org: Org = on_tx!(tx, c => {
+            sqlx::query_as(&format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = $1"))
+                .bind(id)
+                .fetch_one(&mut *c)
+                .await?
+        });
+        Ok(org)
+    }
+
+    /// Updates an organisation's fields; `version` guards against lost updates.
+    pub async fn org_update(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        version: Option<i64>,
+        f: &OrgFields,
+    ) -> Result<Org> {
+        let before = self.org_get(scope, id).await?;
+        if !scope.may_write_org(&before.org_path()) {
+            return Err(StoreError::Forbidden);
+        }
+        if let Some(pid) = before.parent_id {
+            let parent: Option<String> = on_db!(&self.db, p => {
+                sqlx::query_scalar("SELECT org_type FROM orgs WHERE id = $1").bind(pid).fetch_optional(p).await?
+            });
+            if let Some(pt) = parent.as_deref().and_then(OrgType::parse) {
+                if !f.org_type.may_sit_under(pt) {
+                    return Err(StoreError::invalid(
+                        "org_type",
+                        OrgError::Placement {
+                            child: f.org_type.label(),
+                            parent: pt.label(),
+                        }
+                        .to_string(),
+                    ));
+                }
+            }
+        }
+        check_term(f)?;
+        let mut tx = self.begin().await?;
+        self.check_code_free(&mut tx, &f.code, Some(id)).await?;
+        let now = self.clock.now();
+        let n = on_tx!(&mut tx, c => {
+            sqlx::query(
+                "UPDATE orgs SET code = $1, name = $2, org_type = $3, sector = $4, founded_on = $5, \
+                 secretary = $6, deputy_secretary = $7, committee_members = $8, term_start = $9, \
+                 term_end = $10, contact_phone = $11, updated_at = $12, version = version + 1 \
+                 WHERE id = $13 AND version = $14",
+            )
+            .bind(f.code.as_str())
+            .bind(&f.name)
+            .bind(f.org_type.code())
+            .bind(f.sector.code())
+            .bind(f.founded_on)
+            .bind(&f.secretary)
+            .bind(&f.deputy_secretary)
+            .bind(&f.committee_members)
+            .bind(f.term_start)
+            .bind(f.term_end)
+            .bind(&f.contact_phone)
+            .bind(now)
+            .bind(id)
+            .bind(version.unwrap_or(before.version))
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::Conflict);
+        }
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok(
+                "org.update",
+                format!(
+                    "{}（原：代码={} 名称={}）",
+                    audit_fields(f),
+                    before.code,
+                    before.name
+                ),
+            )
+            .on("org", id),
+        )
+        .await?;
+        tx.commit().await?;
+        self.org_get(scope, id).await
+    }
+
+    /// Moves an organisation and its whole subtree under a new parent. Refuses cycles.
+    pub async fn org_move(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        new_parent_id: i64,
+    ) -> Result<Org> {
+        let org = self.org_get(scope, id).await?;
+        let parent = self.org_get(scope, new_parent_id).await?;
+        if !scope.may_write_org(&org.org_path()) || !scope.may_write_org(&parent.org_path()) {
+            return Err(StoreError::Forbidden);
+        }
+        if let Scope::Subtree { root_id, .. } = scope {
+            if *root_id == id {
+                return Err(StoreError::Forbidden);
+            }
+        }
+        if org.org_path().contains(&parent.org_path()) {
+            return Err(StoreError::invalid(
+                "parent_id",
+                OrgError::Cycle.to_string(),
+            ));
+        }
+        if parent.is_archived() {
+            return Err(StoreError::invalid("parent_id", "目标上级组织已撤销"));
+        }
+        let (kind, pk) = (
+            org.kind().unwrap_or(OrgType::Branch),
+            parent.kind().unwrap_or(OrgType::Committee),
+        );
+        if !kind.may_sit_under(pk) {
+            return Err(StoreError::invalid(
+                "parent_id",
+                OrgError::Placement {
+                    child: kind.label(),
+                    parent: pk.label(),
+                }
+                .to_string(),
+            ));
+        }
+        let old = org.org_path();
+        let new = parent.org_path().child(id);
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        let keep = i64::try_from(old.as_str().len()).unwrap_or(0) + 1;
+        on_tx!(&mut tx, c => {
+            sqlx::query("UPDATE orgs SET parent_id = $1, updated_at = $2, version = version + 1 WHERE id = $3")
+                .bind(new_parent_id)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("UPDATE orgs SET path = $1 || substr(path, $2) WHERE path >= $3 AND path < $4")
+                .bind(new.as_str())
+                .bind(keep)
+                .bind(old.as_str())
+                .bind(old.upper_bound())
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("UPDATE members SET org_path = $1 || substr(org_path, $2) WHERE org_path >= $3 AND org_path < $4")
+                .bind(new.as_str())
+                .bind(keep)
+                .bind(old.as_str())
+                .bind(old.upper_bound())
+                .execute(&mut *c)
+                .await?;
+        });
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok(
+                "org.move",
+                format!(
+                    "{}（{}）移至 {}（{}）之下",
+                    org.name, org.code, parent.name, parent.code
+                ),
+            )
+            .on("org", id),
+        )
+        .await?;
+        tx.commit().await?;
+        self.org_get(&Scope::Structure, id).await
+    }
+
+    /// Archives (撤销) an organisation with a reason. It must have no active members or
+    /// sub-organisations left: those are transferred or archived first.
+    pub async fn org_archive(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        reason: &str,
+    ) -> Result<()> {
+        let node = self.org_node(scope, id).await?;
+        let org = &node.org;
+        if !scope.may_write_org(&org.org_path()) {
+            return Err(StoreError::Forbidden);
+        }
+        if let Scope::Subtree { root_id, .. } = scope {
+            if *root_id == id {
+                return Err(StoreError::Forbidden);
+            }
+        }
+        if org.is_archived() {
+            return Err(StoreError::invalid("reason", "该组织已撤销"));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::invalid("reason", "请填写撤销原因"));
+        }
+        if reason.chars().count() > 200 {
+            return Err(StoreError::invalid("reason", "撤销原因过长（最多 200 字）"));
+        }
+        if node.child_count > 0 {
+            return Err(StoreError::invalid(
+                "reason",
+                format!(
+                    "该组织下还有 {} 个下级组织，请先撤销或移走",
+                    node.child_count
+                ),
+            ));
+        }
+        let people: i64 = on_db!(&self.db, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE org_id = $1 AND archived_at IS NULL")
+                .bind(id).fetch_one(p).await?
+        });
+        if people > 0 {
+            return Err(StoreError::invalid(
+                "reason",
+                format!("该组织还有 {people} 名在册人员，请先转接组织关系"),
+            ));
+        }
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query("UPDATE orgs SET archived_at = $1, archive_reason = $2, updated_at = $1, version = version + 1 WHERE id = $3")
+                .bind(now).bind(reason).bind(id).execute(&mut *c).await?;
+        });
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok(
+                "org.archive",
+                format!("撤销 {}（{}），原因：{reason}", org.name, org.code),
+            )
+            .on("org", id),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Restores an archived organisation (its parent must be active).
+    pub async fn org_restore(&self, actor: &Actor, scope: &Scope, id: i64) -> Result<()> {
+        let org = self.org_get(scope, id).await?;
+        if !scope.may_write_org(&org.org_path()) {
+            return Err(StoreError::Forbidden);
+        }
+        if !org.is_archived() {
+            return Ok(());
+        }
+        if let Some(pid) = org.parent_id {
+            let parent = self.org_get(&Scope::Structure, pid).await?;
+            if parent.is_archived() {
+                return Err(StoreError::invalid(
+                    "parent_id",
+                    "上级组织已撤销，请先恢复上级组织",
+                ));
+            }
+        }
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query("UPDATE orgs SET archived_at = NULL, archive_reason = NULL, updated_at = $1, version = version + 1 WHERE id = $2")
+                .bind(now).bind(id).execute(&mut *c).await?;
+        });
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok("org.restore", format!("恢复 {}（{}）", org.name, org.code))
+                .on("org", id),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn org_count(&self) -> Result<i64> {
+        Ok(on_db!(&self.db, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(p).await?
+        }))
+    }
+}
+
+fn check_term(f: &OrgFields) -> Result<()> {
+    if let (Some(s), Some(e)) = (f.term_start, f.term_end) {
+        if e < s {
+            return Err(StoreError::invalid(
+                "term_end",
+                OrgError::TermOrder.to_string(),
+            ));
+        }
+    }
+    Ok(())
+}
