@@ -351,6 +351,28 @@ impl Store {
         Ok(plain)
     }
 
+    /// The stored ID number for a writer who keeps it unchanged in an edit; not shown to anyone,
+    /// so not audited as a reveal.
+    pub async fn member_stored_id_number(&self, scope: &Scope, id: i64) -> Result<String> {
+        let m = self.member_get(scope, id).await?;
+        if !scope.may_write_member(&m.path()) {
+            return Err(StoreError::Forbidden);
+        }
+        let cipher: Vec<u8> = on_db!(&self.db, p => {
+            sqlx::query_scalar("SELECT id_cipher FROM members WHERE id = $1").bind(id).fetch_one(p).await?
+        });
+        self.keys.decrypt_id(&cipher)
+    }
+
+    /// The record id for an ID number, to bind a member account to its record (security
+    /// administrator); returns nothing else about the person.
+    pub async fn member_id_for_binding(&self, id_number: &IdNumber) -> Result<Option<i64>> {
+        let hash = self.keys.id_lookup(id_number.as_str());
+        Ok(on_db!(&self.db, p => {
+            sqlx::query_scalar("SELECT id FROM members WHERE id_hash = $1").bind(hash).fetch_optional(p).await?
+        }))
+    }
+
     /// Finds a member by full ID number within scope (search by ID).
     pub async fn member_find_by_id_number(
         &self,

@@ -1,1 +1,429 @@
-fn main() {}
+//! `xianfeng`: the one binary. `serve` runs the product; the other subcommands administer it.
+
+use std::io::{BufReader, BufWriter, Read};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use xianfeng::{
+    check_url, load_keys, open_store, unknown_env, DEFAULT_DATABASE_URL, DEFAULT_KEY_FILE,
+};
+use xianfeng_domain::scope::{Role, Scope};
+use xianfeng_domain::Clock;
+use xianfeng_store::accounts::RoleGrant;
+use xianfeng_store::audit::{Actor, AuditEvent, Verdict};
+use xianfeng_store::Store;
+use xianfeng_web::WebConfig;
+
+#[derive(Parser)]
+#[command(name = "xianfeng", version, about = "先锋：基层党建工作平台", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// 数据库地址：sqlite://文件路径 或 postgres://用户@主机/库名
+    #[arg(long, env = "XIANFENG_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    database_url: String,
+    /// 数据加密密钥文件（不存在时自动生成）
+    #[arg(long, env = "XIANFENG_KEY_FILE", default_value = DEFAULT_KEY_FILE, global = true)]
+    key_file: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 启动服务
+    Serve(ServeArgs),
+    /// 创建或升级数据库结构
+    Migrate(DbOnly),
+    /// 账号管理：创建账号、重置密码、签发接口令牌
+    Admin(AdminArgs),
+    /// 审计日志：校验哈希链
+    Audit(AuditArgs),
+    /// 在线备份到文件（一致性快照，可恢复到 SQLite 或 PostgreSQL）
+    Backup(BackupArgs),
+    /// 从备份文件恢复到一个新的空数据库
+    Restore(BackupArgs),
+}
+
+#[derive(Args)]
+struct DbOnly {
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// 监听地址
+    #[arg(long, env = "XIANFENG_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// 用户访问的地址，用于打印设置链接（默认 http://监听地址）
+    #[arg(long, env = "XIANFENG_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// 通过 HTTPS 访问（Cookie 加 Secure，响应加 HSTS）
+    #[arg(long, env = "XIANFENG_SECURE", default_value_t = false)]
+    secure: bool,
+    /// 位于可信反向代理之后：从 X-Forwarded-For 取客户端地址
+    #[arg(long, env = "XIANFENG_TRUST_PROXY", default_value_t = false)]
+    trust_proxy: bool,
+}
+
+#[derive(Args)]
+struct AdminArgs {
+    #[command(subcommand)]
+    command: AdminCommand,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// 创建账号（打印一次性临时密码，首次登录须修改）
+    CreateUser {
+        /// 用户名
+        #[arg(long)]
+        username: String,
+        /// 姓名
+        #[arg(long)]
+        name: String,
+        /// 角色：system_admin, security_admin, audit_admin, org_admin, org_viewer, member
+        #[arg(long)]
+        role: String,
+        /// 党务角色管理的组织代码
+        #[arg(long)]
+        org: Option<String>,
+        /// 从标准输入读取密码（不打印临时密码）
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// 重置密码（打印一次性临时密码，并解锁账号）
+    ResetPassword {
+        /// 用户名
+        #[arg(long)]
+        user: String,
+        /// 从标准输入读取新密码
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// 签发 JSON 接口令牌（只显示一次）
+    Token {
+        /// 用户名
+        #[arg(long)]
+        user: String,
+        /// 令牌用途说明
+        #[arg(long, default_value = "命令行签发")]
+        label: String,
+        /// 有效天数（不填则长期有效，可停用账号使其失效）
+        #[arg(long)]
+        days: Option<i64>,
+    },
+}
+
+#[derive(Args)]
+struct AuditArgs {
+    #[command(subcommand)]
+    command: AuditCommand,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// 校验审计日志的哈希链，报告第一处断裂
+    Verify,
+}
+
+#[derive(Args)]
+struct BackupArgs {
+    /// 备份文件路径
+    file: PathBuf,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("XIANFENG_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+}
+
+async fn store_of(db: &DbArgs) -> Result<Store> {
+    check_url(&db.database_url)?;
+    let secret = std::env::var("XIANFENG_SECRET_KEY").ok();
+    let keys = load_keys(secret.as_deref(), &db.key_file)?;
+    open_store(&db.database_url, keys, Clock::system()).await
+}
+
+/// A readable temporary password with upper case, digits, lower case and a symbol.
+fn temporary_password() -> String {
+    let token = xianfeng_store::crypto::random_token();
+    let mut bytes = token.bytes();
+    let mut pick = |set: &[u8], n: usize| -> String {
+        (0..n)
+            .map(|_| set[bytes.next().unwrap_or(0) as usize % set.len()] as char)
+            .collect()
+    };
+    let upper = pick(b"ABCDEFGHJKLMNPQRSTUVWXYZ", 4);
+    let digits = pick(b"23456789", 4);
+    let lower = pick(b"abcdefghijkmnpqrstuvwxyz", 4);
+    format!("Xf-{upper}{digits}-{lower}")
+}
+
+fn read_password_stdin() -> Result<String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s)?;
+    let s = s.trim_end_matches(['\n', '\r']).to_string();
+    if s.is_empty() {
+        bail!("标准输入中没有密码");
+    }
+    Ok(s)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    init_logging();
+    for k in unknown_env() {
+        tracing::warn!(variable = %k, "未知的环境变量（拼写错误？），已忽略");
+    }
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(a) => serve(a).await,
+        Command::Migrate(a) => {
+            let store = store_of(&a.db).await?;
+            println!(
+                "数据库结构已是最新：{}",
+                xianfeng_store::redact_url(&a.db.database_url)
+            );
+            store.close().await;
+            Ok(())
+        }
+        Command::Admin(a) => admin(a).await,
+        Command::Audit(a) => {
+            let store = store_of(&a.db).await?;
+            match a.command {
+                AuditCommand::Verify => match store.audit_verify().await? {
+                    Verdict::Intact { entries } => {
+                        println!("审计日志完整：共 {entries} 条，哈希链无断裂");
+                        Ok(())
+                    }
+                    Verdict::Broken { seq, reason } => {
+                        println!("审计日志在第 {seq} 条处断裂：{reason}");
+                        std::process::exit(1);
+                    }
+                },
+            }
+        }
+        Command::Backup(a) => {
+            let store = store_of(&a.db).await?;
+            let tmp = a.file.with_extension("partial");
+            let file = std::fs::File::create(&tmp)
+                .with_context(|| format!("无法创建 {}", tmp.display()))?;
+            let mut w = BufWriter::new(file);
+            let report = store.backup_to(&mut w).await?;
+            let file = w
+                .into_inner()
+                .map_err(|e| anyhow::anyhow!("写入备份失败：{e}"))?;
+            file.sync_all()?;
+            std::fs::rename(&tmp, &a.file)?;
+            store
+                .audit_now(
+                    &Actor::cli("backup"),
+                    AuditEvent::ok(
+                        "backup.create",
+                        format!(
+                            "备份 {} 张表 {} 行到 {}",
+                            report.tables,
+                            report.rows,
+                            a.file.display()
+                        ),
+                    ),
+                )
+                .await?;
+            println!(
+                "备份完成：{} 张表，{} 行 → {}",
+                report.tables,
+                report.rows,
+                a.file.display()
+            );
+            println!(
+                "提示：恢复时还需要同一个数据加密密钥（{} 或 XIANFENG_SECRET_KEY）。",
+                a.db.key_file.display()
+            );
+            Ok(())
+        }
+        Command::Restore(a) => {
+            let file = std::fs::File::open(&a.file)
+                .with_context(|| format!("无法打开 {}", a.file.display()))?;
+            let store = store_of(&a.db).await?;
+            let report = store.restore_from(BufReader::new(file)).await?;
+            store
+                .audit_now(
+                    &Actor::cli("restore"),
+                    AuditEvent::ok(
+                        "backup.restore",
+                        format!(
+                            "从 {} 恢复 {} 张表 {} 行",
+                            a.file.display(),
+                            report.tables,
+                            report.rows
+                        ),
+                    ),
+                )
+                .await?;
+            println!("恢复完成：{} 张表，{} 行", report.tables, report.rows);
+            Ok(())
+        }
+    }
+}
+
+async fn admin(a: AdminArgs) -> Result<()> {
+    let store = store_of(&a.db).await?;
+    match a.command {
+        AdminCommand::CreateUser {
+            username,
+            name,
+            role,
+            org,
+            password_stdin,
+        } => {
+            let role = Role::parse(&role).with_context(|| format!("未知角色 {role}"))?;
+            let org_id = match org {
+                Some(code) => Some(
+                    store
+                        .org_by_code(&Scope::Structure, &code)
+                        .await
+                        .with_context(|| format!("找不到组织 {code}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let (password, generated) = if password_stdin {
+                (read_password_stdin()?, false)
+            } else {
+                (temporary_password(), true)
+            };
+            let acc = store
+                .account_create_cli(
+                    &username,
+                    &name,
+                    &password,
+                    RoleGrant {
+                        role: Some(role),
+                        org_id,
+                        member_id: None,
+                    },
+                    generated,
+                )
+                .await?;
+            println!("已创建账号 {}（{}）", acc.username, role.label());
+            if generated {
+                println!("临时密码：{password}\n首次登录须修改。");
+            }
+        }
+        AdminCommand::ResetPassword {
+            user,
+            password_stdin,
+        } => {
+            let acc = store
+                .account_by_username(&user)
+                .await?
+                .with_context(|| format!("没有账号 {user}"))?;
+            let password = if password_stdin {
+                read_password_stdin()?
+            } else {
+                temporary_password()
+            };
+            store
+                .account_reset_password(&Actor::cli("admin reset-password"), acc.id, &password)
+                .await?;
+            println!("已重置 {} 的密码并解锁账号。", acc.username);
+            if !password_stdin {
+                println!("临时密码：{password}\n下次登录须修改。");
+            }
+        }
+        AdminCommand::Token { user, label, days } => {
+            let acc = store
+                .account_by_username(&user)
+                .await?
+                .with_context(|| format!("没有账号 {user}"))?;
+            if acc.disabled {
+                bail!("账号 {user} 已停用");
+            }
+            let token = store
+                .token_issue(&Actor::cli("admin token"), acc.id, &label, days)
+                .await?;
+            println!("{token}");
+            eprintln!("接口令牌只显示这一次。请求时使用请求头：Authorization: Bearer <令牌>");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn serve(a: ServeArgs) -> Result<()> {
+    let store = store_of(&a.db).await?;
+    let listener = tokio::net::TcpListener::bind(a.listen)
+        .await
+        .with_context(|| format!("无法监听 {}", a.listen))?;
+    let local = listener.local_addr()?;
+    let public = a
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
+    if let Some(token) = store.setup_token_create().await? {
+        println!();
+        println!(
+            "  首次启动：请在浏览器中打开以下一次性设置链接，创建系统管理员（24 小时内有效）："
+        );
+        println!("  {}/setup?token={token}", public.trim_end_matches('/'));
+        println!();
+    }
+    tracing::info!(
+        address = %local,
+        database = %xianfeng_store::redact_url(&a.db.database_url),
+        "先锋已启动：{public}"
+    );
+    let config = WebConfig {
+        secure: a.secure,
+        trust_proxy: a.trust_proxy,
+        ..WebConfig::default()
+    };
+    let app = xianfeng_web::app(store.clone(), config);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    store.close().await;
+    tracing::info!("已停止");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

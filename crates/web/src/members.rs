@@ -1,0 +1,709 @@
+//! The roster (党员名册): search, filter, sort and page; add, edit, archive, restore and transfer.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use xianfeng_domain::dates::parse_date;
+use xianfeng_domain::members::{
+    ArchiveReason, Category, Education, MemberInput, MemberStatus, ETHNICITIES,
+};
+use xianfeng_domain::org::Sector;
+use xianfeng_domain::scope::{Role, Scope};
+use xianfeng_domain::Gender;
+use xianfeng_store::members::{HistoryEntry, Member, MemberFilter, MemberSort};
+use xianfeng_store::orgs::Org;
+use xianfeng_store::{Page, PageReq, StoreError};
+
+use crate::auth::Auth;
+use crate::error::{AppError, PageResult};
+use crate::forms::{clean_param, query, Errors};
+use crate::orgs::{tree, Tree};
+use crate::page::{page_numbers, redirect_with, render, PageCtx};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/members", get(index))
+        .route("/members/new", get(new_page).post(new_submit))
+        .route("/members/{id}", get(show))
+        .route("/members/{id}/edit", get(edit_page).post(edit_submit))
+        .route("/members/{id}/archive", post(archive))
+        .route("/members/{id}/restore", post(restore))
+        .route(
+            "/members/{id}/transfer",
+            get(transfer_page).post(transfer_submit),
+        )
+        .route("/members/{id}/reveal", post(reveal))
+        .route("/me", get(me))
+}
+
+const READ_ROLES: &[Role] = &[Role::OrgAdmin, Role::OrgViewer];
+
+#[derive(Deserialize, Default)]
+pub struct RosterQuery {
+    org: Option<i64>,
+    q: Option<String>,
+    status: Option<String>,
+    category: Option<String>,
+    gender: Option<String>,
+    sector: Option<String>,
+    archived: Option<String>,
+    sort: Option<String>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+pub struct SortLink {
+    pub label: &'static str,
+    pub href: String,
+    pub mark: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "members/index.html")]
+struct IndexPage {
+    ctx: PageCtx,
+    tree: Tree,
+    org: Org,
+    results: Page<Member>,
+    q: String,
+    status: String,
+    category: String,
+    gender: String,
+    sector: String,
+    archived: bool,
+    pages: Vec<Option<u32>>,
+    base_query: String,
+    sorts: Vec<SortLink>,
+    can_write: bool,
+    filtered: bool,
+    statuses: &'static [MemberStatus],
+    categories: &'static [Category],
+    sectors: &'static [Sector],
+}
+
+async fn index(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Query(q): Query<RosterQuery>,
+) -> PageResult {
+    if matches!(auth.scope, Scope::Own { .. }) {
+        return Ok(Redirect::to("/me").into_response());
+    }
+    auth.require(READ_ROLES)?;
+    let root = match &auth.scope {
+        Scope::Subtree { root_id, .. } => *root_id,
+        _ => return Err(AppError::Forbidden),
+    };
+    let org_id = q.org.unwrap_or(root);
+    let org = state.store.org_get(&auth.scope, org_id).await?;
+    let text = clean_param(&q.q);
+    let status = clean_param(&q.status).and_then(|s| MemberStatus::parse(&s));
+    let category = clean_param(&q.category).and_then(|s| Category::parse(&s));
+    let gender = clean_param(&q.gender).and_then(|s| Gender::from_code(&s));
+    let sector = clean_param(&q.sector).and_then(|s| Sector::parse(&s));
+    let archived = q.archived.as_deref() == Some("1");
+    let sort = MemberSort::parse(q.sort.as_deref().unwrap_or(""));
+    let filter = MemberFilter {
+        q: text.clone(),
+        status,
+        category,
+        gender,
+        sector,
+        under: Some(org_id),
+        archived,
+        sort,
+    };
+    let results = state
+        .store
+        .member_list(&auth.scope, &filter, PageReq::new(q.page, q.per_page))
+        .await?;
+    let code = |o: Option<&'static str>| o.map(str::to_string).unwrap_or_default();
+    let mut pairs = vec![
+        ("org", org_id.to_string()),
+        ("q", text.clone().unwrap_or_default()),
+        ("status", code(status.map(|s| s.code()))),
+        ("category", code(category.map(|s| s.code()))),
+        ("gender", code(gender.map(|s| s.code()))),
+        ("sector", code(sector.map(|s| s.code()))),
+        (
+            "archived",
+            if archived { "1".into() } else { String::new() },
+        ),
+    ];
+    let filter_query = query(&pairs);
+    let sorts = [
+        ("姓名", "name"),
+        ("出生日期", "birth"),
+        ("入党日期", "admission"),
+        ("所在组织", "org"),
+    ]
+    .iter()
+    .map(|(label, key)| {
+        let current = sort.code().trim_start_matches('-') == *key;
+        let desc = sort.code().starts_with('-');
+        let next = if current && !desc && *key != "org" {
+            format!("-{key}")
+        } else {
+            key.to_string()
+        };
+        SortLink {
+            label,
+            href: format!("?{filter_query}&sort={next}"),
+            mark: if !current {
+                ""
+            } else if desc {
+                "↓"
+            } else {
+                "↑"
+            },
+        }
+    })
+    .collect();
+    pairs.push((
+        "sort",
+        if sort == MemberSort::Name {
+            String::new()
+        } else {
+            sort.code().to_string()
+        },
+    ));
+    let base_query = query(&pairs);
+    let pages = page_numbers(results.page, results.pages());
+    let ctx = PageCtx::new(&auth, &headers, "/members", "党员名册");
+    let had = ctx.flash.is_some();
+    let filtered = text.is_some()
+        || status.is_some()
+        || category.is_some()
+        || gender.is_some()
+        || sector.is_some();
+    let page = IndexPage {
+        ctx,
+        tree: tree(&state.store, &auth.scope, Some(org_id), "/members?org=").await?,
+        can_write: auth.scope.may_write_member(&org.org_path()),
+        org,
+        results,
+        q: text.unwrap_or_default(),
+        status: code(status.map(|s| s.code())),
+        category: code(category.map(|s| s.code())),
+        gender: code(gender.map(|s| s.code())),
+        sector: code(sector.map(|s| s.code())),
+        archived,
+        pages,
+        base_query,
+        sorts,
+        filtered,
+        statuses: MemberStatus::ALL,
+        categories: Category::ALL,
+        sectors: Sector::ALL,
+    };
+    render(&page, had)
+}
+
+#[derive(Template)]
+#[template(path = "members/show.html")]
+struct ShowPage {
+    ctx: PageCtx,
+    m: Member,
+    history: Vec<HistoryEntry>,
+    can_write: bool,
+    own: bool,
+    revealed: Option<String>,
+    reasons: &'static [ArchiveReason],
+    today: String,
+    age: i32,
+}
+
+async fn show_page(
+    state: &AppState,
+    auth: &Auth,
+    headers: &HeaderMap,
+    id: i64,
+    revealed: Option<String>,
+) -> PageResult {
+    let m = state.store.member_get(&auth.scope, id).await?;
+    let history = state.store.member_history(&auth.scope, id).await?;
+    let own = matches!(auth.scope, Scope::Own { member_id } if member_id == id);
+    let active = if own { "/me" } else { "/members" };
+    let ctx = PageCtx::new(auth, headers, active, m.name.clone());
+    let had = ctx.flash.is_some();
+    let today = state.store.clock.today();
+    render(
+        &ShowPage {
+            ctx,
+            can_write: auth.scope.may_write_member(&m.path()),
+            age: m.age_on(today),
+            m,
+            history,
+            own,
+            revealed,
+            reasons: ArchiveReason::ALL,
+            today: today.to_string(),
+        },
+        had,
+    )
+}
+
+async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> PageResult {
+    show_page(&state, &auth, &headers, id, None).await
+}
+
+async fn me(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> PageResult {
+    match auth.scope {
+        Scope::Own { member_id } => show_page(&state, &auth, &headers, member_id, None).await,
+        _ => Err(AppError::NotFound("您的账号未关联党员档案".into())),
+    }
+}
+
+async fn reveal(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let full = state
+        .store
+        .member_reveal_id(&auth.actor(), &auth.scope, id)
+        .await?;
+    show_page(&state, &auth, &headers, id, Some(full)).await
+}
+
+/// The member form as typed, with the organisation and the version for edits.
+#[derive(Deserialize, Default, Clone)]
+struct MemberForm {
+    #[serde(flatten)]
+    input: MemberInput,
+    #[serde(default)]
+    org_id: Option<i64>,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "members/form.html")]
+struct FormPage {
+    ctx: PageCtx,
+    f: MemberInput,
+    org: Org,
+    version: Option<i64>,
+    errors: Errors,
+    action: String,
+    heading: String,
+    id_hint: String,
+    statuses: &'static [MemberStatus],
+    categories: &'static [Category],
+    educations: &'static [Education],
+    ethnicities: &'static [&'static str],
+}
+
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    auth: &Auth,
+    headers: &HeaderMap,
+    f: MemberInput,
+    org: Org,
+    version: Option<i64>,
+    errors: Errors,
+    action: String,
+    heading: String,
+    id_hint: String,
+) -> PageResult {
+    let ctx = PageCtx::new(auth, headers, "/members", heading.clone());
+    let invalid = !errors.is_empty();
+    let mut res = render(
+        &FormPage {
+            ctx,
+            f,
+            org,
+            version,
+            errors,
+            action,
+            heading,
+            id_hint,
+            statuses: MemberStatus::ALL,
+            categories: Category::ALL,
+            educations: Education::ALL,
+            ethnicities: ETHNICITIES,
+        },
+        false,
+    )?;
+    if invalid {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    org: Option<i64>,
+}
+
+async fn new_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Query(q): Query<NewQuery>,
+) -> PageResult {
+    auth.require(&[Role::OrgAdmin])?;
+    let org_id = match (&auth.scope, q.org) {
+        (_, Some(id)) => id,
+        (Scope::Subtree { root_id, .. }, None) => *root_id,
+        _ => return Err(AppError::Forbidden),
+    };
+    let org = state.store.org_get(&auth.scope, org_id).await?;
+    if !auth.scope.may_write_member(&org.org_path()) {
+        return Err(AppError::Forbidden);
+    }
+    let f = MemberInput {
+        status: "full".into(),
+        category: "employed".into(),
+        ethnicity: "汉族".into(),
+        ..Default::default()
+    };
+    let heading = format!("在“{}”登记人员", org.name);
+    form_page(
+        &auth,
+        &headers,
+        f,
+        org,
+        None,
+        Errors::new(),
+        "/members/new".into(),
+        heading,
+        String::new(),
+    )
+}
+
+fn collect(errors: &mut Errors, e: StoreError) -> Result<(), AppError> {
+    match e {
+        StoreError::Invalid { field, message } => {
+            errors.add(field, &message);
+            Ok(())
+        }
+        other => Err(other.into()),
+    }
+}
+
+async fn new_submit(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Form(form): Form<MemberForm>,
+) -> PageResult {
+    auth.require(&[Role::OrgAdmin])?;
+    let org_id = form
+        .org_id
+        .ok_or_else(|| AppError::Invalid("缺少所在组织".into()))?;
+    let org = state.store.org_get(&auth.scope, org_id).await?;
+    let mut errors = Errors::new();
+    match form.input.parse(state.store.clock.today()) {
+        Ok(fields) => match state
+            .store
+            .member_create(&auth.actor(), &auth.scope, org_id, &fields)
+            .await
+        {
+            Ok(id) => {
+                return Ok(redirect_with(
+                    &format!("/members/{id}"),
+                    "ok",
+                    &format!("已登记 {}", fields.name),
+                ));
+            }
+            Err(e) => collect(&mut errors, e)?,
+        },
+        Err(list) => errors = Errors::from_fields(&list),
+    }
+    let heading = format!("在“{}”登记人员", org.name);
+    form_page(
+        &auth,
+        &headers,
+        form.input,
+        org,
+        None,
+        errors,
+        "/members/new".into(),
+        heading,
+        String::new(),
+    )
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> PageResult {
+    auth.require(&[Role::OrgAdmin])?;
+    let m = state.store.member_get(&auth.scope, id).await?;
+    if !auth.scope.may_write_member(&m.path()) {
+        return Err(AppError::Forbidden);
+    }
+    let org = state.store.org_get(&auth.scope, m.org_id).await?;
+    let d = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let f = MemberInput {
+        name: m.name.clone(),
+        id_number: String::new(),
+        gender: m.gender.clone(),
+        ethnicity: m.ethnicity.clone().unwrap_or_default(),
+        birth_date: m.birth_date.to_string(),
+        education: m.education.clone().unwrap_or_default(),
+        status: m.status.clone(),
+        category: m.category.clone(),
+        phone: m.phone.clone().unwrap_or_default(),
+        work_unit: m.work_unit.clone().unwrap_or_default(),
+        post: m.post.clone().unwrap_or_default(),
+        application_date: d(m.application_date),
+        activist_date: d(m.activist_date),
+        candidate_date: d(m.candidate_date),
+        admission_date: d(m.admission_date),
+        conversion_date: d(m.conversion_date),
+    };
+    let heading = format!("编辑 {}", m.name);
+    form_page(
+        &auth,
+        &headers,
+        f,
+        org,
+        Some(m.version),
+        Errors::new(),
+        format!("/members/{id}/edit"),
+        heading,
+        m.id_masked,
+    )
+}
+
+async fn edit_submit(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(mut form): Form<MemberForm>,
+) -> PageResult {
+    auth.require(&[Role::OrgAdmin])?;
+    let m = state.store.member_get(&auth.scope, id).await?;
+    if !auth.scope.may_write_member(&m.path()) {
+        return Err(AppError::Forbidden);
+    }
+    let org = state.store.org_get(&auth.scope, m.org_id).await?;
+    // The ID number is shown masked; left blank it stays as stored.
+    let kept_id = form.input.id_number.trim().is_empty();
+    let mut input = form.input.clone();
+    if kept_id {
+        input.id_number = state.store.member_stored_id_number(&auth.scope, id).await?;
+    }
+    let mut errors = Errors::new();
+    match input.parse(state.store.clock.today()) {
+        Ok(fields) => match state
+            .store
+            .member_update(&auth.actor(), &auth.scope, id, form.version, &fields)
+            .await
+        {
+            Ok(()) => return Ok(redirect_with(&format!("/members/{id}"), "ok", "已保存")),
+            Err(StoreError::Conflict) => {
+                errors.add("name", "记录已被他人修改，请刷新页面后重新编辑")
+            }
+            Err(e) => collect(&mut errors, e)?,
+        },
+        Err(list) => errors = Errors::from_fields(&list),
+    }
+    if kept_id {
+        form.input.id_number = String::new();
+    }
+    let heading = format!("编辑 {}", m.name);
+    form_page(
+        &auth,
+        &headers,
+        form.input,
+        org,
+        form.version,
+        errors,
+        format!("/members/{id}/edit"),
+        heading,
+        m.id_masked,
+    )
+}
+
+#[derive(Deserialize)]
+struct ArchiveForm {
+    reason: String,
+    date: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn archive(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(f): Form<ArchiveForm>,
+) -> PageResult {
+    auth.require(&[Role::OrgAdmin])?;
+    let back = format!("/members/{id}");
+    let Some(reason) = ArchiveReason::parse(&f.reason) else {
+        return Ok(redirect_with(&back, "error", "请选择出库原因"));
+    };
+    let date = match parse_date(&f.date) {
+        Ok(d) => d,
+        Err(e) => return Ok(redirect_with(&back, "error", &e.to_string())),
+    };
+    let note = xianfeng_domain::text::optional(&f.note, 200)
+        .map_err(|_| AppError::Invalid("备注最多 200 字".into()))?;
+    match state
+        .store
+        .member_archive(
+            &auth.actor(),
+            &auth.scope,
+            id,
+            reason,
+            date,
+            note.as_deref(),
+        )
+        .await
+    {
+        Ok(()) => Ok(redirect_with(&back, "ok", "已出库（档案保留，可恢复）")),
+        Err(StoreError::Invalid { message, .. }) => Ok(redirect_with(&back, "error", &message)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn restore(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> PageResult {
+    auth.require(&[Role::OrgAdmin])?;
+    let back = format!("/members/{id}");
+    match state
+        .store
+        .member_restore(&auth.actor(), &auth.scope, id, None)
+        .await
+    {
+        Ok(()) => Ok(redirect_with(&back, "ok", "已恢复在册")),
+        Err(StoreError::Invalid { message, .. }) => Ok(redirect_with(&back, "error", &message)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "members/transfer.html")]
+struct TransferPage {
+    ctx: PageCtx,
+    m: Member,
+    target: String,
+    date: String,
+    note: String,
+    error: Option<String>,
+}
+
+async fn transfer_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> PageResult {
+    auth.require(&[Role::OrgAdmin])?;
+    let m = state.store.member_get(&auth.scope, id).await?;
+    if !auth.scope.may_write_member(&m.path()) {
+        return Err(AppError::Forbidden);
+    }
+    let ctx = PageCtx::new(
+        &auth,
+        &headers,
+        "/members",
+        format!("转接 {} 的组织关系", m.name),
+    );
+    let date = state.store.clock.today().to_string();
+    render(
+        &TransferPage {
+            ctx,
+            m,
+            target: String::new(),
+            date,
+            note: String::new(),
+            error: None,
+        },
+        false,
+    )
+}
+
+#[derive(Deserialize)]
+struct TransferForm {
+    target: String,
+    date: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn transfer_submit(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<TransferForm>,
+) -> PageResult {
+    auth.require(&[Role::OrgAdmin])?;
+    let m = state.store.member_get(&auth.scope, id).await?;
+    let result = async {
+        let date = parse_date(&f.date).map_err(|e| StoreError::invalid("date", e.to_string()))?;
+        let note = xianfeng_domain::text::optional(&f.note, 200)
+            .map_err(|_| StoreError::invalid("note", "备注最多 200 字"))?;
+        let target = match state.store.org_by_code(&auth.scope, &f.target).await {
+            Ok(t) => t,
+            Err(StoreError::NotFound(_)) | Err(StoreError::Forbidden) => {
+                return Err(StoreError::invalid(
+                    "target",
+                    "找不到该组织代码（或不在您的管理范围内）",
+                ))
+            }
+            Err(e) => return Err(e),
+        };
+        state
+            .store
+            .member_transfer(
+                &auth.actor(),
+                &auth.scope,
+                id,
+                target.id,
+                date,
+                note.as_deref(),
+            )
+            .await?;
+        Ok(target)
+    }
+    .await;
+    match result {
+        Ok(t) => Ok(redirect_with(
+            &format!("/members/{id}"),
+            "ok",
+            &format!("组织关系已转至“{}”", t.name),
+        )),
+        Err(StoreError::Invalid { message, .. }) => {
+            let ctx = PageCtx::new(
+                &auth,
+                &headers,
+                "/members",
+                format!("转接 {} 的组织关系", m.name),
+            );
+            let mut res = render(
+                &TransferPage {
+                    ctx,
+                    m,
+                    target: f.target,
+                    date: f.date,
+                    note: f.note,
+                    error: Some(message),
+                },
+                false,
+            )?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

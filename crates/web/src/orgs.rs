@@ -1,0 +1,745 @@
+//! Organisation tree pages: browse, search, create, edit, move, archive and restore.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use xianfeng_domain::dates::parse_date;
+use xianfeng_domain::org::{parse_org_name, OrgCode, OrgType, Sector};
+use xianfeng_domain::scope::{Role, Scope};
+use xianfeng_domain::text;
+use xianfeng_store::orgs::{Org, OrgFields, OrgFilter, OrgNode};
+use xianfeng_store::{Page, PageReq, Store, StoreError};
+
+use crate::auth::Auth;
+use crate::error::{AppError, PageResult};
+use crate::forms::{clean_param, query, Errors};
+use crate::page::{page_numbers, redirect_with, render, PageCtx};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/orgs", get(index))
+        .route("/orgs/new", get(new_page).post(new_submit))
+        .route("/orgs/{id}", get(show))
+        .route("/orgs/{id}/edit", get(edit_page).post(edit_submit))
+        .route("/orgs/{id}/move", get(move_page).post(move_submit))
+        .route("/orgs/{id}/archive", post(archive))
+        .route("/orgs/{id}/restore", post(restore))
+}
+
+const ORG_ROLES: &[Role] = &[Role::SystemAdmin, Role::OrgAdmin, Role::OrgViewer];
+
+/// One line of the organisation tree beside the lists.
+pub struct TreeItem {
+    pub id: i64,
+    pub name: String,
+    pub depth: usize,
+    pub count: i64,
+    pub selected: bool,
+    pub open: bool,
+    pub has_children: bool,
+    pub archived: bool,
+}
+
+pub struct Tree {
+    pub items: Vec<TreeItem>,
+    /// Where a tree line links to: `/orgs/` or `/members?org=`.
+    pub link: &'static str,
+}
+
+impl Tree {
+    pub fn href(&self, id: &i64) -> String {
+        format!("{}{id}", self.link)
+    }
+}
+
+/// The caller's roots, the chain down to the selected organisation, and the children of each
+/// organisation on that chain.
+pub async fn tree(
+    store: &Store,
+    scope: &Scope,
+    selected: Option<i64>,
+    link: &'static str,
+) -> Result<Tree, StoreError> {
+    let roots = store.org_roots(scope).await?;
+    let chain: Vec<i64> = match selected {
+        Some(id) => store.org_get(scope, id).await?.org_path().ids(),
+        None => vec![],
+    };
+    let mut items = Vec::new();
+    for root in &roots {
+        let pos = chain.iter().position(|id| *id == root.org.id);
+        let open = pos.is_some() || roots.len() == 1;
+        items.push(TreeItem {
+            id: root.org.id,
+            name: root.org.name.clone(),
+            depth: 0,
+            count: root.member_count,
+            selected: Some(root.org.id) == selected,
+            open,
+            has_children: root.child_count > 0,
+            archived: root.org.is_archived(),
+        });
+        if open {
+            let rest: &[i64] = match pos {
+                Some(p) => &chain[p + 1..],
+                None => &[],
+            };
+            items.extend(subtree_chain(store, scope, root.org.id, 1, rest, selected).await?);
+        }
+    }
+    Ok(Tree { items, link })
+}
+
+/// Lists the children of `parent` at `depth`, opening the next organisation of the chain.
+async fn subtree_chain(
+    store: &Store,
+    scope: &Scope,
+    parent: i64,
+    depth: usize,
+    chain: &[i64],
+    selected: Option<i64>,
+) -> Result<Vec<TreeItem>, StoreError> {
+    let children = store.org_children(scope, parent, false).await?;
+    let mut out = Vec::new();
+    for c in &children {
+        let open = chain.first() == Some(&c.org.id);
+        out.push(TreeItem {
+            id: c.org.id,
+            name: c.org.name.clone(),
+            depth,
+            count: c.member_count,
+            selected: Some(c.org.id) == selected,
+            open,
+            has_children: c.child_count > 0,
+            archived: c.org.is_archived(),
+        });
+        if open {
+            let sub = Box::pin(subtree_chain(
+                store,
+                scope,
+                c.org.id,
+                depth + 1,
+                &chain[1..],
+                selected,
+            ))
+            .await?;
+            out.extend(sub);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize, Default)]
+pub struct IndexQuery {
+    q: Option<String>,
+    #[serde(rename = "type")]
+    org_type: Option<String>,
+    sector: Option<String>,
+    archived: Option<String>,
+    page: Option<u32>,
+}
+
+#[derive(Template)]
+#[template(path = "orgs/index.html")]
+struct IndexPage {
+    ctx: PageCtx,
+    tree: Tree,
+    results: Page<OrgNode>,
+    q: String,
+    org_type: String,
+    sector: String,
+    archived: bool,
+    pages: Vec<Option<u32>>,
+    base_query: String,
+    can_create_root: bool,
+    types: &'static [OrgType],
+    sectors: &'static [Sector],
+}
+
+async fn index(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Query(q): Query<IndexQuery>,
+) -> PageResult {
+    auth.require(ORG_ROLES)?;
+    let text = clean_param(&q.q);
+    let org_type = clean_param(&q.org_type).and_then(|t| OrgType::parse(&t));
+    let sector = clean_param(&q.sector).and_then(|t| Sector::parse(&t));
+    let archived = q.archived.as_deref() == Some("1");
+    // Without a search, a single root opens directly.
+    if text.is_none() && org_type.is_none() && sector.is_none() && !archived {
+        let roots = state.store.org_roots(&auth.scope).await?;
+        if roots.len() == 1 {
+            return Ok(Redirect::to(&format!("/orgs/{}", roots[0].org.id)).into_response());
+        }
+    }
+    let filter = OrgFilter {
+        q: text.clone(),
+        org_type,
+        sector,
+        under: None,
+        include_archived: archived,
+    };
+    let results = state
+        .store
+        .org_list(&auth.scope, &filter, PageReq::new(q.page, Some(50)))
+        .await?;
+    let ctx = PageCtx::new(&auth, &headers, "/orgs", "组织架构");
+    let had = ctx.flash.is_some();
+    let pages = page_numbers(results.page, results.pages());
+    let base_query = query(&[
+        ("q", text.clone().unwrap_or_default()),
+        (
+            "type",
+            org_type.map(|t| t.code().to_string()).unwrap_or_default(),
+        ),
+        (
+            "sector",
+            sector.map(|t| t.code().to_string()).unwrap_or_default(),
+        ),
+        (
+            "archived",
+            if archived { "1".into() } else { String::new() },
+        ),
+    ]);
+    let page = IndexPage {
+        ctx,
+        tree: tree(&state.store, &auth.scope, None, "/orgs/").await?,
+        results,
+        q: text.unwrap_or_default(),
+        org_type: org_type.map(|t| t.code().to_string()).unwrap_or_default(),
+        sector: sector.map(|t| t.code().to_string()).unwrap_or_default(),
+        archived,
+        pages,
+        base_query,
+        can_create_root: auth.scope == Scope::Structure,
+        types: OrgType::ALL,
+        sectors: Sector::ALL,
+    };
+    render(&page, had)
+}
+
+#[derive(Template)]
+#[template(path = "orgs/show.html")]
+struct ShowPage {
+    ctx: PageCtx,
+    tree: Tree,
+    node: OrgNode,
+    ancestors: Vec<Org>,
+    children: Vec<OrgNode>,
+    can_write: bool,
+    is_scope_root: bool,
+    can_see_members: bool,
+    term_years: i32,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> PageResult {
+    auth.require(ORG_ROLES)?;
+    let node = state.store.org_node(&auth.scope, id).await?;
+    let ancestors = state.store.org_ancestors(&auth.scope, &node.org).await?;
+    let children = state.store.org_children(&auth.scope, id, true).await?;
+    let can_write = auth.scope.may_write_org(&node.org.org_path());
+    let is_scope_root = matches!(auth.scope, Scope::Subtree { root_id, .. } if root_id == id);
+    let ctx = PageCtx::new(&auth, &headers, "/orgs", node.org.name.clone());
+    let had = ctx.flash.is_some();
+    let term_years = node
+        .org
+        .kind()
+        .map(|k| k.term_years(Sector::parse(&node.org.sector).unwrap_or(Sector::Other)))
+        .unwrap_or(3);
+    render(
+        &ShowPage {
+            ctx,
+            tree: tree(&state.store, &auth.scope, Some(id), "/orgs/").await?,
+            node,
+            ancestors,
+            children,
+            can_write,
+            is_scope_root,
+            can_see_members: auth.scope.reads_members(),
+            term_years,
+        },
+        had,
+    )
+}
+
+/// The organisation form as typed.
+#[derive(Deserialize, Default, Clone)]
+pub struct OrgForm {
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub org_type: String,
+    #[serde(default)]
+    pub sector: String,
+    #[serde(default)]
+    pub founded_on: String,
+    #[serde(default)]
+    pub secretary: String,
+    #[serde(default)]
+    pub deputy_secretary: String,
+    #[serde(default)]
+    pub committee_members: String,
+    #[serde(default)]
+    pub term_start: String,
+    #[serde(default)]
+    pub term_end: String,
+    #[serde(default)]
+    pub contact_phone: String,
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+impl OrgForm {
+    pub fn from_org(o: &Org) -> Self {
+        let d = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        OrgForm {
+            parent_id: o.parent_id.map(|p| p.to_string()),
+            code: o.code.clone(),
+            name: o.name.clone(),
+            org_type: o.org_type.clone(),
+            sector: o.sector.clone(),
+            founded_on: d(o.founded_on),
+            secretary: o.secretary.clone().unwrap_or_default(),
+            deputy_secretary: o.deputy_secretary.clone().unwrap_or_default(),
+            committee_members: o.committee_members.clone().unwrap_or_default(),
+            term_start: d(o.term_start),
+            term_end: d(o.term_end),
+            contact_phone: o.contact_phone.clone().unwrap_or_default(),
+            version: Some(o.version),
+        }
+    }
+
+    /// Parses every field; all problems at once, by field.
+    pub fn parse(&self, today: chrono::NaiveDate) -> Result<OrgFields, Errors> {
+        let mut e = Errors::new();
+        let code = OrgCode::parse(&self.code)
+            .map_err(|x| e.add("code", &x.to_string()))
+            .ok();
+        let name = parse_org_name(&self.name)
+            .map_err(|x| e.add("name", &x.to_string()))
+            .ok();
+        let org_type = OrgType::parse(&self.org_type);
+        if org_type.is_none() {
+            e.add("org_type", "请选择组织类别");
+        }
+        let sector = Sector::parse_loose(&self.sector);
+        if sector.is_none() {
+            e.add("sector", "请选择所属领域");
+        }
+        let mut date = |field: &str, v: &str| -> Option<chrono::NaiveDate> {
+            if v.trim().is_empty() {
+                return None;
+            }
+            match parse_date(v) {
+                Ok(d) if field != "term_end" && d > today => {
+                    e.add(field, "日期不能晚于今天");
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(x) => {
+                    e.add(field, &x.to_string());
+                    None
+                }
+            }
+        };
+        let founded_on = date("founded_on", &self.founded_on);
+        let term_start = date("term_start", &self.term_start);
+        let term_end = date("term_end", &self.term_end);
+        if let (Some(s), Some(t)) = (term_start, term_end) {
+            if t < s {
+                e.add("term_end", "任期届满日期不能早于任期开始日期");
+            }
+        }
+        let mut free = |field: &str, v: &str, max: usize| match text::optional(v, max) {
+            Ok(v) => v,
+            Err(max) => {
+                e.add(field, &format!("最多 {max} 个字"));
+                None
+            }
+        };
+        let secretary = free("secretary", &self.secretary, 50);
+        let deputy_secretary = free("deputy_secretary", &self.deputy_secretary, 50);
+        let committee_members = free("committee_members", &self.committee_members, 300);
+        let contact_phone = if self.contact_phone.trim().is_empty() {
+            None
+        } else {
+            match xianfeng_domain::Phone::parse(&self.contact_phone) {
+                Ok(p) => Some(p.as_str().to_string()),
+                Err(x) => {
+                    e.add("contact_phone", &x.to_string());
+                    None
+                }
+            }
+        };
+        match (e.is_empty(), code, name, org_type, sector) {
+            (true, Some(code), Some(name), Some(org_type), Some(sector)) => Ok(OrgFields {
+                code,
+                name,
+                org_type,
+                sector,
+                founded_on,
+                secretary,
+                deputy_secretary,
+                committee_members,
+                term_start,
+                term_end,
+                contact_phone,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "orgs/form.html")]
+struct FormPage {
+    ctx: PageCtx,
+    form: OrgForm,
+    errors: Errors,
+    action: String,
+    heading: String,
+    parent: Option<Org>,
+    types: &'static [OrgType],
+    sectors: &'static [Sector],
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    parent: Option<i64>,
+}
+
+async fn new_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Query(q): Query<NewQuery>,
+) -> PageResult {
+    auth.require(&[Role::SystemAdmin, Role::OrgAdmin])?;
+    let parent = match q.parent {
+        Some(id) => Some(state.store.org_get(&auth.scope, id).await?),
+        None if auth.scope == Scope::Structure => None,
+        None => return Err(AppError::Invalid("请从上级组织页面新建下级组织".into())),
+    };
+    if let Some(p) = &parent {
+        if !auth.scope.may_write_org(&p.org_path()) {
+            return Err(AppError::Forbidden);
+        }
+    }
+    let mut form = OrgForm::default();
+    if let Some(p) = &parent {
+        form.sector = p.sector.clone();
+        form.org_type = "branch".into();
+        form.parent_id = Some(p.id.to_string());
+    } else {
+        form.org_type = "committee".into();
+    }
+    let heading = match &parent {
+        Some(p) => format!("在“{}”下新建组织", p.name),
+        None => "新建顶层党组织".into(),
+    };
+    let ctx = PageCtx::new(&auth, &headers, "/orgs", heading.clone());
+    render(
+        &FormPage {
+            ctx,
+            form,
+            errors: Errors::new(),
+            action: "/orgs/new".into(),
+            heading,
+            parent,
+            types: OrgType::ALL,
+            sectors: Sector::ALL,
+        },
+        false,
+    )
+}
+
+fn store_error_into(errors: &mut Errors, e: StoreError) -> Result<(), AppError> {
+    match e {
+        StoreError::Invalid { field, message } => {
+            errors.add(field, &message);
+            Ok(())
+        }
+        other => Err(other.into()),
+    }
+}
+
+async fn new_submit(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Form(form): Form<OrgForm>,
+) -> PageResult {
+    auth.require(&[Role::SystemAdmin, Role::OrgAdmin])?;
+    let parent_id = form
+        .parent_id
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok());
+    let parent = match parent_id {
+        Some(id) => Some(state.store.org_get(&auth.scope, id).await?),
+        None => None,
+    };
+    let mut errors = Errors::new();
+    match form.parse(state.store.clock.today()) {
+        Ok(fields) => match state
+            .store
+            .org_create(&auth.actor(), &auth.scope, parent_id, &fields)
+            .await
+        {
+            Ok(org) => {
+                return Ok(redirect_with(
+                    &format!("/orgs/{}", org.id),
+                    "ok",
+                    &format!("已新建组织“{}”", org.name),
+                ))
+            }
+            Err(e) => store_error_into(&mut errors, e)?,
+        },
+        Err(e) => errors = e,
+    }
+    let heading = match &parent {
+        Some(p) => format!("在“{}”下新建组织", p.name),
+        None => "新建顶层党组织".into(),
+    };
+    let ctx = PageCtx::new(&auth, &headers, "/orgs", heading.clone());
+    let mut res = render(
+        &FormPage {
+            ctx,
+            form,
+            errors,
+            action: "/orgs/new".into(),
+            heading,
+            parent,
+            types: OrgType::ALL,
+            sectors: Sector::ALL,
+        },
+        false,
+    )?;
+    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> PageResult {
+    auth.require(&[Role::SystemAdmin, Role::OrgAdmin])?;
+    let org = state.store.org_get(&auth.scope, id).await?;
+    if !auth.scope.may_write_org(&org.org_path()) {
+        return Err(AppError::Forbidden);
+    }
+    let heading = format!("编辑“{}”", org.name);
+    let ctx = PageCtx::new(&auth, &headers, "/orgs", heading.clone());
+    render(
+        &FormPage {
+            ctx,
+            form: OrgForm::from_org(&org),
+            errors: Errors::new(),
+            action: format!("/orgs/{id}/edit"),
+            heading,
+            parent: None,
+            types: OrgType::ALL,
+            sectors: Sector::ALL,
+        },
+        false,
+    )
+}
+
+async fn edit_submit(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<OrgForm>,
+) -> PageResult {
+    auth.require(&[Role::SystemAdmin, Role::OrgAdmin])?;
+    let org = state.store.org_get(&auth.scope, id).await?;
+    let mut errors = Errors::new();
+    match form.parse(state.store.clock.today()) {
+        Ok(fields) => match state
+            .store
+            .org_update(&auth.actor(), &auth.scope, id, form.version, &fields)
+            .await
+        {
+            Ok(o) => {
+                return Ok(redirect_with(
+                    &format!("/orgs/{id}"),
+                    "ok",
+                    &format!("已保存“{}”", o.name),
+                ))
+            }
+            Err(e) => store_error_into(&mut errors, e)?,
+        },
+        Err(e) => errors = e,
+    }
+    let heading = format!("编辑“{}”", org.name);
+    let ctx = PageCtx::new(&auth, &headers, "/orgs", heading.clone());
+    let mut res = render(
+        &FormPage {
+            ctx,
+            form,
+            errors,
+            action: format!("/orgs/{id}/edit"),
+            heading,
+            parent: None,
+            types: OrgType::ALL,
+            sectors: Sector::ALL,
+        },
+        false,
+    )?;
+    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "orgs/move.html")]
+struct MovePage {
+    ctx: PageCtx,
+    org: Org,
+    target: String,
+    error: Option<String>,
+}
+
+async fn move_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> PageResult {
+    auth.require(&[Role::SystemAdmin, Role::OrgAdmin])?;
+    let org = state.store.org_get(&auth.scope, id).await?;
+    if !auth.scope.may_write_org(&org.org_path()) {
+        return Err(AppError::Forbidden);
+    }
+    let ctx = PageCtx::new(
+        &auth,
+        &headers,
+        "/orgs",
+        format!("调整“{}”的隶属关系", org.name),
+    );
+    render(
+        &MovePage {
+            ctx,
+            org,
+            target: String::new(),
+            error: None,
+        },
+        false,
+    )
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    target: String,
+}
+
+async fn move_submit(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<MoveForm>,
+) -> PageResult {
+    auth.require(&[Role::SystemAdmin, Role::OrgAdmin])?;
+    let org = state.store.org_get(&auth.scope, id).await?;
+    let result = match state.store.org_by_code(&auth.scope, &f.target).await {
+        Ok(target) => state
+            .store
+            .org_move(&auth.actor(), &auth.scope, id, target.id)
+            .await
+            .map(|_| target),
+        Err(StoreError::NotFound(_)) | Err(StoreError::Forbidden) => Err(StoreError::invalid(
+            "target",
+            "找不到该组织代码（或不在您的管理范围内）",
+        )),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(target) => Ok(redirect_with(
+            &format!("/orgs/{id}"),
+            "ok",
+            &format!("已将“{}”调整到“{}”之下", org.name, target.name),
+        )),
+        Err(StoreError::Invalid { message, .. }) => {
+            let ctx = PageCtx::new(
+                &auth,
+                &headers,
+                "/orgs",
+                format!("调整“{}”的隶属关系", org.name),
+            );
+            let mut res = render(
+                &MovePage {
+                    ctx,
+                    org,
+                    target: f.target,
+                    error: Some(message),
+                },
+                false,
+            )?;
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct ArchiveForm {
+    reason: String,
+}
+
+async fn archive(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(f): Form<ArchiveForm>,
+) -> PageResult {
+    auth.require(&[Role::SystemAdmin, Role::OrgAdmin])?;
+    match state
+        .store
+        .org_archive(&auth.actor(), &auth.scope, id, &f.reason)
+        .await
+    {
+        Ok(()) => Ok(redirect_with(
+            &format!("/orgs/{id}"),
+            "ok",
+            "组织已撤销，历史记录仍保留",
+        )),
+        Err(StoreError::Invalid { message, .. }) => {
+            Ok(redirect_with(&format!("/orgs/{id}"), "error", &message))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn restore(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> PageResult {
+    auth.require(&[Role::SystemAdmin, Role::OrgAdmin])?;
+    match state
+        .store
+        .org_restore(&auth.actor(), &auth.scope, id)
+        .await
+    {
+        Ok(()) => Ok(redirect_with(&format!("/orgs/{id}"), "ok", "组织已恢复")),
+        Err(StoreError::Invalid { message, .. }) => {
+            Ok(redirect_with(&format!("/orgs/{id}"), "error", &message))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

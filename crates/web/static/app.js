@@ -1,0 +1,30 @@
+// Small enhancements; every page works without them.
+(function () {
+  "use strict";
+  // Ask before destructive actions.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var msg = form.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) {
+      e.preventDefault();
+    }
+  });
+  // "Back" links go back when there is somewhere to go.
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest ? e.target.closest("a.js-back") : null;
+    if (a && window.history.length > 1 && document.referrer.indexOf(window.location.host) !== -1) {
+      e.preventDefault();
+      window.history.back();
+    }
+  });
+  // Close the phone menu after choosing.
+  document.querySelectorAll(".sidebar a").forEach(function (a) {
+    a.addEventListener("click", function () {
+      var t = document.getElementById("nav-toggle");
+      if (t) { t.checked = false; }
+    });
+  });
+  // Bring the first invalid field into view.
+  var bad = document.querySelector("label.invalid input, label.invalid select");
+  if (bad) { bad.focus(); }
+})();
