@@ -60,7 +60,7 @@ const ACCOUNT_COLS: &str = "a.id, a.username, a.display_name, a.password_hash, a
 /// The result of a login attempt. Callers show one message for every failure.
 #[derive(Debug)]
 pub enum LoginOutcome {
-    Success(Account),
+    Success(Box<Account>),
     Failed,
 }
 
@@ -72,6 +72,9 @@ pub struct SessionInfo {
     pub totp_pending: bool,
     pub created_at: DateTime<Utc>,
 }
+
+/// account, CSRF token, created, last seen, second factor pending
+type SessionRow = (i64, String, DateTime<Utc>, DateTime<Utc>, bool);
 
 /// A user name: 3–32 letters, digits, '.', '_' or '-'.
 pub fn parse_username(input: &str) -> Result<String> {
@@ -507,7 +510,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(LoginOutcome::Success(acc))
+        Ok(LoginOutcome::Success(Box::new(acc)))
     }
 
     /// Starts a session; returns the cookie token (only its hash is stored).
@@ -535,7 +538,7 @@ impl Store {
         let policy = self.policy().await?;
         let now = self.clock.now();
         let hash = sha256_hex(token.as_bytes());
-        let row: Option<(i64, String, DateTime<Utc>, DateTime<Utc>, bool)> = on_db!(&self.db, p => {
+        let row: Option<SessionRow> = on_db!(&self.db, p => {
             sqlx::query_as("SELECT account_id, csrf_token, created_at, last_seen_at, totp_pending FROM sessions WHERE id_hash = $1")
                 .bind(&hash).fetch_optional(p).await?
         });

@@ -89,6 +89,15 @@ impl Member {
     }
 }
 
+/// date, action, reason, note, recorded at
+type ArchiveEventRow = (
+    NaiveDate,
+    String,
+    Option<String>,
+    Option<String>,
+    DateTime<Utc>,
+);
+
 /// A dated event in a member's history.
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry {
@@ -710,13 +719,7 @@ impl Store {
             sqlx::query_as("SELECT t.transfer_date, f.name, o.name, t.created_at FROM member_transfers t JOIN orgs f ON f.id = t.from_org_id JOIN orgs o ON o.id = t.to_org_id WHERE t.member_id = $1")
                 .bind(id).fetch_all(p).await?
         });
-        let events: Vec<(
-            NaiveDate,
-            String,
-            Option<String>,
-            Option<String>,
-            DateTime<Utc>,
-        )> = on_db!(&self.db, p => {
+        let events: Vec<ArchiveEventRow> = on_db!(&self.db, p => {
             sqlx::query_as("SELECT event_date, action, reason, note, created_at FROM member_archive_events WHERE member_id = $1")
                 .bind(id).fetch_all(p).await?
         });

@@ -567,14 +567,14 @@ impl Store {
                 .bind(id)
                 .execute(&mut *c)
                 .await?;
-            sqlx::query("UPDATE orgs SET path = $1 || substr(path, $2) WHERE path >= $3 AND path < $4")
+            sqlx::query("UPDATE orgs SET path = $1 || substr(path, CAST($2 AS INTEGER)) WHERE path >= $3 AND path < $4")
                 .bind(new.as_str())
                 .bind(keep)
                 .bind(old.as_str())
                 .bind(old.upper_bound())
                 .execute(&mut *c)
                 .await?;
-            sqlx::query("UPDATE members SET org_path = $1 || substr(org_path, $2) WHERE org_path >= $3 AND org_path < $4")
+            sqlx::query("UPDATE members SET org_path = $1 || substr(org_path, CAST($2 AS INTEGER)) WHERE org_path >= $3 AND org_path < $4")
                 .bind(new.as_str())
                 .bind(keep)
                 .bind(old.as_str())

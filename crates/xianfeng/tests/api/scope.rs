@@ -1,0 +1,340 @@
+//! Route × role matrix: nobody reads or writes outside their scope, by URL or by id in a body.
+
+use reqwest::{Client, StatusCode};
+use serde_json::json;
+use xianfeng_domain::scope::Role;
+
+use crate::helpers::*;
+
+/// who, path, form fields
+type Attempt<'a> = (&'a Client, String, Vec<(&'static str, String)>);
+
+struct Cast {
+    sys: Client,
+    sec: Client,
+    aud: Client,
+    adm_a: Client,
+    view_street: Client,
+    adm_zx: Client,
+    mem: Client,
+}
+
+async fn cast(app: &TestApp, d: &District, m_a: i64) -> Cast {
+    Cast {
+        sys: app.login_as("sys", Role::SystemAdmin, None, None).await,
+        sec: app.login_as("sec", Role::SecurityAdmin, None, None).await,
+        aud: app.login_as("aud", Role::AuditAdmin, None, None).await,
+        adm_a: app.login_as("adm_a", Role::OrgAdmin, Some(d.a), None).await,
+        view_street: app
+            .login_as("view_street", Role::OrgViewer, Some(d.street), None)
+            .await,
+        adm_zx: app
+            .login_as("adm_zx", Role::OrgAdmin, Some(d.other), None)
+            .await,
+        mem: app.login_as("mem", Role::Member, None, Some(m_a)).await,
+    }
+}
+
+#[tokio::test]
+async fn every_page_route_as_every_role() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let m_a = app.member(d.a, "甲", 1).await;
+    let m_b = app.member(d.b, "乙", 2).await;
+    let m_c = app.member(d.c, "丙", 3).await;
+    let who = cast(&app, &d, m_a).await;
+    const OK: u16 = 200;
+    const NO: u16 = 403;
+    const GONE: u16 = 303; // redirected elsewhere
+                           // columns: sys, sec, aud, adm_a, view_street, adm_zx, mem
+    let rows: Vec<(String, [u16; 7])> = vec![
+        ("/".into(), [OK, OK, OK, OK, OK, OK, OK]),
+        ("/account".into(), [OK, OK, OK, OK, OK, OK, OK]),
+        ("/members".into(), [NO, NO, NO, OK, OK, OK, GONE]),
+        (
+            format!("/members?org={}", d.a),
+            [NO, NO, NO, OK, OK, NO, GONE],
+        ),
+        (
+            format!("/members?org={}", d.c),
+            [NO, NO, NO, NO, NO, OK, GONE],
+        ),
+        (format!("/members/{m_a}"), [NO, NO, NO, OK, OK, NO, OK]),
+        (format!("/members/{m_b}"), [NO, NO, NO, NO, OK, NO, NO]),
+        (format!("/members/{m_c}"), [NO, NO, NO, NO, NO, OK, NO]),
+        (format!("/members/{m_a}/edit"), [NO, NO, NO, OK, NO, NO, NO]),
+        (
+            format!("/members/{m_a}/transfer"),
+            [NO, NO, NO, OK, NO, NO, NO],
+        ),
+        (
+            format!("/members/new?org={}", d.a),
+            [NO, NO, NO, OK, NO, NO, NO],
+        ),
+        (
+            format!("/members/new?org={}", d.b),
+            [NO, NO, NO, NO, NO, NO, NO],
+        ),
+        ("/me".into(), [404, 404, 404, 404, 404, 404, OK]),
+        (format!("/orgs/{}", d.a), [OK, NO, NO, OK, OK, NO, NO]),
+        (format!("/orgs/{}", d.c), [OK, NO, NO, NO, NO, OK, NO]),
+        (format!("/orgs/{}/edit", d.a), [OK, NO, NO, OK, NO, NO, NO]),
+        (format!("/orgs/{}/edit", d.b), [OK, NO, NO, NO, NO, NO, NO]),
+        (
+            format!("/orgs/new?parent={}", d.street),
+            [OK, NO, NO, NO, NO, NO, NO],
+        ),
+        (
+            format!("/orgs/{}/move", d.street),
+            [OK, NO, NO, NO, NO, NO, NO],
+        ),
+        ("/admin/accounts".into(), [OK, OK, NO, NO, NO, NO, NO]),
+        ("/admin/accounts/new".into(), [OK, NO, NO, NO, NO, NO, NO]),
+        ("/admin/policy".into(), [NO, OK, NO, NO, NO, NO, NO]),
+        ("/audit".into(), [NO, NO, OK, NO, NO, NO, NO]),
+        ("/audit/export.csv".into(), [NO, NO, OK, NO, NO, NO, NO]),
+    ];
+    let clients = [
+        &who.sys,
+        &who.sec,
+        &who.aud,
+        &who.adm_a,
+        &who.view_street,
+        &who.adm_zx,
+        &who.mem,
+    ];
+    let names = ["sys", "sec", "aud", "adm_a", "view_street", "adm_zx", "mem"];
+    let mut failures = Vec::new();
+    for (path, expected) in &rows {
+        for (i, c) in clients.iter().enumerate() {
+            let got = app.get_with(c, path).await.status().as_u16();
+            if got != expected[i] {
+                failures.push(format!(
+                    "{} GET {path}: expected {}, got {got}",
+                    names[i], expected[i]
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn writes_outside_scope_are_refused_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let m_a = app.member(d.a, "甲", 1).await;
+    let m_c = app.member(d.c, "丙", 3).await;
+    let who = cast(&app, &d, m_a).await;
+    let before = app
+        .store
+        .audit_export(&Default::default())
+        .await
+        .unwrap()
+        .len();
+    let attempts: Vec<Attempt> = vec![
+        (
+            &who.adm_a,
+            format!("/members/{m_c}/archive"),
+            vec![("reason", "died".into()), ("date", "2026-11-01".into())],
+        ),
+        (&who.adm_a, format!("/members/{m_c}/restore"), vec![]),
+        (
+            &who.adm_a,
+            format!("/members/{m_c}/edit"),
+            vec![("name", "改".into()), ("status", "full".into())],
+        ),
+        (
+            &who.adm_a,
+            format!("/orgs/{}/archive", d.c),
+            vec![("reason", "x".into())],
+        ),
+        (
+            &who.adm_a,
+            format!("/orgs/{}/edit", d.c),
+            vec![("name", "改".into()), ("code", "ZX-01".into())],
+        ),
+        (
+            &who.adm_a,
+            "/orgs/new".into(),
+            vec![
+                ("parent_id", d.c.to_string()),
+                ("code", "N1".into()),
+                ("name", "新".into()),
+                ("org_type", "branch".into()),
+                ("sector", "rural".into()),
+            ],
+        ),
+        // A form aimed at one's own page but naming another organisation in the body.
+        (
+            &who.adm_a,
+            "/members/new".into(),
+            vec![
+                ("org_id", d.c.to_string()),
+                ("name", "混入".into()),
+                ("id_number", id_number("1988-08-08", 7)),
+                ("status", "applicant".into()),
+            ],
+        ),
+        (
+            &who.view_street,
+            format!("/members/{m_a}/archive"),
+            vec![("reason", "died".into()), ("date", "2026-11-01".into())],
+        ),
+        (
+            &who.view_street,
+            format!("/orgs/{}/archive", d.b),
+            vec![("reason", "x".into())],
+        ),
+        (
+            &who.mem,
+            format!("/members/{m_a}/archive"),
+            vec![("reason", "died".into()), ("date", "2026-11-01".into())],
+        ),
+        (
+            &who.sys,
+            format!("/members/{m_a}/archive"),
+            vec![("reason", "died".into()), ("date", "2026-11-01".into())],
+        ),
+        (
+            &who.sec,
+            format!("/orgs/{}/archive", d.b),
+            vec![("reason", "x".into())],
+        ),
+        (
+            &who.aud,
+            "/admin/accounts/new".into(),
+            vec![
+                ("username", "x1".into()),
+                ("display_name", "x".into()),
+                ("password", PASSWORD.into()),
+            ],
+        ),
+        (
+            &who.adm_zx,
+            format!("/members/{m_a}/transfer"),
+            vec![("target", "ZX-01".into()), ("date", "2026-11-01".into())],
+        ),
+    ];
+    for (c, path, fields) in &attempts {
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = app.post_form(c, path, &f).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "POST {path}");
+    }
+    // Members cannot see the full ID of others, administrators cannot reveal out of scope.
+    let r = app
+        .post_form(&who.adm_a, &format!("/members/{m_c}/reveal"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let after = app.store.audit_export(&Default::default()).await.unwrap();
+    let writes: Vec<_> = after[before..]
+        .iter()
+        .filter(|a| !a.event.starts_with("auth."))
+        .collect();
+    assert!(writes.is_empty(), "nothing was written: {writes:?}");
+}
+
+#[tokio::test]
+async fn the_api_applies_the_same_scope_by_url_and_by_body() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let m_a = app.member(d.a, "甲", 1).await;
+    let m_c = app.member(d.c, "丙", 3).await;
+    let adm_a = app.account("api_a", Role::OrgAdmin, Some(d.a), None).await;
+    let sys = app.account("api_sys", Role::SystemAdmin, None, None).await;
+    let mem = app.account("api_mem", Role::Member, None, Some(m_a)).await;
+    let t = app.token(adm_a).await;
+    let c = client();
+    let get = |path: String, token: String| {
+        let c = c.clone();
+        let url = app.url(&path);
+        async move {
+            c.get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(get(format!("/api/v1/members/{m_a}"), t.clone()).await, 200);
+    assert_eq!(get(format!("/api/v1/members/{m_c}"), t.clone()).await, 403);
+    assert_eq!(get(format!("/api/v1/orgs/{}", d.c), t.clone()).await, 403);
+    assert_eq!(
+        get(format!("/api/v1/members?org_id={}", d.c), t.clone()).await,
+        403
+    );
+    assert_eq!(
+        get(format!("/api/v1/members/{m_a}"), app.token(sys).await).await,
+        403,
+        "no member data for administrators"
+    );
+    assert_eq!(
+        get(format!("/api/v1/members/{m_a}"), app.token(mem).await).await,
+        200
+    );
+    let tm = app.token(mem).await;
+    assert_eq!(get(format!("/api/v1/members/{m_c}"), tm.clone()).await, 403);
+    let list: serde_json::Value = c
+        .get(app.url("/api/v1/members"))
+        .bearer_auth(&tm)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1, "a member lists only themself");
+
+    // Ids in the JSON body outside the scope.
+    let body = json!({"org_id": d.c, "name": "混入", "id_number": id_number("1988-08-08", 9), "status": "applicant"});
+    let r = c
+        .post(app.url("/api/v1/members"))
+        .bearer_auth(&t)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c
+        .post(app.url(&format!("/api/v1/members/{m_a}/transfer")))
+        .bearer_auth(&t)
+        .json(&json!({"to_org_id": d.c, "date": "2026-11-01"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c.post(app.url("/api/v1/orgs")).bearer_auth(&t).json(&json!({"parent_id": d.c, "code": "N2", "name": "新", "org_type": "party_group", "sector": "rural"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c.put(app.url(&format!("/api/v1/members/{m_c}"))).bearer_auth(&t).json(&json!({"name": "改", "id_number": id_number("1980-05-01", 3), "status": "full", "admission_date": "2005-07-01"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c
+        .post(app.url(&format!("/api/v1/orgs/{}/move", d.a)))
+        .bearer_auth(&t)
+        .json(&json!({"parent_id": d.other}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Without a token, or with a session cookie only: refused.
+    assert_eq!(
+        client()
+            .get(app.url("/api/v1/orgs"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let browser = app.login("api_a", PASSWORD).await;
+    assert_eq!(
+        browser
+            .get(app.url("/api/v1/orgs"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
