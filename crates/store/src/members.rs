@@ -145,8 +145,13 @@ impl MemberSort {
         match self {
             MemberSort::Name => "m.name_key, m.id",
             MemberSort::NameDesc => "m.name_key DESC, m.id DESC",
-            MemberSort::Admission => "m.admission_date, m.name_key, m.id",
-            MemberSort::AdmissionDesc => "m.admission_date DESC, m.name_key, m.id",
+            // Empty dates last in both directions, the same on both engines.
+            MemberSort::Admission => {
+                "(m.admission_date IS NULL), m.admission_date, m.name_key, m.id"
+            }
+            MemberSort::AdmissionDesc => {
+                "(m.admission_date IS NULL), m.admission_date DESC, m.name_key, m.id"
+            }
             MemberSort::Birth => "m.birth_date, m.name_key, m.id",
             MemberSort::BirthDesc => "m.birth_date DESC, m.name_key, m.id",
             MemberSort::Org => "m.org_path, m.name_key, m.id",
@@ -453,9 +458,15 @@ impl Store {
                 }
             }};
         }
+        // The page's ids come from the narrow index first; only those rows are read in full.
+        let join = if f.sector.is_some() {
+            " JOIN orgs o ON o.id = m.org_id"
+        } else {
+            ""
+        };
         let (items, total) = on_db!(&self.db, p => {
             let mut q = QueryBuilder::new(format!(
-                "SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id WHERE 1=1"
+                "SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.id IN (SELECT m.id FROM members m{join} WHERE 1=1"
             ));
             filters!(q);
             q.push(" ORDER BY ")
@@ -463,9 +474,11 @@ impl Store {
                 .push(" LIMIT ")
                 .push_bind(i64::from(page.per_page))
                 .push(" OFFSET ")
-                .push_bind(page.offset());
+                .push_bind(page.offset())
+                .push(") ORDER BY ")
+                .push(f.sort.sql());
             let items: Vec<Member> = q.build_query_as().fetch_all(p).await?;
-            let mut c = QueryBuilder::new("SELECT COUNT(*) FROM members m JOIN orgs o ON o.id = m.org_id WHERE 1=1");
+            let mut c = QueryBuilder::new(format!("SELECT COUNT(*) FROM members m{join} WHERE 1=1"));
             filters!(c);
             let total: i64 = c.build_query_scalar().fetch_one(p).await?;
             (items, total)

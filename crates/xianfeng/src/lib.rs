@@ -1,5 +1,7 @@
 //! Start-up shared by the command line and the tests: configuration, keys, the store.
 
+pub mod bench;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};

@@ -48,6 +48,30 @@ enum Command {
     Backup(BackupArgs),
     /// 从备份文件恢复到一个新的空数据库
     Restore(BackupArgs),
+    /// 性能基准：在一个新的数据库中生成数据并测量（结果见 docs/benchmarks.md）
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    #[command(subcommand)]
+    command: BenchCommand,
+    /// 基准测试用的数据库（默认在临时目录新建 SQLite 文件；PostgreSQL 请给一个空库）
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// 党员名册：一个子树下的首页、末页、姓名与身份证号检索
+    Roster {
+        /// 党员人数
+        #[arg(long, default_value_t = 35_000)]
+        members: u32,
+        /// 每项测量次数（取中位数）
+        #[arg(long, default_value_t = 30)]
+        runs: u32,
+    },
 }
 
 #[derive(Args)]
@@ -207,6 +231,28 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Admin(a) => admin(a).await,
+        Command::Bench(a) => {
+            let url = match a.database_url {
+                Some(u) => u,
+                None => {
+                    let dir =
+                        std::env::temp_dir().join(format!("xianfeng-bench-{}", std::process::id()));
+                    std::fs::create_dir_all(&dir)?;
+                    format!("sqlite://{}", dir.join("bench.db").display())
+                }
+            };
+            check_url(&url)?;
+            let keys = xianfeng_store::Keys::from_master(&xianfeng_store::Keys::generate_master());
+            let store = open_store(&url, keys, Clock::system()).await?;
+            println!("基准数据库：{}", xianfeng_store::redact_url(&url));
+            match a.command {
+                BenchCommand::Roster { members, runs } => {
+                    xianfeng::bench::roster(&store, members, runs).await?
+                }
+            }
+            store.close().await;
+            Ok(())
+        }
         Command::Audit(a) => {
             let store = store_of(&a.db).await?;
             match a.command {

@@ -55,6 +55,8 @@ CREATE TABLE members (
     version BIGINT NOT NULL DEFAULT 1
 );
 CREATE INDEX members_path_name ON members (org_path, name_key, id);
+-- The active roster of a subtree, covered: the first page is an index-only range scan.
+CREATE INDEX members_active_path_name ON members (org_path, name_key, id, status) WHERE archived_at IS NULL;
 CREATE INDEX members_org ON members (org_id);
 CREATE INDEX members_name ON members (name);
 
