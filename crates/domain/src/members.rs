@@ -463,6 +463,19 @@ impl MemberInput {
             }
         }
 
+        // Probation lasts a year from admission: conversion cannot come earlier (DEV-014).
+        if let (Some(a), Some(c)) = (admission_date, conversion_date) {
+            if c >= a && c < crate::dates::add_months(a, 12) {
+                err(
+                    "conversion_date",
+                    format!(
+                        "转正日期早于预备期满（入党日期满一年为 {}）",
+                        crate::dates::format_date(crate::dates::add_months(a, 12))
+                    ),
+                );
+            }
+        }
+
         // DEV-001: at least 18 on the application date, or at admission if no application date.
         if let Some(b) = birth_date {
             let reference = application_date
@@ -480,7 +493,7 @@ impl MemberInput {
 
         // Status needs its milestones.
         if let Some(s) = status {
-            if s.is_member() && admission_date.is_none() {
+            if s.is_member() && text::clean(&self.admission_date).is_empty() {
                 err("admission_date", format!("{}须填写入党日期", s.label()));
             }
             if s == MemberStatus::Probationary && conversion_date.is_some() {
@@ -594,6 +607,29 @@ mod tests {
         let mut m = base();
         m.application_date = "2002-07-01".into();
         assert!(m.parse(today()).is_ok(), "application may equal admission");
+    }
+
+    #[test]
+    fn conversion_after_a_year_of_probation() {
+        let mut m = base();
+        m.admission_date = "2024-02-29".into();
+        m.conversion_date = "2025-02-27".into();
+        assert_eq!(fields_of(m.parse(today())), vec!["conversion_date"]);
+        m.conversion_date = "2025-02-28".into();
+        assert!(
+            m.parse(today()).is_ok(),
+            "a year from Feb 29 ends on Feb 28"
+        );
+    }
+
+    #[test]
+    fn a_rejected_date_is_reported_once() {
+        let mut m = base();
+        m.admission_date = "2027-01-01".into();
+        m.conversion_date = String::new();
+        let errors = m.parse(today()).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].message.contains("不能晚于今天"));
     }
 
     #[test]

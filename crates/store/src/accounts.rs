@@ -293,6 +293,14 @@ impl Store {
             return Err(StoreError::invalid("role", "不能修改自己的角色"));
         }
         self.check_grant(&grant).await?;
+        let binding = match (grant.role, grant.org_id, grant.member_id) {
+            (Some(r), Some(oid), _) if r.needs_org() => {
+                let o = self.org_get(&Scope::Structure, oid).await?;
+                format!("，管理范围：{}（{}）", o.name, o.code)
+            }
+            (Some(r), _, Some(mid)) if r.needs_member() => format!("，关联党员档案编号 {mid}"),
+            _ => String::new(),
+        };
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => {
@@ -312,12 +320,11 @@ impl Store {
             AuditEvent::ok(
                 "account.role",
                 format!(
-                    "{} 的角色由“{}”改为“{}”（组织 {:?}，党员 {:?}）",
+                    "{} 的角色由“{}”改为“{}”{}",
                     before.username,
                     before.role_label(),
                     grant.role.map(|r| r.label()).unwrap_or("未分配角色"),
-                    grant.org_id,
-                    grant.member_id
+                    binding
                 ),
             )
             .on("account", id),

@@ -251,6 +251,27 @@ impl Store {
     }
 }
 
+/// "字段：旧 → 新" for the pairs that differ, for audit summaries.
+pub(crate) fn changes(pairs: Vec<(&str, String, String)>) -> String {
+    let shown = |s: &str| {
+        if s.is_empty() {
+            "（空）".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    let changed: Vec<String> = pairs
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(k, a, b)| format!("{k}：{} → {}", shown(&a), shown(&b)))
+        .collect();
+    if changed.is_empty() {
+        "无变化".into()
+    } else {
+        changed.join("；")
+    }
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
 pub fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);

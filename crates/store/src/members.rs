@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder};
 use xianfeng_domain::members::{ArchiveReason, Category, Education, MemberFields, MemberStatus};
-use xianfeng_domain::org::{OrgPath, OrgType};
+use xianfeng_domain::org::OrgPath;
 use xianfeng_domain::scope::Scope;
 use xianfeng_domain::text::name_key;
 use xianfeng_domain::{Gender, IdNumber};
@@ -164,6 +164,8 @@ impl MemberSort {
 pub struct MemberFilter {
     pub q: Option<String>,
     pub status: Option<MemberStatus>,
+    /// Probationary and full members only (党员).
+    pub party_only: bool,
     pub category: Option<Category>,
     pub gender: Option<Gender>,
     pub sector: Option<xianfeng_domain::org::Sector>,
@@ -198,6 +200,74 @@ macro_rules! member_scope {
     };
 }
 
+/// "字段：旧 → 新" for what an edit changes (the ID number only as masked).
+fn member_changes(before: &Member, f: &MemberFields) -> String {
+    let d = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let o = |s: &Option<String>| s.clone().unwrap_or_default();
+    let edu = |e: Option<Education>| e.map(|e| e.label().to_string()).unwrap_or_default();
+    crate::changes(vec![
+        ("姓名", before.name.clone(), f.name.clone()),
+        ("身份证号", before.id_masked.clone(), f.id_number.masked()),
+        (
+            "性别",
+            before.gender_label().to_string(),
+            f.gender.label().to_string(),
+        ),
+        (
+            "民族",
+            o(&before.ethnicity),
+            f.ethnicity.unwrap_or_default().to_string(),
+        ),
+        (
+            "出生日期",
+            before.birth_date.to_string(),
+            f.birth_date.to_string(),
+        ),
+        (
+            "学历",
+            before.education_label().to_string(),
+            edu(f.education),
+        ),
+        (
+            "人员状态",
+            before.status_label().to_string(),
+            f.status.label().to_string(),
+        ),
+        (
+            "人员类别",
+            before.category_label().to_string(),
+            f.category.label().to_string(),
+        ),
+        (
+            "联系电话",
+            o(&before.phone),
+            f.phone
+                .as_ref()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
+        ),
+        ("工作单位", o(&before.work_unit), o(&f.work_unit)),
+        ("职务", o(&before.post), o(&f.post)),
+        (
+            "申请入党日期",
+            d(before.application_date),
+            d(f.application_date),
+        ),
+        (
+            "确定积极分子日期",
+            d(before.activist_date),
+            d(f.activist_date),
+        ),
+        (
+            "确定发展对象日期",
+            d(before.candidate_date),
+            d(f.candidate_date),
+        ),
+        ("入党日期", d(before.admission_date), d(f.admission_date)),
+        ("转正日期", d(before.conversion_date), d(f.conversion_date)),
+    ])
+}
+
 fn summary(f: &MemberFields) -> String {
     format!(
         "姓名={} 身份证号={} 状态={} 类别={}",
@@ -217,10 +287,15 @@ impl Store {
         if org.is_archived() {
             return Err(StoreError::invalid("org_id", "该组织已撤销，不能接收人员"));
         }
-        if org.kind() == Some(OrgType::PartyGroup) {
+        // Every member belongs to a branch (党章 art. 8); party groups sit inside branches.
+        if !org.kind().is_some_and(|k| k.is_branch()) {
             return Err(StoreError::invalid(
                 "org_id",
-                "人员应登记在党支部（或党委、党总支），不能直接登记在党小组",
+                format!(
+                    "人员须编入党支部（含联合党支部、临时党支部），“{}”是{}",
+                    org.name,
+                    org.type_label()
+                ),
             ));
         }
         Ok(org)
@@ -435,6 +510,9 @@ impl Store {
                 if let Some(s) = f.status {
                     $q.push(" AND m.status = ").push_bind(s.code());
                 }
+                if f.party_only {
+                    $q.push(" AND m.status IN ('probationary', 'full')");
+                }
                 if let Some(c) = f.category {
                     $q.push(" AND m.category = ").push_bind(c.code());
                 }
@@ -563,16 +641,20 @@ impl Store {
             actor,
             AuditEvent::ok(
                 "member.update",
-                format!(
-                    "{}（原：姓名={} 状态={}）",
-                    summary(f),
-                    before.name,
-                    before.status_label()
-                ),
+                format!("{}：{}", before.name, member_changes(&before, f)),
             )
             .on("member", id),
         )
         .await?;
+        if before.status != f.status.code() {
+            let now = self.clock.now();
+            let today = self.clock.today();
+            on_tx!(&mut tx, c => {
+                sqlx::query("INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) VALUES ($1, 'status', $2, $3, $4, $5, $6)")
+                    .bind(id).bind(f.status.code()).bind(today).bind(before.status.as_str()).bind(actor.account_id).bind(now)
+                    .execute(&mut *c).await?;
+            });
+        }
         tx.commit().await
     }
 
@@ -592,6 +674,25 @@ impl Store {
         }
         if m.is_archived() {
             return Err(StoreError::invalid("reason", "该人员已出库"));
+        }
+        let is_member = MemberStatus::parse(&m.status).is_some_and(|s| s.is_member());
+        if !is_member
+            && matches!(
+                reason,
+                ArchiveReason::Left
+                    | ArchiveReason::Expelled
+                    | ArchiveReason::Removed
+                    | ArchiveReason::Stopped
+            )
+        {
+            return Err(StoreError::invalid(
+                "reason",
+                format!(
+                    "{}不是党员，不能以“{}”出库",
+                    m.status_label(),
+                    reason.label()
+                ),
+            ));
         }
         if date > self.clock.today() {
             return Err(StoreError::invalid("date", "日期不能晚于今天"));
@@ -744,16 +845,27 @@ impl Store {
                 at,
             })
             .chain(events.into_iter().map(|(date, action, reason, note, at)| {
-                let reason = reason
-                    .as_deref()
-                    .and_then(ArchiveReason::parse)
-                    .map(|r| r.label())
-                    .unwrap_or("");
-                let note = note.map(|n| format!("（{n}）")).unwrap_or_default();
-                let what = if action == "archive" {
-                    format!("出库：{reason}{note}")
-                } else {
-                    format!("恢复在册{note}")
+                let status = |s: &Option<String>| {
+                    s.as_deref()
+                        .and_then(MemberStatus::parse)
+                        .map(|s| s.label())
+                        .unwrap_or("")
+                };
+                let what = match action.as_str() {
+                    "status" => format!("人员状态由“{}”变为“{}”", status(&note), status(&reason)),
+                    "archive" => {
+                        let why = reason
+                            .as_deref()
+                            .and_then(ArchiveReason::parse)
+                            .map(|r| r.label())
+                            .unwrap_or("");
+                        let note = note.map(|n| format!("（{n}）")).unwrap_or_default();
+                        format!("出库：{why}{note}")
+                    }
+                    _ => format!(
+                        "恢复在册{}",
+                        note.map(|n| format!("（{n}）")).unwrap_or_default()
+                    ),
                 };
                 HistoryEntry { date, what, at }
             }))

@@ -326,6 +326,30 @@ impl Store {
         }
     }
 
+    async fn check_name_free(
+        &self,
+        tx: &mut Tx,
+        parent_id: Option<i64>,
+        name: &str,
+        except: Option<i64>,
+    ) -> Result<()> {
+        let taken: Option<(i64, String)> = on_tx!(tx, c => {
+            match parent_id {
+                Some(pid) => sqlx::query_as("SELECT id, code FROM orgs WHERE parent_id = $1 AND name = $2 AND archived_at IS NULL")
+                    .bind(pid).bind(name).fetch_optional(&mut *c).await?,
+                None => sqlx::query_as("SELECT id, code FROM orgs WHERE parent_id IS NULL AND name = $1 AND archived_at IS NULL")
+                    .bind(name).fetch_optional(&mut *c).await?,
+            }
+        });
+        match taken {
+            Some((id, code)) if Some(id) != except => Err(StoreError::invalid(
+                "name",
+                format!("同一上级组织下已有同名组织（代码 {code}）"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Creates an organisation under `parent_id` (or a top-level one, structure scope only).
     pub async fn org_create(
         &self,
@@ -384,6 +408,7 @@ impl Store {
         };
         check_term(f)?;
         self.check_code_free(tx, &f.code, None).await?;
+        self.check_name_free(tx, parent_id, &f.name, None).await?;
         let now = self.clock.now();
         let id: i64 = on_tx!(tx, c => {
             sqlx::query_scalar(
@@ -464,8 +489,22 @@ impl Store {
             }
         }
         check_term(f)?;
+        let child_types: Vec<String> = on_db!(&self.db, p => {
+            sqlx::query_scalar("SELECT DISTINCT org_type FROM orgs WHERE parent_id = $1 AND archived_at IS NULL")
+                .bind(id).fetch_all(p).await?
+        });
+        for ct in child_types.iter().filter_map(|t| OrgType::parse(t)) {
+            if !ct.may_sit_under(f.org_type) {
+                return Err(StoreError::invalid(
+                    "org_type",
+                    format!("该组织下设有{}，不能改为{}", ct.label(), f.org_type.label()),
+                ));
+            }
+        }
         let mut tx = self.begin().await?;
         self.check_code_free(&mut tx, &f.code, Some(id)).await?;
+        self.check_name_free(&mut tx, before.parent_id, &f.name, Some(id))
+            .await?;
         let now = self.clock.now();
         let n = on_tx!(&mut tx, c => {
             sqlx::query(
@@ -501,10 +540,10 @@ impl Store {
             AuditEvent::ok(
                 "org.update",
                 format!(
-                    "{}（原：代码={} 名称={}）",
-                    audit_fields(f),
+                    "{}（{}）：{}",
+                    before.name,
                     before.code,
-                    before.name
+                    org_changes(&before, f)
                 ),
             )
             .on("org", id),
@@ -702,9 +741,45 @@ impl Store {
 
     pub async fn org_count(&self) -> Result<i64> {
         Ok(on_db!(&self.db, p => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(p).await?
+            sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE archived_at IS NULL").fetch_one(p).await?
         }))
     }
+}
+
+/// "字段：旧 → 新" for every field an update changes.
+fn org_changes(before: &Org, f: &OrgFields) -> String {
+    let d = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let o = |s: &Option<String>| s.clone().unwrap_or_default();
+    let pairs: Vec<(&str, String, String)> = vec![
+        ("代码", before.code.clone(), f.code.as_str().to_string()),
+        ("名称", before.name.clone(), f.name.clone()),
+        (
+            "类别",
+            before.type_label().to_string(),
+            f.org_type.label().to_string(),
+        ),
+        (
+            "领域",
+            before.sector_label().to_string(),
+            f.sector.label().to_string(),
+        ),
+        ("成立日期", d(before.founded_on), d(f.founded_on)),
+        ("书记", o(&before.secretary), o(&f.secretary)),
+        (
+            "副书记",
+            o(&before.deputy_secretary),
+            o(&f.deputy_secretary),
+        ),
+        (
+            "委员",
+            o(&before.committee_members),
+            o(&f.committee_members),
+        ),
+        ("任期开始", d(before.term_start), d(f.term_start)),
+        ("任期届满", d(before.term_end), d(f.term_end)),
+        ("联系电话", o(&before.contact_phone), o(&f.contact_phone)),
+    ];
+    crate::changes(pairs)
 }
 
 fn check_term(f: &OrgFields) -> Result<()> {

@@ -35,29 +35,32 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// Every field out of its range, with the allowed range.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        [
+            ("lockout_threshold", self.lockout_threshold, 3, 10),
+            (
+                "lockout_window_minutes",
+                self.lockout_window_minutes,
+                1,
+                1440,
+            ),
+            ("lockout_minutes", self.lockout_minutes, 1, 1440),
+            ("idle_timeout_minutes", self.idle_timeout_minutes, 5, 30),
+            ("absolute_timeout_hours", self.absolute_timeout_hours, 1, 24),
+            ("password_expiry_days", self.password_expiry_days, 0, 365),
+        ]
+        .into_iter()
+        .filter(|(_, v, lo, hi)| v < lo || v > hi)
+        .map(|(f, _, lo, hi)| (f, format!("取值应在 {lo} 到 {hi} 之间")))
+        .collect()
+    }
+
     pub fn validate(&self) -> Result<()> {
-        let check = |field: &'static str, v: i64, lo: i64, hi: i64| {
-            if v < lo || v > hi {
-                Err(StoreError::invalid(
-                    field,
-                    format!("取值应在 {lo} 到 {hi} 之间"),
-                ))
-            } else {
-                Ok(())
-            }
-        };
-        check("lockout_threshold", self.lockout_threshold, 3, 10)?;
-        check(
-            "lockout_window_minutes",
-            self.lockout_window_minutes,
-            1,
-            1440,
-        )?;
-        check("lockout_minutes", self.lockout_minutes, 1, 1440)?;
-        check("idle_timeout_minutes", self.idle_timeout_minutes, 5, 30)?;
-        check("absolute_timeout_hours", self.absolute_timeout_hours, 1, 24)?;
-        check("password_expiry_days", self.password_expiry_days, 0, 365)?;
-        Ok(())
+        match self.problems().into_iter().next() {
+            Some((field, message)) => Err(StoreError::invalid(field, message)),
+            None => Ok(()),
+        }
     }
 }
 

@@ -3,8 +3,9 @@
 //! passwords and disables accounts; the security administrator grants work roles and scopes,
 //! unlocks accounts, clears second factors and sets the security policy.
 
+use crate::extract::Path;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -12,7 +13,7 @@ use serde::Deserialize;
 use xianfeng_domain::password::PasswordPolicy;
 use xianfeng_domain::scope::{Role, Scope};
 use xianfeng_domain::IdNumber;
-use xianfeng_store::accounts::{AccountRow, RoleGrant};
+use xianfeng_store::accounts::{parse_display_name, parse_username, AccountRow, RoleGrant};
 use xianfeng_store::settings::Policy;
 use xianfeng_store::StoreError;
 
@@ -125,6 +126,33 @@ async fn new_submit(
         org_id: None,
         member_id: None,
     };
+    // Every problem at once, before the store checks them again.
+    let mut pre = Errors::new();
+    if let Err(StoreError::Invalid { field, message }) = parse_username(&f.username) {
+        pre.add(field, &message);
+    }
+    if let Err(StoreError::Invalid { field, message }) = parse_display_name(&f.display_name) {
+        pre.add(field, &message);
+    }
+    if let Err(e) = PasswordPolicy::default().check(&f.password, f.username.trim()) {
+        pre.add("password", &e.to_string());
+    }
+    if !pre.is_empty() {
+        let ctx = PageCtx::new(&auth, &headers, "/admin/accounts", "新建账号");
+        let page = NewPage {
+            ctx,
+            f: NewForm {
+                password: String::new(),
+                ..f
+            },
+            errors: pre,
+            roles: ADMIN_ROLES,
+            hint: PasswordPolicy::default().describe(),
+        };
+        let mut res = render(&page, false)?;
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(res);
+    }
     match state
         .store
         .account_create(
@@ -186,6 +214,7 @@ struct RoleForm {
 #[template(path = "admin/account_role.html")]
 struct RolePage {
     ctx: PageCtx,
+    orgs: Vec<xianfeng_store::orgs::Org>,
     row: AccountRow,
     f: RoleForm,
     errors: Errors,
@@ -231,6 +260,7 @@ async fn role_page(
     render(
         &RolePage {
             ctx,
+            orgs: org_choices(&state).await?,
             row,
             f,
             errors: Errors::new(),
@@ -265,7 +295,9 @@ async fn role_submit(
         org_id: None,
         member_id: None,
     };
-    if role.is_some_and(|r| r.needs_org()) {
+    if role.is_some_and(|r| r.needs_org()) && f.org_code.trim().is_empty() {
+        errors.add("org_code", "党务角色须填写管理的组织代码");
+    } else if role.is_some_and(|r| r.needs_org()) {
         match state
             .store
             .org_by_code(&Scope::Structure, &f.org_code)
@@ -275,7 +307,12 @@ async fn role_submit(
             Err(_) => errors.add("org_code", "找不到该组织代码"),
         }
     }
-    if role == Some(Role::Member) {
+    if role == Some(Role::Member) && f.member_id_number.trim().is_empty() {
+        errors.add(
+            "member_id_number",
+            "党员角色须填写本人身份证号，以关联本人档案",
+        );
+    } else if role == Some(Role::Member) {
         match IdNumber::parse(&f.member_id_number) {
             Ok(idn) => match state.store.member_id_for_binding(&idn).await? {
                 Some(mid) => grant.member_id = Some(mid),
@@ -301,6 +338,7 @@ async fn role_submit(
     let mut res = render(
         &RolePage {
             ctx,
+            orgs: org_choices(&state).await?,
             row,
             f,
             errors,
@@ -310,6 +348,13 @@ async fn role_submit(
     )?;
     *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(res)
+}
+
+/// Organisations to pick from (a list under the code field); capped for very large trees.
+async fn org_choices(state: &AppState) -> Result<Vec<xianfeng_store::orgs::Org>, AppError> {
+    let mut all = state.store.org_all(&Scope::Structure).await?;
+    all.truncate(3000);
+    Ok(all)
 }
 
 fn back(result: Result<(), StoreError>, ok: &str) -> PageResult {
@@ -386,7 +431,7 @@ async fn totp_reset(State(state): State<AppState>, auth: Auth, Path(id): Path<i6
 struct PolicyPage {
     ctx: PageCtx,
     p: Policy,
-    error: Option<String>,
+    errors: Errors,
 }
 
 async fn policy_page(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> PageResult {
@@ -398,7 +443,7 @@ async fn policy_page(State(state): State<AppState>, auth: Auth, headers: HeaderM
         &PolicyPage {
             ctx,
             p,
-            error: None,
+            errors: Errors::new(),
         },
         had,
     )
@@ -432,33 +477,17 @@ async fn policy_submit(
         password_expiry_days: f.password_expiry_days,
         require_totp_for_admins: f.require_totp_for_admins.is_some(),
     };
-    match state.store.set_policy(&auth.actor(), &p).await {
-        Ok(()) => Ok(redirect_with("/admin/policy", "ok", "安全策略已保存")),
-        Err(StoreError::Invalid { field, message }) => {
-            let ctx = PageCtx::new(&auth, &headers, "/admin/policy", "安全策略");
-            let mut res = render(
-                &PolicyPage {
-                    ctx,
-                    p,
-                    error: Some(format!("{}：{message}", policy_label(field))),
-                },
-                false,
-            )?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
+    let problems = p.problems();
+    if !problems.is_empty() {
+        let mut errors = Errors::new();
+        for (field, message) in problems {
+            errors.add(field, &message);
         }
-        Err(e) => Err(e.into()),
+        let ctx = PageCtx::new(&auth, &headers, "/admin/policy", "安全策略");
+        let mut res = render(&PolicyPage { ctx, p, errors }, false)?;
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(res);
     }
-}
-
-fn policy_label(field: &str) -> &'static str {
-    match field {
-        "lockout_threshold" => "锁定前允许的失败次数",
-        "lockout_window_minutes" => "失败计数时间窗",
-        "lockout_minutes" => "锁定时长",
-        "idle_timeout_minutes" => "空闲超时",
-        "absolute_timeout_hours" => "会话最长时长",
-        "password_expiry_days" => "密码有效期",
-        _ => "设置",
-    }
+    state.store.set_policy(&auth.actor(), &p).await?;
+    Ok(redirect_with("/admin/policy", "ok", "安全策略已保存"))
 }

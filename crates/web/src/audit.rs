@@ -1,7 +1,8 @@
 //! The audit administrator's view of the audit log: filter, page and export (CSV).
 
+use crate::extract::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -62,6 +63,44 @@ fn filter_of(q: &AuditQuery) -> (AuditFilter, Vec<(&'static str, String)>) {
     )
 }
 
+/// The Chinese name of an audit event code.
+pub fn event_label(code: &str) -> &'static str {
+    match code {
+        "auth.login" => "登录",
+        "auth.logout" => "退出登录",
+        "auth.totp" => "两步验证",
+        "account.create" => "新建账号",
+        "account.role" => "调整角色",
+        "account.disable" => "停用账号",
+        "account.enable" => "启用账号",
+        "account.reset_password" => "重置密码",
+        "account.password" => "修改密码",
+        "account.lock" => "锁定账号",
+        "account.unlock" => "解锁账号",
+        "account.totp_begin" => "生成两步验证密钥",
+        "account.totp_enable" => "启用两步验证",
+        "account.totp_reset" => "清除两步验证",
+        "org.create" => "新建组织",
+        "org.update" => "修改组织",
+        "org.move" => "调整隶属",
+        "org.archive" => "撤销组织",
+        "org.restore" => "恢复组织",
+        "member.create" => "登记人员",
+        "member.update" => "修改人员",
+        "member.archive" => "人员出库",
+        "member.restore" => "恢复在册",
+        "member.transfer" => "转接组织关系",
+        "member.reveal_id" => "查看完整身份证号",
+        "config.policy" => "修改安全策略",
+        "token.issue" => "签发接口令牌",
+        "audit.export" => "导出审计日志",
+        "setup.complete" => "系统初始化",
+        "backup.create" => "备份",
+        "backup.restore" => "恢复备份",
+        _ => "其他",
+    }
+}
+
 pub const EVENT_KINDS: &[(&str, &str)] = &[
     ("auth.", "登录与退出"),
     ("account.", "账号与角色"),
@@ -86,6 +125,7 @@ struct IndexPage {
     pages: Vec<Option<u32>>,
     base_query: String,
     kinds: &'static [(&'static str, &'static str)],
+    warning: Option<String>,
 }
 
 async fn index(
@@ -96,6 +136,17 @@ async fn index(
 ) -> PageResult {
     auth.require(&[Role::AuditAdmin])?;
     let (f, pairs) = filter_of(&q);
+    let bad: Vec<&str> = [(&q.from, "起始日期"), (&q.to, "截止日期")]
+        .iter()
+        .filter(|(v, _)| clean_param(v).is_some_and(|s| parse_date(&s).is_err()))
+        .map(|(_, label)| *label)
+        .collect();
+    let warning = (!bad.is_empty()).then(|| {
+        format!(
+            "{}格式不正确（应为 2026-01-31 这样的日期），该条件未生效",
+            bad.join("、")
+        )
+    });
     let results = state
         .store
         .audit_list(&f, PageReq::new(q.page, Some(50)))
@@ -115,6 +166,7 @@ async fn index(
             pages,
             base_query: query(&pairs),
             kinds: EVENT_KINDS,
+            warning,
         },
         had,
     )
@@ -160,7 +212,7 @@ async fn export(
             crate::forms::local_time(&r.at),
             r.username.unwrap_or_default(),
             r.source_ip.unwrap_or_default(),
-            r.event,
+            format!("{}（{}）", event_label(&r.event), r.event),
             r.object_type.unwrap_or_default(),
             r.object_id.unwrap_or_default(),
             if r.result == "success" {

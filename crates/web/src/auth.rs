@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
+use crate::extract::Query;
 use askama::Template;
 use axum::body::{to_bytes, Body};
-use axum::extract::{FromRequestParts, Query, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -14,11 +15,12 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use xianfeng_domain::password::PasswordPolicy;
 use xianfeng_domain::scope::{Role, Scope};
-use xianfeng_store::accounts::{Account, LoginOutcome};
+use xianfeng_store::accounts::{parse_display_name, parse_username, Account, LoginOutcome};
 use xianfeng_store::audit::{Actor, AuditEvent};
 use xianfeng_store::StoreError;
 
 use crate::error::{AppError, PageResult};
+use crate::forms::Errors;
 use crate::page::{redirect_with, render, PageCtx};
 use crate::{client_ip, is_unsafe, peer_of, AppState};
 
@@ -269,20 +271,28 @@ struct LoginPage {
     username: String,
     error: Option<String>,
     needs_setup: bool,
+    notice: Option<crate::page::Flash>,
 }
 
-async fn login_page(State(state): State<AppState>, auth: Option<Auth>) -> PageResult {
+async fn login_page(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+    headers: HeaderMap,
+) -> PageResult {
     if auth.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
     let needs_setup = state.store.account_count().await? == 0;
+    let notice = crate::page::read_flash(&headers);
+    let had = notice.is_some();
     render(
         &LoginPage {
             username: String::new(),
             error: None,
             needs_setup,
+            notice,
         },
-        false,
+        had,
     )
 }
 
@@ -326,6 +336,7 @@ async fn login_submit(
                     p.lockout_threshold, p.lockout_minutes
                 )),
                 needs_setup: false,
+                notice: None,
             };
             let mut res = render(&page, false)?;
             *res.status_mut() = StatusCode::UNAUTHORIZED;
@@ -343,7 +354,7 @@ async fn logout(State(state): State<AppState>, auth: Auth) -> PageResult {
             AuditEvent::ok("auth.logout", "退出登录").on("account", auth.account.id),
         )
         .await?;
-    let mut res = Redirect::to("/login").into_response();
+    let mut res = redirect_with("/login", "ok", "您已安全退出");
     res.headers_mut().append(header::SET_COOKIE, clear_cookie());
     Ok(res)
 }
@@ -407,7 +418,7 @@ struct SetupPage {
     token: String,
     username: String,
     display_name: String,
-    error: Option<String>,
+    errors: Errors,
     policy_hint: String,
 }
 
@@ -417,10 +428,17 @@ struct TokenQuery {
 }
 
 async fn setup_page(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> PageResult {
+    if state.store.account_count().await? > 0 {
+        return Ok(redirect_with(
+            "/login",
+            "ok",
+            "系统已完成初始化，请直接登录",
+        ));
+    }
     let token = q.token.unwrap_or_default();
     if token.is_empty() || !state.store.setup_token_valid(&token).await? {
         return Err(AppError::Invalid(
-            "设置链接无效、已过期或已使用。系统首次启动时会在终端打印一次性设置链接；如需新的链接，请重新启动服务。".into(),
+            "设置链接无效或已过期。系统首次启动时会在终端打印一次性设置链接；如需新的链接，请重新启动服务。".into(),
         ));
     }
     render(
@@ -428,7 +446,7 @@ async fn setup_page(State(state): State<AppState>, Query(q): Query<TokenQuery>) 
             token,
             username: String::new(),
             display_name: String::new(),
-            error: None,
+            errors: Errors::new(),
             policy_hint: PasswordPolicy::default().describe(),
         },
         false,
@@ -449,43 +467,59 @@ async fn setup_submit(
     ClientIp(ip): ClientIp,
     Form(f): Form<SetupForm>,
 ) -> PageResult {
-    let again = |error: String| SetupPage {
+    // Every problem at once.
+    let mut errors = Errors::new();
+    if let Err(StoreError::Invalid { field, message }) = parse_username(&f.username) {
+        errors.add(field, &message);
+    }
+    if let Err(StoreError::Invalid { field, message }) = parse_display_name(&f.display_name) {
+        errors.add(field, &message);
+    }
+    if let Err(e) = PasswordPolicy::default().check(&f.password, f.username.trim()) {
+        errors.add("password", &e.to_string());
+    }
+    if f.password != f.password2 {
+        errors.add("password2", "两次输入的密码不一致");
+    }
+    if errors.is_empty() {
+        match state
+            .store
+            .setup_complete(
+                ip.clone(),
+                &f.token,
+                &f.username,
+                &f.display_name,
+                &f.password,
+            )
+            .await
+        {
+            Ok(acc) => {
+                let (token, _) = state.store.session_create(acc.id, ip, false).await?;
+                let mut res = redirect_with(
+                    "/",
+                    "ok",
+                    "系统管理员账号已创建。下一步：建立组织架构，并创建安全管理员、审计管理员账号。",
+                );
+                res.headers_mut().append(
+                    header::SET_COOKIE,
+                    session_cookie(&token, state.config.secure),
+                );
+                return Ok(res);
+            }
+            Err(StoreError::Invalid { field, message }) => errors.add(field, &message),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let page = SetupPage {
         token: f.token.clone(),
         username: f.username.clone(),
         display_name: f.display_name.clone(),
-        error: Some(error),
+        errors,
         policy_hint: PasswordPolicy::default().describe(),
     };
-    if f.password != f.password2 {
-        return render(&again("两次输入的密码不一致".into()), false);
-    }
-    match state
-        .store
-        .setup_complete(
-            ip.clone(),
-            &f.token,
-            &f.username,
-            &f.display_name,
-            &f.password,
-        )
-        .await
-    {
-        Ok(acc) => {
-            let (token, _) = state.store.session_create(acc.id, ip, false).await?;
-            let mut res = redirect_with(
-                "/",
-                "ok",
-                "系统管理员账号已创建。下一步：建立组织架构，并创建安全管理员、审计管理员账号。",
-            );
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                session_cookie(&token, state.config.secure),
-            );
-            Ok(res)
-        }
-        Err(StoreError::Invalid { message, .. }) => render(&again(message), false),
-        Err(e) => Err(e.into()),
-    }
+    let mut res = render(&page, false)?;
+    *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
 }
 
 #[derive(Template)]

@@ -20,7 +20,6 @@ pub enum AppError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    status: u16,
     title: &'a str,
     message: &'a str,
 }
@@ -77,7 +76,6 @@ impl IntoResponse for AppError {
             }
         };
         let page = ErrorPage {
-            status: status.as_u16(),
             title,
             message: &message,
         };

@@ -55,9 +55,9 @@ async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> 
             let full = count("full");
             let prob = count("probationary");
             stats.push(Stat {
-                label: "党员总数",
+                label: "党员（正式+预备）",
                 value: full + prob,
-                href: format!("/members?org={root_id}"),
+                href: format!("/members?org={root_id}&status=party"),
             });
             stats.push(Stat {
                 label: "正式党员",

@@ -18,6 +18,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod extract;
 pub mod forms;
 pub mod home;
 pub mod members;

@@ -1,7 +1,8 @@
 //! The roster (党员名册): search, filter, sort and page; add, edit, archive, restore and transfer.
 
+use crate::extract::{Path, Query};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -103,6 +104,7 @@ async fn index(
     let org_id = q.org.unwrap_or(root);
     let org = state.store.org_get(&auth.scope, org_id).await?;
     let text = clean_param(&q.q);
+    let party_only = q.status.as_deref() == Some("party");
     let status = clean_param(&q.status).and_then(|s| MemberStatus::parse(&s));
     let category = clean_param(&q.category).and_then(|s| Category::parse(&s));
     let gender = clean_param(&q.gender).and_then(|s| Gender::from_code(&s));
@@ -112,6 +114,7 @@ async fn index(
     let filter = MemberFilter {
         q: text.clone(),
         status,
+        party_only,
         category,
         gender,
         sector,
@@ -127,7 +130,14 @@ async fn index(
     let mut pairs = vec![
         ("org", org_id.to_string()),
         ("q", text.clone().unwrap_or_default()),
-        ("status", code(status.map(|s| s.code()))),
+        (
+            "status",
+            if party_only {
+                "party".into()
+            } else {
+                code(status.map(|s| s.code()))
+            },
+        ),
         ("category", code(category.map(|s| s.code()))),
         ("gender", code(gender.map(|s| s.code()))),
         ("sector", code(sector.map(|s| s.code()))),
@@ -189,7 +199,11 @@ async fn index(
         org,
         results,
         q: text.unwrap_or_default(),
-        status: code(status.map(|s| s.code())),
+        status: if party_only {
+            "party".into()
+        } else {
+            code(status.map(|s| s.code()))
+        },
         category: code(category.map(|s| s.code())),
         gender: code(gender.map(|s| s.code())),
         sector: code(sector.map(|s| s.code())),

@@ -1,9 +1,9 @@
 //! Organisation tree pages: browse, search, create, edit, move, archive and restore.
 
+use crate::extract::{Path, Query};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -37,6 +37,7 @@ const ORG_ROLES: &[Role] = &[Role::SystemAdmin, Role::OrgAdmin, Role::OrgViewer]
 pub struct TreeItem {
     pub id: i64,
     pub name: String,
+    pub code: String,
     pub depth: usize,
     pub count: i64,
     pub selected: bool,
@@ -77,6 +78,7 @@ pub async fn tree(
         items.push(TreeItem {
             id: root.org.id,
             name: root.org.name.clone(),
+            code: root.org.code.clone(),
             depth: 0,
             count: root.member_count,
             selected: Some(root.org.id) == selected,
@@ -111,6 +113,7 @@ async fn subtree_chain(
         out.push(TreeItem {
             id: c.org.id,
             name: c.org.name.clone(),
+            code: c.org.code.clone(),
             depth,
             count: c.member_count,
             selected: Some(c.org.id) == selected,
@@ -172,13 +175,6 @@ async fn index(
     let org_type = clean_param(&q.org_type).and_then(|t| OrgType::parse(&t));
     let sector = clean_param(&q.sector).and_then(|t| Sector::parse(&t));
     let archived = q.archived.as_deref() == Some("1");
-    // Without a search, a single root opens directly.
-    if text.is_none() && org_type.is_none() && sector.is_none() && !archived {
-        let roots = state.store.org_roots(&auth.scope).await?;
-        if roots.len() == 1 {
-            return Ok(Redirect::to(&format!("/orgs/{}", roots[0].org.id)).into_response());
-        }
-    }
     let filter = OrgFilter {
         q: text.clone(),
         org_type,
@@ -237,6 +233,7 @@ struct ShowPage {
     is_scope_root: bool,
     can_see_members: bool,
     term_years: i32,
+    active_children: usize,
 }
 
 async fn show(
@@ -249,6 +246,7 @@ async fn show(
     let node = state.store.org_node(&auth.scope, id).await?;
     let ancestors = state.store.org_ancestors(&auth.scope, &node.org).await?;
     let children = state.store.org_children(&auth.scope, id, true).await?;
+    let active_children = children.iter().filter(|c| !c.org.is_archived()).count();
     let can_write = auth.scope.may_write_org(&node.org.org_path());
     let is_scope_root = matches!(auth.scope, Scope::Subtree { root_id, .. } if root_id == id);
     let ctx = PageCtx::new(&auth, &headers, "/orgs", node.org.name.clone());
@@ -269,6 +267,7 @@ async fn show(
             is_scope_root,
             can_see_members: auth.scope.reads_members(),
             term_years,
+            active_children,
         },
         had,
     )
@@ -469,6 +468,18 @@ async fn new_page(
     )
 }
 
+/// Adds "code in use" to other form errors, so that every problem shows at once.
+async fn code_taken(state: &AppState, code: &str, except: Option<i64>, errors: &mut Errors) {
+    if errors.has("code") || code.trim().is_empty() {
+        return;
+    }
+    if let Ok(o) = state.store.org_by_code(&Scope::Structure, code).await {
+        if Some(o.id) != except {
+            errors.add("code", &format!("组织代码 {} 已被使用", o.code));
+        }
+    }
+}
+
 fn store_error_into(errors: &mut Errors, e: StoreError) -> Result<(), AppError> {
     match e {
         StoreError::Invalid { field, message } => {
@@ -510,7 +521,10 @@ async fn new_submit(
             }
             Err(e) => store_error_into(&mut errors, e)?,
         },
-        Err(e) => errors = e,
+        Err(mut e) => {
+            code_taken(&state, &form.code, None, &mut e).await;
+            errors = e;
+        }
     }
     let heading = match &parent {
         Some(p) => format!("在“{}”下新建组织", p.name),
@@ -585,9 +599,15 @@ async fn edit_submit(
                     &format!("已保存“{}”", o.name),
                 ))
             }
+            Err(StoreError::Conflict) => {
+                errors.add("name", "记录已被他人修改，请刷新页面后重新编辑")
+            }
             Err(e) => store_error_into(&mut errors, e)?,
         },
-        Err(e) => errors = e,
+        Err(mut e) => {
+            code_taken(&state, &form.code, Some(id), &mut e).await;
+            errors = e;
+        }
     }
     let heading = format!("编辑“{}”", org.name);
     let ctx = PageCtx::new(&auth, &headers, "/orgs", heading.clone());

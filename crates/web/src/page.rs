@@ -52,7 +52,7 @@ impl PageCtx {
             }
             Some(Role::SecurityAdmin) => {
                 add("/admin/accounts", "账号与角色", "⚙");
-                add("/admin/policy", "安全策略", "⛨");
+                add("/admin/policy", "安全策略", "◆");
             }
             Some(Role::AuditAdmin) => {
                 add("/audit", "审计日志", "✎");
@@ -76,7 +76,7 @@ impl PageCtx {
 
 const FLASH_COOKIE: &str = "xf_flash";
 
-fn read_flash(headers: &HeaderMap) -> Option<Flash> {
+pub fn read_flash(headers: &HeaderMap) -> Option<Flash> {
     let raw = crate::auth::cookie(headers, FLASH_COOKIE)?;
     let (kind, text) = raw.split_once(':')?;
     let text = percent_decode(text);

@@ -2,7 +2,7 @@
 //! Every handler is registered through utoipa's router, so `/api/openapi.json` cannot miss one.
 //! Scope rules are the store's, exactly as for the web pages.
 
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -25,6 +25,7 @@ use xianfeng_store::orgs::{Org, OrgFilter, OrgNode};
 use xianfeng_store::{PageReq, StoreError};
 
 use crate::auth::ClientIp;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::orgs::OrgForm;
 use crate::AppState;
 
@@ -66,6 +67,12 @@ impl ApiError {
             message: message.into(),
             fields: vec![],
         }
+    }
+    pub fn not_found(message: &str) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+    pub fn bad_request(message: String) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
     fn invalid(fields: Vec<FieldProblem>) -> Self {
         let message = fields
@@ -340,7 +347,7 @@ pub struct MoveIn {
 async fn list_orgs(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Query(q): Query<OrgListQuery>,
+    ApiQuery(q): ApiQuery<OrgListQuery>,
 ) -> ApiResult<OrgPage> {
     let filter = OrgFilter {
         q: q.q.clone(),
@@ -366,7 +373,7 @@ async fn list_orgs(
 async fn get_org(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<OrgOut> {
     Ok(Json(state.store.org_node(&auth.scope, id).await?.into()))
 }
@@ -376,7 +383,7 @@ async fn get_org(
 async fn create_org(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Json(body): Json<OrgIn>,
+    ApiJson(body): ApiJson<OrgIn>,
 ) -> Result<(StatusCode, Json<OrgOut>), ApiError> {
     let fields = body.parse(state.store.clock.today())?;
     let org = state
@@ -391,8 +398,8 @@ async fn create_org(
 async fn update_org(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<i64>,
-    Json(body): Json<OrgIn>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<OrgIn>,
 ) -> ApiResult<OrgOut> {
     let fields = body.parse(state.store.clock.today())?;
     Ok(Json(
@@ -409,8 +416,8 @@ async fn update_org(
 async fn archive_org(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<i64>,
-    Json(body): Json<ReasonIn>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ReasonIn>,
 ) -> ApiResult<OrgOut> {
     state
         .store
@@ -424,8 +431,8 @@ async fn archive_org(
 async fn move_org(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<i64>,
-    Json(body): Json<MoveIn>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<MoveIn>,
 ) -> ApiResult<OrgOut> {
     Ok(Json(
         state
@@ -511,6 +518,7 @@ pub struct MemberPage {
 #[derive(Deserialize, IntoParams)]
 pub struct MemberListQuery {
     /// Name, phone or work unit contains; a whole valid ID number searches by ID.
+    /// `status`: applicant, activist, candidate, probationary, full, or `party` (probationary and full).
     q: Option<String>,
     status: Option<String>,
     category: Option<String>,
@@ -606,11 +614,12 @@ pub struct TransferIn {
 async fn list_members(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Query(q): Query<MemberListQuery>,
+    ApiQuery(q): ApiQuery<MemberListQuery>,
 ) -> ApiResult<MemberPage> {
     let filter = MemberFilter {
         q: q.q.clone(),
         status: q.status.as_deref().and_then(MemberStatus::parse),
+        party_only: q.status.as_deref() == Some("party"),
         category: q.category.as_deref().and_then(Category::parse),
         gender: q.gender.as_deref().and_then(Gender::from_code),
         sector: q.sector.as_deref().and_then(Sector::parse),
@@ -635,7 +644,7 @@ async fn list_members(
 async fn get_member(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<MemberOut> {
     Ok(Json(state.store.member_get(&auth.scope, id).await?.into()))
 }
@@ -645,7 +654,7 @@ async fn get_member(
 async fn create_member(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Json(body): Json<MemberIn>,
+    ApiJson(body): ApiJson<MemberIn>,
 ) -> Result<(StatusCode, Json<MemberOut>), ApiError> {
     let org_id = body.org_id.ok_or_else(|| {
         ApiError::invalid(vec![FieldProblem {
@@ -672,8 +681,8 @@ async fn create_member(
 async fn update_member(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<i64>,
-    Json(body): Json<MemberIn>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<MemberIn>,
 ) -> ApiResult<MemberOut> {
     let fields = body
         .input()
@@ -691,8 +700,8 @@ async fn update_member(
 async fn archive_member(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<i64>,
-    Json(body): Json<ArchiveIn>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ArchiveIn>,
 ) -> ApiResult<MemberOut> {
     let reason = ArchiveReason::parse(&body.reason).ok_or_else(|| {
         ApiError::invalid(vec![FieldProblem {
@@ -724,7 +733,7 @@ async fn archive_member(
 async fn restore_member(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<MemberOut> {
     state
         .store
@@ -738,8 +747,8 @@ async fn restore_member(
 async fn transfer_member(
     State(state): State<AppState>,
     auth: ApiAuth,
-    Path(id): Path<i64>,
-    Json(body): Json<TransferIn>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<TransferIn>,
 ) -> ApiResult<MemberOut> {
     let date = parse_date(&body.date).map_err(|e| {
         ApiError::invalid(vec![FieldProblem {

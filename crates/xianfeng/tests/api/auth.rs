@@ -46,6 +46,7 @@ async fn first_start_has_no_account_and_a_one_time_setup_link() {
         .send()
         .await
         .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("密码至少需要"), "{html}");
     assert!(html.contains("value=\"sysadmin\""));
@@ -66,11 +67,32 @@ async fn first_start_has_no_account_and_a_one_time_setup_link() {
     // Signed in as the system administrator.
     let home = app.get("/").await.text().await.unwrap();
     assert!(home.contains("初始化清单"), "{home}");
-    // The link is spent.
-    assert_eq!(
-        app.get(&format!("/setup?token={token}")).await.status(),
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
+    // The link is spent: the system is set up, the page sends people to log in.
+    let again = client()
+        .get(app.url(&format!("/setup?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&again), "/login");
+    let r = client()
+        .post(app.url("/setup"))
+        .form(&[
+            ("token", token.as_str()),
+            ("username", "intruder"),
+            ("display_name", "x"),
+            ("password", PASSWORD),
+            ("password2", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(app
+        .store
+        .account_by_username("intruder")
+        .await
+        .unwrap()
+        .is_none());
     assert!(app.store.setup_token_create().await.unwrap().is_none());
     let c = app.login("sysadmin", PASSWORD).await;
     assert_eq!(

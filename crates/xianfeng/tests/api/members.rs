@@ -333,3 +333,86 @@ async fn edits_keep_the_stored_id_number_and_detect_conflicts() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("已被他人修改"));
 }
+
+#[tokio::test]
+async fn rules_of_membership_at_the_edge() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let c = app
+        .login_as("jd_admin", Role::OrgAdmin, Some(d.street), None)
+        .await;
+    // People belong to branches, not to a working committee.
+    let (street, branch) = (d.street.to_string(), d.a.to_string());
+    let (id1, id2) = (id_number("1980-01-01", 61), id_number("1980-02-02", 63));
+    let mut f = form(&street, "直属", &id1);
+    let r = app.post_form(&c, "/members/new", &f).await;
+    assert!(r.text().await.unwrap().contains("人员须编入党支部"));
+    // An activist cannot be "expelled"; the reason must fit.
+    f = form(&branch, "积极分子", &id2);
+    f.retain(|(k, _)| !matches!(*k, "status" | "admission_date" | "conversion_date"));
+    f.push(("status", "activist"));
+    let r = app.post_form(&c, "/members/new", &f).await;
+    let id: i64 = location(&r)
+        .trim_start_matches("/members/")
+        .parse()
+        .unwrap();
+    let r = app
+        .post_form(
+            &c,
+            &format!("/members/{id}/archive"),
+            &[("reason", "expelled"), ("date", "2026-11-01")],
+        )
+        .await;
+    let page = app.get_with(&c, &location(&r)).await.text().await.unwrap();
+    assert!(page.contains("不是党员，不能以“开除党籍”出库"), "{page}");
+    // A status change shows in the history; the audit entry names the changed fields.
+    let m = app.member(d.a, "状态变化", 65).await;
+    let page = app
+        .get_with(&c, &format!("/members/{m}/edit"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let version = extract(&page, "name=\"version\" value=\"", "\"").unwrap();
+    let org = d.a.to_string();
+    let mut e = form(&org, "状态变化", "");
+    e.retain(|(k, _)| !matches!(*k, "application_date" | "conversion_date" | "status"));
+    e.push(("status", "probationary"));
+    e.push(("phone", "13900001111"));
+    e.push(("version", &version));
+    let r = app.post_form(&c, &format!("/members/{m}/edit"), &e).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let page = app
+        .get_with(&c, &format!("/members/{m}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("人员状态由“正式党员”变为“预备党员”"));
+    let rows = app.store.audit_export(&Default::default()).await.unwrap();
+    let upd = rows
+        .iter()
+        .rev()
+        .find(|r| r.event == "member.update")
+        .unwrap();
+    assert!(
+        upd.summary.contains("联系电话：（空） → 13900001111"),
+        "{}",
+        upd.summary
+    );
+    // Party members only: the home page's count and its list agree.
+    let home = app.get_with(&c, "/").await.text().await.unwrap();
+    assert!(home.contains("status=party"));
+    let party = app
+        .get_with(&c, &format!("/members?org={}&status=party", d.street))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(party.contains("共 1 人"), "the activist is not counted");
+}

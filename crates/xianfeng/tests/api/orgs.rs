@@ -232,3 +232,104 @@ async fn archiving_needs_a_reason_and_an_empty_organisation_and_keeps_history() 
         .archived_at
         .is_none());
 }
+
+#[tokio::test]
+async fn edits_keep_the_tree_valid_and_names_distinct() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let c = app.login_as("sys", Role::SystemAdmin, None, None).await;
+    // The street holds branches: it cannot become a branch itself.
+    let r = app
+        .post_form(
+            &c,
+            &format!("/orgs/{}/edit", d.street),
+            &[
+                ("code", "JD"),
+                ("name", "示范街道党工委"),
+                ("org_type", "branch"),
+                ("sector", "community"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("该组织下设有党支部，不能改为党支部"));
+    // Two active siblings cannot share a name.
+    let r = app
+        .post_form(
+            &c,
+            "/orgs/new",
+            &[
+                ("parent_id", &d.street.to_string()),
+                ("code", "JD-09"),
+                ("name", "第一社区党支部"),
+                ("org_type", "branch"),
+                ("sector", "community"),
+            ],
+        )
+        .await;
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("同一上级组织下已有同名组织（代码 JD-01）"));
+    // Every problem of a form at once, including a code in use.
+    let r = app
+        .post_form(
+            &c,
+            "/orgs/new",
+            &[
+                ("parent_id", &d.street.to_string()),
+                ("code", "JD-01"),
+                ("name", ""),
+                ("org_type", "branch"),
+                ("sector", "community"),
+            ],
+        )
+        .await;
+    let html = r.text().await.unwrap();
+    assert!(html.contains("组织名称不能为空") && html.contains("组织代码 JD-01 已被使用"));
+    // An update's audit entry says what changed.
+    let r = app
+        .post_form(
+            &c,
+            &format!("/orgs/{}/edit", d.a),
+            &[
+                ("code", "JD-01"),
+                ("name", "第一社区党支部"),
+                ("org_type", "branch"),
+                ("sector", "community"),
+                ("secretary", "王书记"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let rows = app.store.audit_export(&Default::default()).await.unwrap();
+    let last = rows.iter().rev().find(|r| r.event == "org.update").unwrap();
+    assert!(
+        last.summary.contains("书记：（空） → 王书记"),
+        "{}",
+        last.summary
+    );
+    // Malformed addresses get Chinese pages, not framework messages.
+    let r = app.get_with(&c, "/orgs/abc").await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.text().await.unwrap().contains("页面不存在"));
+    let r = app.get_with(&c, "/orgs?page=-1").await;
+    assert!(r.text().await.unwrap().contains("查询条件有误"));
+    // Archived organisations leave the count on the home page.
+    assert_eq!(app.store.org_count().await.unwrap(), 6);
+    app.store
+        .org_archive(
+            &xianfeng_store::audit::Actor::cli("t"),
+            &Scope::Structure,
+            d.c,
+            "撤并",
+        )
+        .await
+        .unwrap();
+    assert_eq!(app.store.org_count().await.unwrap(), 5);
+}
