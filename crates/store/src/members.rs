@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder};
 use xianfeng_domain::members::{ArchiveReason, Category, Education, MemberFields, MemberStatus};
-use xianfeng_domain::org::OrgPath;
+use xianfeng_domain::org::{OrgPath, OrgType};
 use xianfeng_domain::scope::Scope;
 use xianfeng_domain::text::name_key;
 use xianfeng_domain::{Gender, IdNumber};
@@ -22,6 +22,9 @@ pub struct Member {
     pub org_path: String,
     pub org_name: String,
     pub org_code: String,
+    /// Party group (党小组) inside the branch, if assigned.
+    pub party_group_id: Option<i64>,
+    pub party_group_name: Option<String>,
     pub name: String,
     pub gender: String,
     pub ethnicity: Option<String>,
@@ -174,7 +177,8 @@ pub struct MemberFilter {
     pub sort: MemberSort,
 }
 
-const MEMBER_COLS: &str = "m.id, m.org_id, m.org_path, o.name AS org_name, o.code AS org_code, m.name, \
+const MEMBER_COLS: &str = "m.id, m.org_id, m.org_path, o.name AS org_name, o.code AS org_code, \
+    m.party_group_id, g.name AS party_group_name, m.name, \
     m.gender, m.ethnicity, m.birth_date, m.id_masked, m.education, m.status, m.category, m.phone, \
     m.work_unit, m.post, m.application_date, m.activist_date, m.candidate_date, m.admission_date, \
     m.conversion_date, m.archived_at, m.archive_reason, m.archive_date, m.archive_note, m.created_at, \
@@ -405,7 +409,7 @@ impl Store {
 
     pub async fn member_get(&self, scope: &Scope, id: i64) -> Result<Member> {
         let m: Option<Member> = on_db!(&self.db, p => {
-            sqlx::query_as(&format!("SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.id = $1"))
+            sqlx::query_as(&format!("SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.party_group_id WHERE m.id = $1"))
                 .bind(id)
                 .fetch_optional(p)
                 .await?
@@ -470,7 +474,7 @@ impl Store {
     ) -> Result<Option<Member>> {
         let hash = self.keys.id_lookup(id_number.as_str());
         let m: Option<Member> = on_db!(&self.db, p => {
-            sqlx::query_as(&format!("SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.id_hash = $1"))
+            sqlx::query_as(&format!("SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.party_group_id WHERE m.id_hash = $1"))
                 .bind(hash)
                 .fetch_optional(p)
                 .await?
@@ -544,7 +548,7 @@ impl Store {
         };
         let (items, total) = on_db!(&self.db, p => {
             let mut q = QueryBuilder::new(format!(
-                "SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.id IN (SELECT m.id FROM members m{join} WHERE 1=1"
+                "SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.party_group_id WHERE m.id IN (SELECT m.id FROM members m{join} WHERE 1=1"
             ));
             filters!(q);
             q.push(" ORDER BY ")
@@ -655,6 +659,71 @@ impl Store {
                     .execute(&mut *c).await?;
             });
         }
+        tx.commit().await
+    }
+
+    /// Party groups (党小组) a member of `org_id` may be placed in.
+    pub async fn party_groups(&self, scope: &Scope, org_id: i64) -> Result<Vec<Org>> {
+        Ok(self
+            .org_children(scope, org_id, false)
+            .await?
+            .into_iter()
+            .map(|n| n.org)
+            .filter(|o| o.kind() == Some(OrgType::PartyGroup))
+            .collect())
+    }
+
+    /// Places a member in a party group of their branch, or in none.
+    pub async fn member_set_party_group(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        group: Option<i64>,
+    ) -> Result<()> {
+        let m = self.member_get(scope, id).await?;
+        if !scope.may_write_member(&m.path()) {
+            return Err(StoreError::Forbidden);
+        }
+        if m.party_group_id == group {
+            return Ok(());
+        }
+        let name = match group {
+            Some(g) => {
+                let o = self.org_get(scope, g).await?;
+                if o.kind() != Some(OrgType::PartyGroup)
+                    || o.parent_id != Some(m.org_id)
+                    || o.is_archived()
+                {
+                    return Err(StoreError::invalid(
+                        "party_group_id",
+                        "只能编入本支部下设的党小组",
+                    ));
+                }
+                o.name
+            }
+            None => "（无）".into(),
+        };
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query("UPDATE members SET party_group_id = $1, updated_at = $2, version = version + 1 WHERE id = $3")
+                .bind(group).bind(now).bind(id).execute(&mut *c).await?;
+        });
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok(
+                "member.party_group",
+                format!(
+                    "{} 的党小组：{} → {name}",
+                    m.name,
+                    m.party_group_name.as_deref().unwrap_or("（无）")
+                ),
+            )
+            .on("member", id),
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -805,7 +874,7 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => {
-            sqlx::query("UPDATE members SET org_id = $1, org_path = $2, updated_at = $3, version = version + 1 WHERE id = $4")
+            sqlx::query("UPDATE members SET org_id = $1, org_path = $2, party_group_id = NULL, updated_at = $3, version = version + 1 WHERE id = $4")
                 .bind(to.id).bind(&to.path).bind(now).bind(id).execute(&mut *c).await?;
             sqlx::query("INSERT INTO member_transfers (member_id, from_org_id, to_org_id, transfer_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(id).bind(m.org_id).bind(to.id).bind(date).bind(note).bind(actor.account_id).bind(now).execute(&mut *c).await?;

@@ -90,6 +90,7 @@ pub fn event_label(code: &str) -> &'static str {
         "member.archive" => "人员出库",
         "member.restore" => "恢复在册",
         "member.transfer" => "转接组织关系",
+        "member.party_group" => "调整党小组",
         "member.reveal_id" => "查看完整身份证号",
         "config.policy" => "修改安全策略",
         "token.issue" => "签发接口令牌",

@@ -301,6 +301,9 @@ struct MemberForm {
     org_id: Option<i64>,
     #[serde(default)]
     version: Option<i64>,
+    /// Empty: no party group.
+    #[serde(default)]
+    party_group_id: String,
 }
 
 #[derive(Template)]
@@ -309,6 +312,8 @@ struct FormPage {
     ctx: PageCtx,
     f: MemberInput,
     org: Org,
+    groups: Vec<Org>,
+    group: String,
     version: Option<i64>,
     errors: Errors,
     action: String,
@@ -326,6 +331,7 @@ fn form_page(
     headers: &HeaderMap,
     f: MemberInput,
     org: Org,
+    groups: (Vec<Org>, String),
     version: Option<i64>,
     errors: Errors,
     action: String,
@@ -339,6 +345,8 @@ fn form_page(
             ctx,
             f,
             org,
+            groups: groups.0,
+            group: groups.1,
             version,
             errors,
             action,
@@ -384,12 +392,14 @@ async fn new_page(
         ethnicity: "汉族".into(),
         ..Default::default()
     };
+    let groups = state.store.party_groups(&auth.scope, org.id).await?;
     let heading = format!("在“{}”登记人员", org.name);
     form_page(
         &auth,
         &headers,
         f,
         org,
+        (groups, String::new()),
         None,
         Errors::new(),
         "/members/new".into(),
@@ -427,6 +437,12 @@ async fn new_submit(
             .await
         {
             Ok(id) => {
+                if let Ok(g) = form.party_group_id.parse::<i64>() {
+                    state
+                        .store
+                        .member_set_party_group(&auth.actor(), &auth.scope, id, Some(g))
+                        .await?;
+                }
                 return Ok(redirect_with(
                     &format!("/members/{id}"),
                     "ok",
@@ -437,12 +453,14 @@ async fn new_submit(
         },
         Err(list) => errors = Errors::from_fields(&list),
     }
+    let groups = state.store.party_groups(&auth.scope, org.id).await?;
     let heading = format!("在“{}”登记人员", org.name);
     form_page(
         &auth,
         &headers,
         form.input,
         org,
+        (groups, form.party_group_id.clone()),
         None,
         errors,
         "/members/new".into(),
@@ -482,12 +500,17 @@ async fn edit_page(
         admission_date: d(m.admission_date),
         conversion_date: d(m.conversion_date),
     };
+    let groups = state.store.party_groups(&auth.scope, org.id).await?;
     let heading = format!("编辑 {}", m.name);
     form_page(
         &auth,
         &headers,
         f,
         org,
+        (
+            groups,
+            m.party_group_id.map(|g| g.to_string()).unwrap_or_default(),
+        ),
         Some(m.version),
         Errors::new(),
         format!("/members/{id}/edit"),
@@ -522,7 +545,24 @@ async fn edit_submit(
             .member_update(&auth.actor(), &auth.scope, id, form.version, &fields)
             .await
         {
-            Ok(()) => return Ok(redirect_with(&format!("/members/{id}"), "ok", "已保存")),
+            Ok(()) => {
+                let group = form.party_group_id.parse::<i64>().ok();
+                match state
+                    .store
+                    .member_set_party_group(&auth.actor(), &auth.scope, id, group)
+                    .await
+                {
+                    Ok(()) => return Ok(redirect_with(&format!("/members/{id}"), "ok", "已保存")),
+                    Err(StoreError::Invalid { message, .. }) => {
+                        return Ok(redirect_with(
+                            &format!("/members/{id}"),
+                            "error",
+                            &format!("已保存，但{message}"),
+                        ))
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
             Err(StoreError::Conflict) => {
                 errors.add("name", "记录已被他人修改，请刷新页面后重新编辑")
             }
@@ -533,12 +573,14 @@ async fn edit_submit(
     if kept_id {
         form.input.id_number = String::new();
     }
+    let groups = state.store.party_groups(&auth.scope, org.id).await?;
     let heading = format!("编辑 {}", m.name);
     form_page(
         &auth,
         &headers,
         form.input,
         org,
+        (groups, form.party_group_id.clone()),
         form.version,
         errors,
         format!("/members/{id}/edit"),

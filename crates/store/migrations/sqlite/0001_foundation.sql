@@ -27,6 +27,7 @@ CREATE TABLE members (
     id INTEGER PRIMARY KEY,
     org_id INTEGER NOT NULL REFERENCES orgs(id),
     org_path TEXT NOT NULL,
+    party_group_id INTEGER REFERENCES orgs(id),
     name TEXT NOT NULL,
     name_key TEXT NOT NULL,
     gender TEXT NOT NULL,

@@ -451,6 +451,9 @@ pub struct MemberOut {
     pub org_id: i64,
     pub org_code: String,
     pub org_name: String,
+    /// Party group (党小组) inside the branch.
+    pub party_group_id: Option<i64>,
+    pub party_group_name: Option<String>,
     pub name: String,
     /// male or female
     pub gender: String,
@@ -484,6 +487,8 @@ impl From<Member> for MemberOut {
             org_id: m.org_id,
             org_code: m.org_code,
             org_name: m.org_name,
+            party_group_id: m.party_group_id,
+            party_group_name: m.party_group_name,
             name: m.name,
             gender: m.gender,
             ethnicity: m.ethnicity,

@@ -416,3 +416,71 @@ async fn rules_of_membership_at_the_edge() {
         .unwrap();
     assert!(party.contains("共 1 人"), "the activist is not counted");
 }
+
+#[tokio::test]
+async fn members_are_placed_in_party_groups_of_their_branch() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let g1 = app
+        .org(Some(d.a), "JD-01-G1", "第一党小组", "party_group")
+        .await;
+    let g_other = app
+        .org(Some(d.b), "JD-02-G1", "二支部党小组", "party_group")
+        .await;
+    let m = app.member(d.a, "编组", 70).await;
+    let c = app
+        .login_as("jd_admin", Role::OrgAdmin, Some(d.street), None)
+        .await;
+    let page = app
+        .get_with(&c, &format!("/members/{m}/edit"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("第一党小组") && !page.contains("二支部党小组"),
+        "only the branch's own groups are offered"
+    );
+    let version = extract(&page, "name=\"version\" value=\"", "\"").unwrap();
+    let org = d.a.to_string();
+    let g = g1.to_string();
+    let mut f = form(&org, "编组", "");
+    f.retain(|(k, _)| *k != "application_date");
+    f.push(("version", &version));
+    f.push(("party_group_id", &g));
+    let r = app.post_form(&c, &format!("/members/{m}/edit"), &f).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = app
+        .get_with(&c, &format!("/members/{m}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("第一党小组"));
+    // A group of another branch is refused by the store.
+    let actor = xianfeng_store::audit::Actor::cli("t");
+    let scope = xianfeng_domain::scope::Scope::Subtree {
+        root_id: d.root,
+        path: xianfeng_domain::org::OrgPath::root(d.root),
+        write: true,
+    };
+    assert!(app
+        .store
+        .member_set_party_group(&actor, &scope, m, Some(g_other))
+        .await
+        .is_err());
+    // A transfer leaves the group behind.
+    app.post_form(
+        &c,
+        &format!("/members/{m}/transfer"),
+        &[("target", "JD-02"), ("date", "2026-11-05")],
+    )
+    .await;
+    let page = app
+        .get_with(&c, &format!("/members/{m}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("未编入"));
+}
