@@ -92,6 +92,9 @@ impl Member {
     }
 }
 
+/// date, from, to, note, recorded at
+type TransferRow = (NaiveDate, String, String, Option<String>, DateTime<Utc>);
+
 /// date, action, reason, note, recorded at
 type ArchiveEventRow = (
     NaiveDate,
@@ -652,7 +655,15 @@ impl Store {
         .await?;
         if before.status != f.status.code() {
             let now = self.clock.now();
-            let today = self.clock.today();
+            // Dated by the milestone that made the change, where the record has it.
+            let today = match f.status {
+                MemberStatus::Full => f.conversion_date,
+                MemberStatus::Probationary => f.admission_date,
+                MemberStatus::Candidate => f.candidate_date,
+                MemberStatus::Activist => f.activist_date,
+                MemberStatus::Applicant => f.application_date,
+            }
+            .unwrap_or_else(|| self.clock.today());
             on_tx!(&mut tx, c => {
                 sqlx::query("INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) VALUES ($1, 'status', $2, $3, $4, $5, $6)")
                     .bind(id).bind(f.status.code()).bind(today).bind(before.status.as_str()).bind(actor.account_id).bind(now)
@@ -898,8 +909,8 @@ impl Store {
     /// Transfers and archive events of a member, oldest first.
     pub async fn member_history(&self, scope: &Scope, id: i64) -> Result<Vec<HistoryEntry>> {
         self.member_get(scope, id).await?;
-        let transfers: Vec<(NaiveDate, String, String, DateTime<Utc>)> = on_db!(&self.db, p => {
-            sqlx::query_as("SELECT t.transfer_date, f.name, o.name, t.created_at FROM member_transfers t JOIN orgs f ON f.id = t.from_org_id JOIN orgs o ON o.id = t.to_org_id WHERE t.member_id = $1")
+        let transfers: Vec<TransferRow> = on_db!(&self.db, p => {
+            sqlx::query_as("SELECT t.transfer_date, f.name, o.name, t.note, t.created_at FROM member_transfers t JOIN orgs f ON f.id = t.from_org_id JOIN orgs o ON o.id = t.to_org_id WHERE t.member_id = $1")
                 .bind(id).fetch_all(p).await?
         });
         let events: Vec<ArchiveEventRow> = on_db!(&self.db, p => {
@@ -908,9 +919,12 @@ impl Store {
         });
         let mut out: Vec<HistoryEntry> = transfers
             .into_iter()
-            .map(|(date, from, to, at)| HistoryEntry {
+            .map(|(date, from, to, note, at)| HistoryEntry {
                 date,
-                what: format!("组织关系由“{from}”转至“{to}”"),
+                what: format!(
+                    "组织关系由“{from}”转至“{to}”{}",
+                    note.map(|n| format!("（{n}）")).unwrap_or_default()
+                ),
                 at,
             })
             .chain(events.into_iter().map(|(date, action, reason, note, at)| {

@@ -3,12 +3,13 @@
 //! passwords and disables accounts; the security administrator grants work roles and scopes,
 //! unlocks accounts, clears second factors and sets the security policy.
 
+use crate::extract::Form;
 use crate::extract::Path;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 use xianfeng_domain::password::PasswordPolicy;
 use xianfeng_domain::scope::{Role, Scope};

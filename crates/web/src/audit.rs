@@ -102,6 +102,17 @@ pub fn event_label(code: &str) -> &'static str {
     }
 }
 
+/// The Chinese name of an audited object type.
+pub fn object_label(code: &str) -> &'static str {
+    match code {
+        "account" => "账号",
+        "member" => "人员",
+        "org" => "组织",
+        "api_token" => "接口令牌",
+        _ => "",
+    }
+}
+
 pub const EVENT_KINDS: &[(&str, &str)] = &[
     ("auth.", "登录与退出"),
     ("account.", "账号与角色"),
@@ -214,7 +225,11 @@ async fn export(
             r.username.unwrap_or_default(),
             r.source_ip.unwrap_or_default(),
             format!("{}（{}）", event_label(&r.event), r.event),
-            r.object_type.unwrap_or_default(),
+            r.object_type
+                .as_deref()
+                .map(object_label)
+                .unwrap_or_default()
+                .to_string(),
             r.object_id.unwrap_or_default(),
             if r.result == "success" {
                 "成功".into()

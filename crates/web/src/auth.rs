@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::extract::Form;
 use crate::extract::Query;
 use askama::Template;
 use axum::body::{to_bytes, Body};
@@ -11,7 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 use xianfeng_domain::password::PasswordPolicy;
 use xianfeng_domain::scope::{Role, Scope};

@@ -38,6 +38,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     }
 }
 
+/// `axum::Form` for pages: a tampered or truncated form gets a Chinese page.
+pub struct Form<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        axum::Form::<T>::from_request(req, state)
+            .await
+            .map(|f| Form(f.0))
+            .map_err(|_| {
+                AppError::Invalid(
+                    "提交的内容不完整或格式有误（如必填项缺失、数字栏填了文字），请返回重新填写"
+                        .into(),
+                )
+            })
+    }
+}
+
 /// Path for the API.
 pub struct ApiPath<T>(pub T);
 
@@ -60,7 +78,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))
-            .map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}")))
+            .map_err(|_| {
+                ApiError::bad_request("查询参数有误：页码、每页条数和编号须为正整数".into())
+            })
     }
 }
 

@@ -1,12 +1,13 @@
 //! The roster (党员名册): search, filter, sort and page; add, edit, archive, restore and transfer.
 
+use crate::extract::Form;
 use crate::extract::{Path, Query};
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 use xianfeng_domain::dates::parse_date;
 use xianfeng_domain::members::{

@@ -1,11 +1,12 @@
 //! Organisation tree pages: browse, search, create, edit, move, archive and restore.
 
+use crate::extract::Form;
 use crate::extract::{Path, Query};
 use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 use xianfeng_domain::dates::parse_date;
 use xianfeng_domain::org::{parse_org_name, OrgCode, OrgType, Sector};

@@ -24,6 +24,19 @@
       if (t) { t.checked = false; }
     });
   });
+  // The phone menu closes on a tap outside it or on Escape.
+  var toggle = document.getElementById("nav-toggle");
+  if (toggle) {
+    document.addEventListener("click", function (e) {
+      if (!toggle.checked) { return; }
+      var t = e.target;
+      if (t.closest && (t.closest(".sidebar") || t.closest(".nav-button") || t === toggle)) { return; }
+      toggle.checked = false;
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") { toggle.checked = false; }
+    });
+  }
   // Bring the first invalid field into view.
   var bad = document.querySelector("label.invalid input, label.invalid select");
   if (bad) { bad.focus(); }

@@ -38,7 +38,7 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// `unauthorized`, `forbidden`, `not_found`, `invalid`, `conflict` or `internal`.
+    /// `unauthorized`, `forbidden`, `not_found`, `bad_request`, `invalid`, `conflict` or `internal`.
     pub code: &'static str,
     pub message: String,
     /// Field problems, for `invalid`.
