@@ -283,7 +283,7 @@ async fn archive_restore_and_transfer_keep_a_dated_history() {
         .unwrap();
     for s in [
         "2026-10-01",
-        "组织关系由“第一社区党支部”转至“第二社区党支部”",
+        "组织关系由“第一社区党支部”转至“第二社区党支部”（工作调动）",
         "出库：去世（病故）",
         "恢复在册",
     ] {
