@@ -1,0 +1,8 @@
+//! Spreadsheets in and out: the files party-affairs workers already keep (XLSX, XLS, CSV in
+//! UTF-8 or GB18030), read with the same parsers as the web forms.
+
+pub mod header;
+pub mod members;
+pub mod table;
+
+pub use table::{read_table, Cell, Table, TableError};
