@@ -99,7 +99,7 @@ fn an_xlsx_roster_with_title_rows_merged_cells_and_every_date_spelling() {
     ws.write_string_with_format(9, 1, &bad, &text).unwrap();
     ws.write_string(9, 5, "2010-07-01").unwrap();
     ws.write_string(11, 2, "周十").unwrap();
-    ws.write_string_with_format(11, 1, &id("11010520100101005"), &text)
+    ws.write_string_with_format(11, 1, id("11010520100101005"), &text)
         .unwrap();
     ws.write_string(11, 5, "2026-01-01").unwrap();
     let bytes = wb.save_to_buffer().unwrap();

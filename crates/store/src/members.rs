@@ -975,3 +975,152 @@ impl Store {
         }))
     }
 }
+
+/// One row of an import, its organisation already resolved.
+#[derive(Debug, Clone)]
+pub struct ImportItem {
+    pub row: usize,
+    pub org_id: i64,
+    pub fields: MemberFields,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportOutcome {
+    pub created: usize,
+    pub updated: usize,
+    /// (row, reason) for rows the database refuses (out of scope, organisation not a branch…).
+    pub refused: Vec<(usize, String)>,
+    pub committed: bool,
+}
+
+impl Store {
+    /// Imports people in one transaction: a person already on record (same ID number) is
+    /// updated, and moved with a dated transfer if the file names another organisation; others
+    /// are added. With refused rows nothing is committed unless `accept_valid`; a dry run
+    /// commits nothing. One audit entry records the import.
+    pub async fn members_import(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        items: &[ImportItem],
+        source: &str,
+        accept_valid: bool,
+        dry_run: bool,
+    ) -> Result<ImportOutcome> {
+        let mut out = ImportOutcome::default();
+        // Each organisation is checked once; its verdict applies to all its rows.
+        let mut orgs: std::collections::HashMap<i64, std::result::Result<Org, String>> =
+            std::collections::HashMap::new();
+        for item in items {
+            if orgs.contains_key(&item.org_id) {
+                continue;
+            }
+            let verdict = match self.member_org_for_write(scope, item.org_id).await {
+                Ok(o) => Ok(o),
+                Err(StoreError::Invalid { message, .. }) => Err(message),
+                Err(StoreError::Forbidden) | Err(StoreError::NotFound(_)) => {
+                    Err("所在党组织不在本次导入的范围内".to_string())
+                }
+                Err(e) => return Err(e),
+            };
+            orgs.insert(item.org_id, verdict);
+        }
+        let now = self.clock.now();
+        let today = self.clock.today();
+        let mut tx = self.begin().await?;
+        for item in items {
+            let org = match orgs.get(&item.org_id) {
+                Some(Ok(o)) => o,
+                Some(Err(why)) => {
+                    out.refused.push((item.row, why.clone()));
+                    continue;
+                }
+                None => continue,
+            };
+            let hash = self.keys.id_lookup(item.fields.id_number.as_str());
+            let existing: Option<(i64, i64, String)> = on_tx!(&mut tx, c => {
+                sqlx::query_as("SELECT id, org_id, org_path FROM members WHERE id_hash = $1")
+                    .bind(&hash).fetch_optional(&mut *c).await?
+            });
+            match existing {
+                None => {
+                    self.member_insert(&mut tx, org, &item.fields, &hash)
+                        .await?;
+                    out.created += 1;
+                }
+                Some((id, old_org, path)) => {
+                    if !scope.may_write_member(&OrgPath::from_stored(path)) {
+                        out.refused.push((
+                            item.row,
+                            "该身份证号已在系统中登记（在您的管理范围之外）".into(),
+                        ));
+                        continue;
+                    }
+                    let f = &item.fields;
+                    on_tx!(&mut tx, c => {
+                        sqlx::query(
+                            "UPDATE members SET name = $1, name_key = $2, gender = $3, ethnicity = COALESCE($4, ethnicity), \
+                             birth_date = $5, education = COALESCE($6, education), status = $7, category = $8, \
+                             phone = COALESCE($9, phone), work_unit = COALESCE($10, work_unit), post = COALESCE($11, post), \
+                             application_date = COALESCE($12, application_date), activist_date = COALESCE($13, activist_date), \
+                             candidate_date = COALESCE($14, candidate_date), admission_date = COALESCE($15, admission_date), \
+                             conversion_date = COALESCE($16, conversion_date), org_id = $17, org_path = $18, \
+                             updated_at = $19, version = version + 1 WHERE id = $20",
+                        )
+                        .bind(&f.name)
+                        .bind(name_key(&f.name))
+                        .bind(f.gender.code())
+                        .bind(f.ethnicity)
+                        .bind(f.birth_date)
+                        .bind(f.education.map(|e| e.code()))
+                        .bind(f.status.code())
+                        .bind(f.category.code())
+                        .bind(f.phone.as_ref().map(|p| p.as_str().to_string()))
+                        .bind(&f.work_unit)
+                        .bind(&f.post)
+                        .bind(f.application_date)
+                        .bind(f.activist_date)
+                        .bind(f.candidate_date)
+                        .bind(f.admission_date)
+                        .bind(f.conversion_date)
+                        .bind(org.id)
+                        .bind(&org.path)
+                        .bind(now)
+                        .bind(id)
+                        .execute(&mut *c)
+                        .await?;
+                        if old_org != org.id {
+                            sqlx::query("INSERT INTO member_transfers (member_id, from_org_id, to_org_id, transfer_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                                .bind(id).bind(old_org).bind(org.id).bind(today).bind(format!("导入 {source}")).bind(actor.account_id).bind(now)
+                                .execute(&mut *c).await?;
+                        }
+                    });
+                    out.updated += 1;
+                }
+            }
+        }
+        out.refused.sort();
+        if dry_run || (!out.refused.is_empty() && !accept_valid) {
+            drop(tx); // rolls back
+            return Ok(out);
+        }
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok(
+                "member.import",
+                format!(
+                    "导入 {source}：新增 {} 人，更新 {} 人，未导入 {} 行",
+                    out.created,
+                    out.updated,
+                    out.refused.len()
+                ),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        out.committed = true;
+        Ok(out)
+    }
+}

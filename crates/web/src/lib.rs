@@ -21,6 +21,7 @@ pub mod error;
 pub mod extract;
 pub mod forms;
 pub mod home;
+pub mod imports;
 pub mod members;
 pub mod orgs;
 pub mod page;

@@ -50,6 +50,43 @@ enum Command {
     Restore(BackupArgs),
     /// 性能基准：在一个新的数据库中生成数据并测量（结果见 docs/benchmarks.md）
     Bench(BenchArgs),
+    /// 导入电子表格（XLSX、XLS、CSV）
+    Import(ImportArgs),
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    #[command(subcommand)]
+    command: ImportCommand,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Output {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// 导入党员名册：有任何一行出错时默认不写入（只给出报告）
+    Members {
+        /// 文件（XLSX、XLS，或 UTF-8 / GB18030 编码的 CSV）
+        file: PathBuf,
+        /// 导入到哪个组织之下（组织代码）；文件中没有“所在党组织”列时人员都登记在此组织
+        #[arg(long)]
+        org: Option<String>,
+        /// 只检查，不写入
+        #[arg(long)]
+        dry_run: bool,
+        /// 有出错的行时，仍写入其余正确的行
+        #[arg(long)]
+        accept_valid: bool,
+        /// 报告格式
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        format: Output,
+    },
 }
 
 #[derive(Args)]
@@ -231,6 +268,7 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Admin(a) => admin(a).await,
+        Command::Import(a) => import(a).await,
         Command::Bench(a) => {
             let url = match a.database_url {
                 Some(u) => u,
@@ -326,6 +364,81 @@ async fn main() -> Result<()> {
                 )
                 .await?;
             println!("恢复完成：{} 张表，{} 行", report.tables, report.rows);
+            Ok(())
+        }
+    }
+}
+
+async fn import(a: ImportArgs) -> Result<()> {
+    let store = store_of(&a.db).await?;
+    match a.command {
+        ImportCommand::Members {
+            file,
+            org,
+            dry_run,
+            accept_valid,
+            format,
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let opts = xianfeng_web::imports::MemberImport {
+                within: org,
+                dry_run,
+                accept_valid,
+                source: file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            };
+            let report = xianfeng_web::imports::import_members(
+                &store,
+                &Actor::cli("import members"),
+                &bytes,
+                &opts,
+            )
+            .await?;
+            match format {
+                Output::Json => println!(
+                    "{}",
+                    serde_json::json!({
+                        "total": report.total,
+                        "accepted": report.accepted,
+                        "rejected": report.rejected,
+                        "committed": report.committed,
+                        "created": report.created,
+                        "updated": report.updated,
+                        "unknown_columns": report.unknown_columns,
+                    })
+                ),
+                Output::Table => {
+                    println!(
+                        "共 {} 行：通过 {} 行，出错 {} 行",
+                        report.total,
+                        report.accepted,
+                        report.total - report.accepted
+                    );
+                    if !report.unknown_columns.is_empty() {
+                        println!("未识别、已忽略的列：{}", report.unknown_columns.join("、"));
+                    }
+                    for e in &report.rejected {
+                        println!("  第 {} 行 [{}]：{}", e.row, e.column, e.reason);
+                    }
+                    if report.committed {
+                        println!(
+                            "已写入：新增 {} 人，更新 {} 人",
+                            report.created, report.updated
+                        );
+                    } else if dry_run {
+                        println!("检查完毕，未写入（--dry-run）");
+                    } else {
+                        println!("有出错的行，未写入任何数据。修正后重新导入，或加 --accept-valid 只导入正确的行。");
+                    }
+                }
+            }
+            store.close().await;
+            if !report.committed && !report.rejected.is_empty() {
+                std::process::exit(1);
+            }
             Ok(())
         }
     }

@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod backup;
 mod crash;
+mod import;
 mod members;
 mod orgs;
 mod schema;

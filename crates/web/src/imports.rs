@@ -1,0 +1,160 @@
+//! Importing spreadsheets: the one code path behind the command line and the upload page.
+
+use serde::Serialize;
+use xianfeng_domain::org::{OrgCode, OrgPath};
+use xianfeng_domain::scope::Scope;
+use xianfeng_exchange::members::{read_members, RowError};
+use xianfeng_exchange::table::{read_table, Limits};
+use xianfeng_store::audit::Actor;
+use xianfeng_store::members::ImportItem;
+use xianfeng_store::orgs::Org;
+use xianfeng_store::{Store, StoreError};
+
+/// The report of an import, as `--format json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub total: usize,
+    pub accepted: usize,
+    pub rejected: Vec<RowError>,
+    pub committed: bool,
+    pub created: usize,
+    pub updated: usize,
+    pub unknown_columns: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    File(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Options of a member import.
+#[derive(Debug, Clone, Default)]
+pub struct MemberImport {
+    /// The organisation the import works under; rows may name any organisation inside it.
+    pub within: Option<String>,
+    pub dry_run: bool,
+    pub accept_valid: bool,
+    /// A name for the audit log (the file name).
+    pub source: String,
+}
+
+/// Finds the organisation a row names, by code first, then by unique name, inside the subtree.
+fn resolve<'a>(orgs: &'a [Org], text: &str) -> Result<&'a Org, String> {
+    if let Ok(code) = OrgCode::parse(text) {
+        if let Some(o) = orgs.iter().find(|o| o.code == code.as_str()) {
+            return Ok(o);
+        }
+    }
+    let name: String = text.split_whitespace().collect();
+    let named: Vec<&Org> = orgs.iter().filter(|o| o.name == name).collect();
+    match named.len() {
+        1 => Ok(named[0]),
+        0 => Err(format!("找不到所在党组织“{text}”（请填写组织代码或全称）")),
+        n => Err(format!("有 {n} 个组织名为“{text}”，请改填组织代码")),
+    }
+}
+
+/// Reads, checks and (unless told otherwise) commits a member roster file.
+pub async fn import_members(
+    store: &Store,
+    actor: &Actor,
+    bytes: &[u8],
+    opts: &MemberImport,
+) -> Result<ImportReport, ImportError> {
+    let table =
+        read_table(bytes, Limits::default()).map_err(|e| ImportError::File(e.to_string()))?;
+    let sheet =
+        read_members(&table, store.clock.today()).map_err(|e| ImportError::File(e.to_string()))?;
+    let root = match &opts.within {
+        Some(code) => store
+            .org_by_code(&Scope::Structure, code)
+            .await
+            .map_err(|_| ImportError::File(format!("找不到组织代码 {code}")))?,
+        None => {
+            let roots = store.org_roots(&Scope::Structure).await?;
+            match roots.len() {
+                1 => roots
+                    .into_iter()
+                    .next()
+                    .map(|n| n.org)
+                    .ok_or_else(|| ImportError::File("还没有组织".into()))?,
+                0 => {
+                    return Err(ImportError::File(
+                        "还没有建立任何组织，请先建立组织架构".into(),
+                    ))
+                }
+                _ => {
+                    return Err(ImportError::File(
+                        "系统中有多个顶层组织，请用 --org 指定导入到哪个组织之下".into(),
+                    ))
+                }
+            }
+        }
+    };
+    let scope = Scope::Subtree {
+        root_id: root.id,
+        path: OrgPath::from_stored(root.path.clone()),
+        write: true,
+    };
+    let orgs = store.org_all(&scope).await?;
+    let mut rejected = sheet.rejected.clone();
+    let mut items = Vec::new();
+    for row in &sheet.accepted {
+        let org = match &row.org {
+            Some(text) => resolve(&orgs, text),
+            None => Ok(&root),
+        };
+        match org {
+            Ok(o) => items.push(ImportItem {
+                row: row.row,
+                org_id: o.id,
+                fields: row.fields.clone(),
+            }),
+            Err(reason) => rejected.push(RowError {
+                row: row.row,
+                column: "所在党组织".into(),
+                reason,
+            }),
+        }
+    }
+    let commit_wanted = !opts.dry_run && (rejected.is_empty() || opts.accept_valid);
+    let outcome = store
+        .members_import(
+            actor,
+            &scope,
+            &items,
+            &opts.source,
+            opts.accept_valid && !opts.dry_run,
+            !commit_wanted,
+        )
+        .await?;
+    for (row, reason) in &outcome.refused {
+        rejected.push(RowError {
+            row: *row,
+            column: "所在党组织".into(),
+            reason: reason.clone(),
+        });
+    }
+    rejected.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
+    let rejected_rows: std::collections::BTreeSet<usize> = rejected.iter().map(|e| e.row).collect();
+    Ok(ImportReport {
+        total: sheet.total,
+        accepted: sheet.total - rejected_rows.len(),
+        rejected,
+        committed: outcome.committed,
+        created: if outcome.committed {
+            outcome.created
+        } else {
+            0
+        },
+        updated: if outcome.committed {
+            outcome.updated
+        } else {
+            0
+        },
+        unknown_columns: sheet.unknown_columns,
+    })
+}

@@ -1,0 +1,155 @@
+//! Importing a roster from the command line: all-or-nothing, re-import updates, JSON report.
+
+use rust_xlsxwriter::{Format, Workbook};
+use serde_json::Value;
+use xianfeng_domain::scope::Scope;
+
+use crate::helpers::*;
+
+fn roster(rows: &[(&str, String, &str, &str)]) -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let text = Format::new().set_num_format("@");
+    ws.merge_range(0, 0, 0, 4, "党员花名册", &Format::new())
+        .unwrap();
+    for (c, h) in ["姓名", "公民身份号码", "入党日期", "转正日期", "所在党支部"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(1, c as u16, *h).unwrap();
+    }
+    for (i, (name, id, org, adm)) in rows.iter().enumerate() {
+        let r = 2 + i as u32;
+        ws.write_string(r, 0, *name).unwrap();
+        ws.write_string_with_format(r, 1, id, &text).unwrap();
+        ws.write_string(r, 2, *adm).unwrap();
+        ws.write_string(r, 3, "2006-07-01").unwrap();
+        ws.write_string(r, 4, *org).unwrap();
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+fn run(app: &TestApp, file: &std::path::Path, extra: &[&str]) -> (bool, Value) {
+    let key = app
+        .keys_master
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let mut args = vec![
+        "import",
+        "members",
+        file.to_str().unwrap(),
+        "--org",
+        "JD",
+        "--format",
+        "json",
+        "--database-url",
+        &app.database_url,
+    ];
+    args.extend_from_slice(extra);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xianfeng"))
+        .args(&args)
+        .env("XIANFENG_SECRET_KEY", key)
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.success(), json)
+}
+
+#[tokio::test]
+async fn a_roster_imports_all_or_nothing_and_reimports_without_duplicates() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let dir = std::env::temp_dir().join(format!("xf-import-{}-{}", std::process::id(), d.root));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good: Vec<(&str, String, &str, &str)> = vec![
+        ("张三", unique_id(1), "JD-01", "2005-07-01"),
+        ("李四", unique_id(2), "第二社区党支部", "2005.7.1"),
+        ("王五", unique_id(3), "jd-01", "2005年7月1日"),
+    ];
+    let file = dir.join("good.xlsx");
+    std::fs::write(&file, roster(&good)).unwrap();
+    // A dry run writes nothing.
+    let (ok, j) = run(&app, &file, &["--dry-run"]);
+    assert!(ok, "{j}");
+    assert_eq!(
+        (
+            j["total"].as_u64(),
+            j["accepted"].as_u64(),
+            j["committed"].as_bool()
+        ),
+        (Some(3), Some(3), Some(false))
+    );
+    let scope = Scope::Subtree {
+        root_id: d.root,
+        path: xianfeng_domain::org::OrgPath::root(d.root),
+        write: false,
+    };
+    assert_eq!(app.store.member_count(&scope).await.unwrap(), 0);
+    let (ok, j) = run(&app, &file, &[]);
+    assert!(ok);
+    assert_eq!(
+        (j["committed"].as_bool(), j["created"].as_u64()),
+        (Some(true), Some(3))
+    );
+    assert_eq!(app.store.member_count(&scope).await.unwrap(), 3);
+    // The same file again updates the same people.
+    let (_, j) = run(&app, &file, &[]);
+    assert_eq!(
+        (j["created"].as_u64(), j["updated"].as_u64()),
+        (Some(0), Some(3))
+    );
+    assert_eq!(app.store.member_count(&scope).await.unwrap(), 3);
+
+    // One bad row: nothing is written, the row is named as Excel numbers it.
+    let mut bad = good.clone();
+    bad.push(("赵六", unique_id(4), "ZX-01", "2005-07-01")); // outside JD
+    bad.push(("钱七", "12345".into(), "JD-01", "2005-07-01"));
+    bad.push(("孙八", unique_id(6), "JD-02", "2005-07-01"));
+    let file = dir.join("bad.xlsx");
+    std::fs::write(&file, roster(&bad)).unwrap();
+    let (ok, j) = run(&app, &file, &[]);
+    assert!(!ok);
+    assert_eq!(j["committed"], false);
+    let rejected: Vec<(u64, String)> = j["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap(),
+                e["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(rejected.len(), 2, "{rejected:?}");
+    assert_eq!(rejected[0].0, 6);
+    assert!(rejected[0].1.contains("ZX-01"), "{rejected:?}");
+    assert_eq!(rejected[1].0, 7);
+    assert!(rejected[1].1.contains("应为18位"));
+    assert_eq!(
+        app.store.member_count(&scope).await.unwrap(),
+        3,
+        "all or nothing"
+    );
+    // The valid rows on request.
+    let (ok, j) = run(&app, &file, &["--accept-valid"]);
+    assert!(ok);
+    assert_eq!(
+        (
+            j["committed"].as_bool(),
+            j["created"].as_u64(),
+            j["updated"].as_u64()
+        ),
+        (Some(true), Some(1), Some(3))
+    );
+    assert_eq!(app.store.member_count(&scope).await.unwrap(), 4);
+    let rows = app.store.audit_export(&Default::default()).await.unwrap();
+    assert_eq!(
+        rows.iter().filter(|r| r.event == "member.import").count(),
+        3,
+        "each committed import is audited once"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
