@@ -3,6 +3,7 @@
 
 pub mod header;
 pub mod members;
+pub mod orgs;
 pub mod table;
 
 pub use table::{read_table, Cell, Table, TableError};

@@ -350,6 +350,27 @@ impl Store {
         }
     }
 
+    /// An organisation as the open transaction sees it.
+    pub async fn org_get_in(&self, tx: &mut Tx, id: i64) -> Result<Org> {
+        let org: Option<Org> = on_tx!(tx, c => {
+            sqlx::query_as(&format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        org.ok_or(StoreError::NotFound("组织不存在"))
+    }
+
+    /// An organisation by code, as the open transaction sees it.
+    pub async fn org_by_code_in(&self, tx: &mut Tx, code: &OrgCode) -> Result<Option<Org>> {
+        Ok(on_tx!(tx, c => {
+            sqlx::query_as(&format!("SELECT {ORG_COLS} FROM orgs o WHERE o.code = $1"))
+                .bind(code.as_str())
+                .fetch_optional(&mut *c)
+                .await?
+        }))
+    }
+
     /// Creates an organisation under `parent_id` (or a top-level one, structure scope only).
     pub async fn org_create(
         &self,
@@ -376,7 +397,11 @@ impl Store {
     ) -> Result<Org> {
         let parent = match parent_id {
             Some(pid) => {
-                let parent = self.org_get(scope, pid).await?;
+                // Read through the transaction: the parent may have been created in it.
+                let parent = self.org_get_in(tx, pid).await?;
+                if !scope.sees_org(&parent.org_path()) {
+                    return Err(StoreError::Forbidden);
+                }
                 if !scope.may_write_org(&parent.org_path()) {
                     return Err(StoreError::Forbidden);
                 }
@@ -792,4 +817,143 @@ fn check_term(f: &OrgFields) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// One organisation row of an import.
+#[derive(Debug, Clone)]
+pub struct OrgImportItem {
+    pub row: usize,
+    pub parent_code: Option<OrgCode>,
+    pub fields: OrgFields,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OrgImportOutcome {
+    pub created: usize,
+    pub updated: usize,
+    pub refused: Vec<(usize, String)>,
+    pub committed: bool,
+}
+
+impl Store {
+    /// Imports organisations in one transaction, parents before children whatever the order of
+    /// the rows. A row without a parent code goes under `within` (or to the top level when no
+    /// `within` is given). An existing code is updated in place; its parent must not change.
+    pub async fn orgs_import(
+        &self,
+        actor: &Actor,
+        within: Option<i64>,
+        items: &[OrgImportItem],
+        source: &str,
+        accept_valid: bool,
+        dry_run: bool,
+    ) -> Result<OrgImportOutcome> {
+        let mut out = OrgImportOutcome::default();
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        let mut pending: Vec<&OrgImportItem> = items.iter().collect();
+        let in_file: std::collections::HashSet<String> = items
+            .iter()
+            .map(|i| i.fields.code.as_str().to_string())
+            .collect();
+        loop {
+            let mut deferred = Vec::new();
+            let before = pending.len();
+            for item in pending {
+                let parent = match &item.parent_code {
+                    None => within,
+                    Some(code) => match self.org_by_code_in(&mut tx, code).await? {
+                        Some(p) => Some(p.id),
+                        None if in_file.contains(code.as_str()) => {
+                            deferred.push(item);
+                            continue;
+                        }
+                        None => {
+                            out.refused
+                                .push((item.row, format!("找不到上级组织代码 {}", code.as_str())));
+                            continue;
+                        }
+                    },
+                };
+                match self.org_by_code_in(&mut tx, &item.fields.code).await? {
+                    Some(existing) => {
+                        if item.parent_code.is_some() && existing.parent_id != parent {
+                            out.refused.push((
+                                item.row,
+                                "上级组织与系统中记录的不同：请在系统中“调整隶属”，不通过导入改变"
+                                    .into(),
+                            ));
+                            continue;
+                        }
+                        let f = &item.fields;
+                        on_tx!(&mut tx, c => {
+                            sqlx::query("UPDATE orgs SET name = $1, org_type = $2, sector = $3, founded_on = COALESCE($4, founded_on), \
+                                         secretary = COALESCE($5, secretary), updated_at = $6, version = version + 1 WHERE id = $7")
+                                .bind(&f.name).bind(f.org_type.code()).bind(f.sector.code()).bind(f.founded_on)
+                                .bind(&f.secretary).bind(now).bind(existing.id)
+                                .execute(&mut *c).await?;
+                        });
+                        self.audit(
+                            &mut tx,
+                            actor,
+                            AuditEvent::ok(
+                                "org.update",
+                                format!(
+                                    "导入更新 {}（{}）：{}",
+                                    existing.name,
+                                    existing.code,
+                                    org_changes(&existing, f)
+                                ),
+                            )
+                            .on("org", existing.id),
+                        )
+                        .await?;
+                        out.updated += 1;
+                    }
+                    None => match self
+                        .org_create_in(&mut tx, actor, &Scope::Structure, parent, &item.fields)
+                        .await
+                    {
+                        Ok(_) => out.created += 1,
+                        Err(StoreError::Invalid { message, .. }) => {
+                            out.refused.push((item.row, message))
+                        }
+                        Err(e) => return Err(e),
+                    },
+                }
+            }
+            if deferred.is_empty() || deferred.len() == before {
+                for item in &deferred {
+                    out.refused.push((
+                        item.row,
+                        "上级组织无法建立（上级行有错误或互为上级）".into(),
+                    ));
+                }
+                break;
+            }
+            pending = deferred;
+        }
+        out.refused.sort();
+        if dry_run || (!out.refused.is_empty() && !accept_valid) {
+            drop(tx);
+            return Ok(out);
+        }
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok(
+                "org.import",
+                format!(
+                    "导入 {source}：新建 {} 个组织，更新 {} 个，未导入 {} 行",
+                    out.created,
+                    out.updated,
+                    out.refused.len()
+                ),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        out.committed = true;
+        Ok(out)
+    }
 }

@@ -158,3 +158,95 @@ pub async fn import_members(
         unknown_columns: sheet.unknown_columns,
     })
 }
+
+/// Options of an organisation import.
+#[derive(Debug, Clone, Default)]
+pub struct OrgImport {
+    /// Rows without a parent code go under this organisation (code); otherwise to the top level.
+    pub within: Option<String>,
+    pub dry_run: bool,
+    pub accept_valid: bool,
+    pub source: String,
+}
+
+/// Reads, checks and (unless told otherwise) commits an organisation sheet.
+pub async fn import_orgs(
+    store: &Store,
+    actor: &Actor,
+    bytes: &[u8],
+    opts: &OrgImport,
+) -> Result<ImportReport, ImportError> {
+    let table =
+        read_table(bytes, Limits::default()).map_err(|e| ImportError::File(e.to_string()))?;
+    let sheet = xianfeng_exchange::orgs::read_orgs(&table, store.clock.today())
+        .map_err(|e| ImportError::File(e.to_string()))?;
+    let within = match &opts.within {
+        Some(code) => Some(
+            store
+                .org_by_code(&Scope::Structure, code)
+                .await
+                .map_err(|_| ImportError::File(format!("找不到组织代码 {code}")))?
+                .id,
+        ),
+        None => None,
+    };
+    let items: Vec<xianfeng_store::orgs::OrgImportItem> = sheet
+        .accepted
+        .iter()
+        .map(|r| xianfeng_store::orgs::OrgImportItem {
+            row: r.row,
+            parent_code: r.parent_code.clone(),
+            fields: xianfeng_store::orgs::OrgFields {
+                code: r.code.clone(),
+                name: r.name.clone(),
+                org_type: r.org_type,
+                sector: r.sector,
+                founded_on: r.founded_on,
+                secretary: r.secretary.clone(),
+                deputy_secretary: None,
+                committee_members: None,
+                term_start: None,
+                term_end: None,
+                contact_phone: None,
+            },
+        })
+        .collect();
+    let mut rejected = sheet.rejected.clone();
+    let commit_wanted = !opts.dry_run && (rejected.is_empty() || opts.accept_valid);
+    let outcome = store
+        .orgs_import(
+            actor,
+            within,
+            &items,
+            &opts.source,
+            opts.accept_valid && !opts.dry_run,
+            !commit_wanted,
+        )
+        .await?;
+    for (row, reason) in &outcome.refused {
+        rejected.push(RowError {
+            row: *row,
+            column: "组织".into(),
+            reason: reason.clone(),
+        });
+    }
+    rejected.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
+    let rejected_rows: std::collections::BTreeSet<usize> = rejected.iter().map(|e| e.row).collect();
+    Ok(ImportReport {
+        total: sheet.total,
+        accepted: sheet.total - rejected_rows.len(),
+        rejected,
+        committed: outcome.committed,
+        created: if outcome.committed {
+            outcome.created
+        } else {
+            0
+        },
+        updated: if outcome.committed {
+            outcome.updated
+        } else {
+            0
+        },
+        unknown_columns: sheet.unknown_columns,
+    })
+}

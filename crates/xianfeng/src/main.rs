@@ -70,6 +70,23 @@ enum Output {
 
 #[derive(Subcommand)]
 enum ImportCommand {
+    /// 导入组织（组织名称、组织代码、组织类别、上级组织代码、所属领域、成立日期）
+    Orgs {
+        /// 文件（XLSX、XLS，或 UTF-8 / GB18030 编码的 CSV）
+        file: PathBuf,
+        /// 没有填写上级组织代码的行放在此组织之下（不指定则作为顶层组织）
+        #[arg(long)]
+        org: Option<String>,
+        /// 只检查，不写入
+        #[arg(long)]
+        dry_run: bool,
+        /// 有出错的行时，仍写入其余正确的行
+        #[arg(long)]
+        accept_valid: bool,
+        /// 报告格式
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        format: Output,
+    },
     /// 导入党员名册：有任何一行出错时默认不写入（只给出报告）
     Members {
         /// 文件（XLSX、XLS，或 UTF-8 / GB18030 编码的 CSV）
@@ -372,6 +389,38 @@ async fn main() -> Result<()> {
 async fn import(a: ImportArgs) -> Result<()> {
     let store = store_of(&a.db).await?;
     match a.command {
+        ImportCommand::Orgs {
+            file,
+            org,
+            dry_run,
+            accept_valid,
+            format,
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let opts = xianfeng_web::imports::OrgImport {
+                within: org,
+                dry_run,
+                accept_valid,
+                source: file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            };
+            let report = xianfeng_web::imports::import_orgs(
+                &store,
+                &Actor::cli("import orgs"),
+                &bytes,
+                &opts,
+            )
+            .await?;
+            print_report(&report, format, dry_run, "个");
+            store.close().await;
+            if !report.committed && !report.rejected.is_empty() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         ImportCommand::Members {
             file,
             org,
@@ -397,49 +446,58 @@ async fn import(a: ImportArgs) -> Result<()> {
                 &opts,
             )
             .await?;
-            match format {
-                Output::Json => println!(
-                    "{}",
-                    serde_json::json!({
-                        "total": report.total,
-                        "accepted": report.accepted,
-                        "rejected": report.rejected,
-                        "committed": report.committed,
-                        "created": report.created,
-                        "updated": report.updated,
-                        "unknown_columns": report.unknown_columns,
-                    })
-                ),
-                Output::Table => {
-                    println!(
-                        "共 {} 行：通过 {} 行，出错 {} 行",
-                        report.total,
-                        report.accepted,
-                        report.total - report.accepted
-                    );
-                    if !report.unknown_columns.is_empty() {
-                        println!("未识别、已忽略的列：{}", report.unknown_columns.join("、"));
-                    }
-                    for e in &report.rejected {
-                        println!("  第 {} 行 [{}]：{}", e.row, e.column, e.reason);
-                    }
-                    if report.committed {
-                        println!(
-                            "已写入：新增 {} 人，更新 {} 人",
-                            report.created, report.updated
-                        );
-                    } else if dry_run {
-                        println!("检查完毕，未写入（--dry-run）");
-                    } else {
-                        println!("有出错的行，未写入任何数据。修正后重新导入，或加 --accept-valid 只导入正确的行。");
-                    }
-                }
-            }
+            print_report(&report, format, dry_run, "人");
             store.close().await;
             if !report.committed && !report.rejected.is_empty() {
                 std::process::exit(1);
             }
             Ok(())
+        }
+    }
+}
+
+fn print_report(
+    report: &xianfeng_web::imports::ImportReport,
+    format: Output,
+    dry_run: bool,
+    unit: &str,
+) {
+    match format {
+        Output::Json => println!(
+            "{}",
+            serde_json::json!({
+                "total": report.total,
+                "accepted": report.accepted,
+                "rejected": report.rejected,
+                "committed": report.committed,
+                "created": report.created,
+                "updated": report.updated,
+                "unknown_columns": report.unknown_columns,
+            })
+        ),
+        Output::Table => {
+            println!(
+                "共 {} 行：通过 {} 行，出错 {} 行",
+                report.total,
+                report.accepted,
+                report.total - report.accepted
+            );
+            if !report.unknown_columns.is_empty() {
+                println!("未识别、已忽略的列：{}", report.unknown_columns.join("、"));
+            }
+            for e in &report.rejected {
+                println!("  第 {} 行 [{}]：{}", e.row, e.column, e.reason);
+            }
+            if report.committed {
+                println!(
+                    "已写入：新增 {} {unit}，更新 {} {unit}",
+                    report.created, report.updated
+                );
+            } else if dry_run {
+                println!("检查完毕，未写入（--dry-run）");
+            } else {
+                println!("有出错的行，未写入任何数据。修正后重新导入，或加 --accept-valid 只导入正确的行。");
+            }
         }
     }
 }

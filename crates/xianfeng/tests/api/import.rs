@@ -153,3 +153,130 @@ async fn a_roster_imports_all_or_nothing_and_reimports_without_duplicates() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn an_org_sheet_builds_the_tree_in_any_row_order() {
+    let app = TestApp::spawn().await;
+    let dir = std::env::temp_dir().join(format!("xf-import-orgs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.merge_range(0, 0, 0, 5, "组织信息采集表", &Format::new())
+        .unwrap();
+    let head = [
+        "组织名称",
+        "组织代码",
+        "组织类别",
+        "上级组织代码",
+        "所属领域",
+        "成立日期",
+    ];
+    let rows = [
+        // children first: the parents come later in the file
+        [
+            "第一社区党支部",
+            "JD-01",
+            "党支部",
+            "JD",
+            "街道社区",
+            "2001-07-01",
+        ],
+        [
+            "示范街道党工委",
+            "JD",
+            "党工委",
+            "QW",
+            "街道社区",
+            "1998年3月",
+        ],
+        ["中共示范区委员会", "QW", "党委", "", "机关", "1949-10-01"],
+        ["孤儿支部", "X-01", "党支部", "NOPE", "社区", ""],
+        ["错位党委", "JD-99", "党委", "JD-01", "社区", ""],
+    ];
+    for (c, h) in head.iter().enumerate() {
+        ws.write_string(1, c as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(2 + r as u32, c as u16, *v).unwrap();
+        }
+    }
+    let file = dir.join("orgs.xlsx");
+    std::fs::write(&file, wb.save_to_buffer().unwrap()).unwrap();
+    let key = app
+        .keys_master
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            "orgs",
+            file.to_str().unwrap(),
+            "--format",
+            "json",
+            "--database-url",
+            &app.database_url,
+        ];
+        args.extend_from_slice(extra);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_xianfeng"))
+            .args(&args)
+            .env("XIANFENG_SECRET_KEY", &key)
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)))
+    };
+    let j = run(&[]);
+    assert_eq!(j["committed"], false, "two bad rows: nothing is written");
+    let rows: Vec<u64> = j["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows, vec![6, 7], "{j}");
+    assert!(j["rejected"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("找不到上级组织代码 NOPE"));
+    assert!(j["rejected"][1]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("党委不能设在党支部之下"));
+    assert_eq!(app.store.org_count().await.unwrap(), 0);
+    let j = run(&["--accept-valid"]);
+    assert_eq!(
+        (j["committed"].as_bool(), j["created"].as_u64()),
+        (Some(true), Some(3)),
+        "{j}"
+    );
+    let branch = app
+        .store
+        .org_by_code(&Scope::Structure, "JD-01")
+        .await
+        .unwrap();
+    let root = app
+        .store
+        .org_by_code(&Scope::Structure, "QW")
+        .await
+        .unwrap();
+    assert_eq!(branch.org_path().ids()[0], root.id);
+    assert_eq!(
+        app.store
+            .org_by_code(&Scope::Structure, "JD")
+            .await
+            .unwrap()
+            .founded_on,
+        chrono::NaiveDate::from_ymd_opt(1998, 3, 1)
+    );
+    // Again: the same organisations are updated, none duplicated.
+    let j = run(&["--accept-valid"]);
+    assert_eq!(
+        (j["created"].as_u64(), j["updated"].as_u64()),
+        (Some(0), Some(3)),
+        "{j}"
+    );
+    assert_eq!(app.store.org_count().await.unwrap(), 3);
+    std::fs::remove_dir_all(&dir).ok();
+}
