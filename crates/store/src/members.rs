@@ -957,6 +957,50 @@ impl Store {
         Ok(out)
     }
 
+    /// Every person matching the filter, in the filter's order, read a page at a time.
+    pub async fn member_export(&self, scope: &Scope, f: &MemberFilter) -> Result<Vec<Member>> {
+        let mut out = Vec::new();
+        let mut page = 1;
+        loop {
+            let p = self
+                .member_list(
+                    scope,
+                    f,
+                    PageReq {
+                        page,
+                        per_page: 200,
+                    },
+                )
+                .await?;
+            let n = p.items.len();
+            out.extend(p.items);
+            if n < 200 {
+                break;
+            }
+            page += 1;
+        }
+        Ok(out)
+    }
+
+    /// Full ID numbers for an export by someone who may write these records; the caller audits.
+    pub async fn member_id_numbers(
+        &self,
+        scope: &Scope,
+        members: &[Member],
+    ) -> Result<std::collections::HashMap<i64, String>> {
+        let mut out = std::collections::HashMap::new();
+        for m in members {
+            if !scope.may_write_member(&m.path()) {
+                return Err(StoreError::Forbidden);
+            }
+            let cipher: Vec<u8> = on_db!(&self.db, p => {
+                sqlx::query_scalar("SELECT id_cipher FROM members WHERE id = $1").bind(m.id).fetch_one(p).await?
+            });
+            out.insert(m.id, self.keys.decrypt_id(&cipher)?);
+        }
+        Ok(out)
+    }
+
     pub async fn member_count(&self, scope: &Scope) -> Result<i64> {
         Ok(on_db!(&self.db, p => {
             let mut q = QueryBuilder::new("SELECT COUNT(*) FROM members m WHERE m.archived_at IS NULL");

@@ -26,10 +26,14 @@ use crate::forms::{clean_param, query, Errors};
 use crate::orgs::{tree, Tree};
 use crate::page::{page_numbers, redirect_with, render, PageCtx};
 use crate::AppState;
+use xianfeng_exchange::export::Out;
+use xianfeng_store::audit::AuditEvent;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/members", get(index))
+        .route("/members/export.xlsx", get(export_xlsx))
+        .route("/members/export.csv", get(export_csv))
         .route("/members/new", get(new_page).post(new_submit))
         .route("/members/{id}", get(show))
         .route("/members/{id}/edit", get(edit_page).post(edit_submit))
@@ -47,6 +51,8 @@ const READ_ROLES: &[Role] = &[Role::OrgAdmin, Role::OrgViewer];
 
 #[derive(Deserialize, Default)]
 pub struct RosterQuery {
+    /// `full`: export full ID numbers (writers only, audited).
+    ids: Option<String>,
     org: Option<i64>,
     q: Option<String>,
     status: Option<String>,
@@ -763,4 +769,175 @@ async fn transfer_submit(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The roster filter a query string describes.
+fn roster_filter(q: &RosterQuery, org_id: i64) -> MemberFilter {
+    MemberFilter {
+        q: clean_param(&q.q),
+        status: clean_param(&q.status).and_then(|s| MemberStatus::parse(&s)),
+        party_only: q.status.as_deref() == Some("party"),
+        category: clean_param(&q.category).and_then(|s| Category::parse(&s)),
+        gender: clean_param(&q.gender).and_then(|s| Gender::from_code(&s)),
+        sector: clean_param(&q.sector).and_then(|s| Sector::parse(&s)),
+        under: Some(org_id),
+        archived: q.archived.as_deref() == Some("1"),
+        sort: MemberSort::parse(q.sort.as_deref().unwrap_or("")),
+    }
+}
+
+const EXPORT_HEADINGS: &[&str] = &[
+    "序号",
+    "姓名",
+    "性别",
+    "民族",
+    "出生日期",
+    "公民身份号码",
+    "学历",
+    "人员状态",
+    "人员类别",
+    "入党日期",
+    "转正日期",
+    "所在党组织",
+    "组织代码",
+    "党小组",
+    "联系电话",
+    "工作单位",
+    "职务",
+];
+
+/// The rows of a roster export; full ID numbers only when asked for by a writer (audited).
+async fn export_rows(
+    state: &AppState,
+    auth: &Auth,
+    q: &RosterQuery,
+) -> Result<(String, Vec<Vec<Out>>), AppError> {
+    auth.require(READ_ROLES)?;
+    let root = match &auth.scope {
+        Scope::Subtree { root_id, .. } => *root_id,
+        _ => return Err(AppError::Forbidden),
+    };
+    let org = state
+        .store
+        .org_get(&auth.scope, q.org.unwrap_or(root))
+        .await?;
+    let filter = roster_filter(q, org.id);
+    let members = state.store.member_export(&auth.scope, &filter).await?;
+    let full = q.ids.as_deref() == Some("full");
+    let ids = if full {
+        state.store.member_id_numbers(&auth.scope, &members).await?
+    } else {
+        Default::default()
+    };
+    state
+        .store
+        .audit_now(
+            &auth.actor(),
+            AuditEvent::ok(
+                "member.export",
+                format!(
+                    "导出“{}”名册 {} 人{}",
+                    org.name,
+                    members.len(),
+                    if full {
+                        "（含完整身份证号）"
+                    } else {
+                        "（身份证号脱敏）"
+                    }
+                ),
+            )
+            .on("org", org.id),
+        )
+        .await?;
+    let rows = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            vec![
+                Out::Number((i + 1) as f64),
+                Out::text(m.name.clone()),
+                Out::text(m.gender_label()),
+                Out::text(m.ethnicity.clone().unwrap_or_default()),
+                Out::Date(m.birth_date),
+                Out::text(
+                    ids.get(&m.id)
+                        .cloned()
+                        .unwrap_or_else(|| m.id_masked.clone()),
+                ),
+                Out::text(m.education_label()),
+                Out::text(m.status_label()),
+                Out::text(m.category_label()),
+                Out::date(m.admission_date),
+                Out::date(m.conversion_date),
+                Out::text(m.org_name.clone()),
+                Out::text(m.org_code.clone()),
+                Out::text(m.party_group_name.clone().unwrap_or_default()),
+                Out::text(m.phone.clone().unwrap_or_default()),
+                Out::text(m.work_unit.clone().unwrap_or_default()),
+                Out::text(m.post.clone().unwrap_or_default()),
+            ]
+        })
+        .collect();
+    Ok((org.name, rows))
+}
+
+fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> axum::response::Response {
+    // RFC 5987 encoding keeps the Chinese file name.
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, mime.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"roster\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn export_xlsx(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<RosterQuery>,
+) -> PageResult {
+    let (org_name, rows) = export_rows(&state, &auth, &q).await?;
+    let title = format!("{org_name}党员名册");
+    let bytes = xianfeng_exchange::export::xlsx(&xianfeng_exchange::export::Sheet {
+        name: "党员名册",
+        title: &title,
+        as_of: state.store.clock.today(),
+        headings: EXPORT_HEADINGS,
+        rows: &rows,
+    })
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{title}-{}.xlsx", state.store.clock.today()),
+    ))
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<RosterQuery>,
+) -> PageResult {
+    let (org_name, rows) = export_rows(&state, &auth, &q).await?;
+    let bytes = xianfeng_exchange::export::csv(EXPORT_HEADINGS, &rows);
+    Ok(download(
+        bytes,
+        "text/csv; charset=utf-8",
+        &format!("{org_name}党员名册-{}.csv", state.store.clock.today()),
+    ))
 }

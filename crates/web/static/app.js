@@ -9,6 +9,13 @@
       e.preventDefault();
     }
   });
+  // Links that ask first (exports with full ID numbers).
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest ? e.target.closest("a[data-confirm]") : null;
+    if (a && !window.confirm(a.getAttribute("data-confirm"))) {
+      e.preventDefault();
+    }
+  });
   // "Back" links go back when there is somewhere to go.
   document.addEventListener("click", function (e) {
     var a = e.target.closest ? e.target.closest("a.js-back") : null;

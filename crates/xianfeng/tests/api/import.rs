@@ -280,3 +280,96 @@ async fn an_org_sheet_builds_the_tree_in_any_row_order() {
     assert_eq!(app.store.org_count().await.unwrap(), 3);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn the_roster_exports_to_excel_and_csv_and_imports_back() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    for i in 0..5 {
+        app.member(
+            if i % 2 == 0 { d.a } else { d.b },
+            &format!("导出{i}"),
+            900 + i,
+        )
+        .await;
+    }
+    let c = app
+        .login_as(
+            "jd_admin",
+            xianfeng_domain::scope::Role::OrgAdmin,
+            Some(d.street),
+            None,
+        )
+        .await;
+    let r = app
+        .get_with(&c, &format!("/members/export.xlsx?org={}", d.street))
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let bytes = r.bytes().await.unwrap();
+    let table =
+        xianfeng_exchange::table::read_table(&bytes, xianfeng_exchange::table::Limits::default())
+            .unwrap();
+    assert!(table.rows[0][0].text().contains("党员名册"));
+    assert!(table.rows[1][0].text().starts_with("截至"));
+    assert_eq!(table.rows.len(), 3 + 5);
+    let id_col = table.rows[2]
+        .iter()
+        .position(|c| c.text() == "公民身份号码")
+        .unwrap();
+    assert!(
+        table.rows[3][id_col].text().contains("********"),
+        "masked by default"
+    );
+    // Full numbers for a writer, audited; the file imports into an empty database unchanged.
+    let r = app
+        .get_with(
+            &c,
+            &format!("/members/export.xlsx?org={}&ids=full", d.street),
+        )
+        .await;
+    let full = r.bytes().await.unwrap();
+    let t =
+        xianfeng_exchange::table::read_table(&full, xianfeng_exchange::table::Limits::default())
+            .unwrap();
+    assert_eq!(t.rows[3][id_col].text().len(), 18);
+    let rows = app.store.audit_export(&Default::default()).await.unwrap();
+    assert!(rows
+        .iter()
+        .any(|r| r.event == "member.export" && r.summary.contains("含完整身份证号")));
+    let sheet = xianfeng_exchange::members::read_members(&t, app.clock.today()).unwrap();
+    assert_eq!(
+        (sheet.accepted.len(), sheet.rejected.len()),
+        (5, 0),
+        "{:?}",
+        sheet.rejected
+    );
+    // A viewer gets masked numbers only.
+    let v = app
+        .login_as(
+            "viewer1",
+            xianfeng_domain::scope::Role::OrgViewer,
+            Some(d.street),
+            None,
+        )
+        .await;
+    assert_eq!(
+        app.get_with(
+            &v,
+            &format!("/members/export.xlsx?org={}&ids=full", d.street)
+        )
+        .await
+        .status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
+    let csv = app
+        .get_with(&v, &format!("/members/export.csv?org={}&q=导出1", d.street))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("导出1") && !csv.contains("导出2"));
+}

@@ -1,0 +1,185 @@
+//! Writing tables out: XLSX with typed cells (text stays text, dates are dates), a title row and
+//! the as-of date; CSV (UTF-8 with BOM, so that Excel opens it in Chinese) for rosters.
+
+use chrono::{Datelike, NaiveDate};
+use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
+
+/// One output cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Out {
+    Text(String),
+    Number(f64),
+    Date(NaiveDate),
+    Empty,
+}
+
+impl Out {
+    pub fn text(s: impl Into<String>) -> Out {
+        let s = s.into();
+        if s.is_empty() {
+            Out::Empty
+        } else {
+            Out::Text(s)
+        }
+    }
+    pub fn date(d: Option<NaiveDate>) -> Out {
+        d.map(Out::Date).unwrap_or(Out::Empty)
+    }
+    fn csv(&self) -> String {
+        match self {
+            Out::Text(s) => s.clone(),
+            Out::Number(n) if n.fract() == 0.0 => format!("{}", *n as i64),
+            Out::Number(n) => n.to_string(),
+            Out::Date(d) => d.to_string(),
+            Out::Empty => String::new(),
+        }
+    }
+}
+
+/// A sheet to write: a title line, the as-of date, headings and rows.
+pub struct Sheet<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+    pub as_of: NaiveDate,
+    pub headings: &'a [&'a str],
+    pub rows: &'a [Vec<Out>],
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("生成 Excel 文件失败：{0}")]
+pub struct ExportError(String);
+
+/// Writes one worksheet: row 1 the title (merged), row 2 the as-of date, row 3 the headings.
+pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, ExportError> {
+    let e = |x: rust_xlsxwriter::XlsxError| ExportError(x.to_string());
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet.name).map_err(e)?;
+    let cols = sheet.headings.len().max(1) as u16;
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(FormatAlign::Center);
+    let head = Format::new()
+        .set_bold()
+        .set_background_color("#F2F2F2")
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap();
+    let text = Format::new()
+        .set_num_format("@")
+        .set_border(FormatBorder::Thin);
+    let date = Format::new()
+        .set_num_format("yyyy-mm-dd")
+        .set_border(FormatBorder::Thin);
+    let number = Format::new().set_border(FormatBorder::Thin);
+    if cols > 1 {
+        ws.merge_range(0, 0, 0, cols - 1, sheet.title, &title)
+            .map_err(e)?;
+    } else {
+        ws.write_string_with_format(0, 0, sheet.title, &title)
+            .map_err(e)?;
+    }
+    let d = sheet.as_of;
+    ws.write_string(
+        1,
+        0,
+        format!("截至 {}年{}月{}日", d.year(), d.month(), d.day()),
+    )
+    .map_err(e)?;
+    for (c, h) in sheet.headings.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, *h, &head)
+            .map_err(e)?;
+        ws.set_column_width(c as u16, (h.chars().count() as f64 * 2.2).max(10.0))
+            .map_err(e)?;
+    }
+    for (r, row) in sheet.rows.iter().enumerate() {
+        let r = 3 + r as u32;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Out::Text(s) => {
+                    ws.write_string_with_format(r, c, s, &text).map_err(e)?;
+                }
+                Out::Number(n) => {
+                    ws.write_number_with_format(r, c, *n, &number).map_err(e)?;
+                }
+                Out::Date(day) => {
+                    let dt = ExcelDateTime::from_ymd(
+                        day.year() as u16,
+                        day.month() as u8,
+                        day.day() as u8,
+                    )
+                    .map_err(e)?;
+                    ws.write_datetime_with_format(r, c, &dt, &date).map_err(e)?;
+                }
+                Out::Empty => {
+                    ws.write_blank(r, c, &number).map_err(e)?;
+                }
+            }
+        }
+    }
+    ws.set_freeze_panes(3, 0).map_err(e)?;
+    wb.save_to_buffer().map_err(e)
+}
+
+/// CSV in UTF-8 with a BOM; cells a spreadsheet would run as formulas are prefixed with '.
+pub fn csv(headings: &[&str], rows: &[Vec<Out>]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let guard = |s: String| {
+        if s.starts_with(['=', '+', '-', '@']) {
+            format!("'{s}")
+        } else {
+            s
+        }
+    };
+    let _ = w.write_record(headings);
+    for row in rows {
+        let _ = w.write_record(row.iter().map(|c| guard(c.csv())));
+    }
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    out.extend(w.into_inner().unwrap_or_default());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{read_table, Cell, Limits};
+
+    #[test]
+    fn xlsx_round_trips_with_types() {
+        let rows = vec![vec![
+            Out::text("张三"),
+            Out::text("110105194912310029"),
+            Out::Date(NaiveDate::from_ymd_opt(2001, 7, 1).unwrap()),
+            Out::Number(3.0),
+        ]];
+        let bytes = xlsx(&Sheet {
+            name: "党员名册",
+            title: "党员名册",
+            as_of: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            headings: &["姓名", "公民身份号码", "入党日期", "序号"],
+            rows: &rows,
+        })
+        .unwrap();
+        let t = read_table(&bytes, Limits::default()).unwrap();
+        assert_eq!(t.rows[1][0], Cell::Text("截至 2026年11月23日".into()));
+        assert_eq!(
+            t.rows[3][1],
+            Cell::Text("110105194912310029".into()),
+            "IDs stay text"
+        );
+        assert_eq!(
+            t.rows[3][2],
+            Cell::Date(NaiveDate::from_ymd_opt(2001, 7, 1).unwrap()),
+            "dates are dates"
+        );
+    }
+
+    #[test]
+    fn csv_has_a_bom_and_guards_formulas() {
+        let out = csv(&["a"], &[vec![Out::text("=1+1")]]);
+        assert!(out.starts_with(b"\xEF\xBB\xBF"));
+        assert!(String::from_utf8(out).unwrap().contains("'=1+1"));
+    }
+}
