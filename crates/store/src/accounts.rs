@@ -913,3 +913,50 @@ impl Store {
         self.account_get(id).await
     }
 }
+
+impl Store {
+    /// Keeps an uploaded file for an hour, until its owner confirms the import; returns a token.
+    pub async fn stash_put(
+        &self,
+        account_id: i64,
+        kind: &str,
+        file_name: &str,
+        data: &[u8],
+    ) -> Result<String> {
+        let token = random_token();
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query("DELETE FROM upload_stash WHERE created_at < $1")
+                .bind(now - Duration::hours(1)).execute(&mut *c).await?;
+            sqlx::query("INSERT INTO upload_stash (token_hash, account_id, kind, file_name, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(sha256_hex(token.as_bytes())).bind(account_id).bind(kind).bind(file_name).bind(data).bind(now)
+                .execute(&mut *c).await?;
+        });
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// Takes a stashed file back (only its owner, within the hour).
+    pub async fn stash_take(
+        &self,
+        account_id: i64,
+        kind: &str,
+        token: &str,
+    ) -> Result<Option<(String, Vec<u8>)>> {
+        let since = self.clock.now() - Duration::hours(1);
+        let row: Option<(String, Vec<u8>)> = on_db!(&self.db, p => {
+            sqlx::query_as("SELECT file_name, data FROM upload_stash WHERE token_hash = $1 AND account_id = $2 AND kind = $3 AND created_at > $4")
+                .bind(sha256_hex(token.as_bytes())).bind(account_id).bind(kind).bind(since).fetch_optional(p).await?
+        });
+        Ok(row)
+    }
+
+    pub async fn stash_drop(&self, token: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query("DELETE FROM upload_stash WHERE token_hash = $1").bind(sha256_hex(token.as_bytes())).execute(&mut *c).await?;
+        });
+        tx.commit().await
+    }
+}

@@ -31,6 +31,7 @@ pub const TABLES: &[&str] = &[
     "audit_head",
     "audit_log",
     "job_runs",
+    "upload_stash",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -93,6 +93,7 @@ pub fn event_label(code: &str) -> &'static str {
         "member.party_group" => "调整党小组",
         "member.export" => "导出名册",
         "member.import" => "导入名册",
+        "member.import_check" => "检查导入文件",
         "org.import" => "导入组织",
         "member.reveal_id" => "查看完整身份证号",
         "config.policy" => "修改安全策略",

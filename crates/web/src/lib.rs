@@ -25,6 +25,7 @@ pub mod imports;
 pub mod members;
 pub mod orgs;
 pub mod page;
+pub mod uploads;
 
 pub use error::AppError;
 
@@ -69,6 +70,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .merge(members::router())
         .merge(accounts::router())
         .merge(audit::router())
+        .merge(uploads::router())
         .merge(api::router())
         .merge(assets::router())
         .route("/healthz", axum::routing::get(healthz))

@@ -373,3 +373,107 @@ async fn the_roster_exports_to_excel_and_csv_and_imports_back() {
         .unwrap();
     assert!(csv.contains("导出1") && !csv.contains("导出2"));
 }
+
+#[tokio::test]
+async fn the_upload_page_checks_first_and_imports_on_confirmation() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let c = app
+        .login_as(
+            "jd_admin",
+            xianfeng_domain::scope::Role::OrgAdmin,
+            Some(d.street),
+            None,
+        )
+        .await;
+    assert_eq!(
+        app.get_with(&c, &format!("/imports/members?org={}", d.street))
+            .await
+            .status(),
+        reqwest::StatusCode::OK
+    );
+    let tpl = app
+        .get_with(&c, "/imports/members/template.xlsx")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(tpl.starts_with(b"PK"));
+    let rows = vec![
+        ("网页一", unique_id(11), "JD-01", "2005-07-01"),
+        ("网页二", unique_id(12), "JD-02", "2005-07-01"),
+        ("网页三", "110105".to_string(), "JD-02", "2005-07-01"),
+    ];
+    let upload = |bytes: Vec<u8>| {
+        let csrf_c = c.clone();
+        let url = app.url("/imports/members");
+        let org = d.street.to_string();
+        let app_ref = &app;
+        async move {
+            let csrf = app_ref.csrf(&csrf_c).await;
+            let form = reqwest::multipart::Form::new().text("org", org).part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("名册.xlsx"),
+            );
+            csrf_c
+                .post(format!("{url}?_csrf={csrf}"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = upload(roster(&rows)).await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("检查结果") && html.contains("应为18位"),
+        "{html}"
+    );
+    assert!(html.contains("只导入正确的 2 行"));
+    let scope = Scope::Subtree {
+        root_id: d.root,
+        path: xianfeng_domain::org::OrgPath::root(d.root),
+        write: false,
+    };
+    assert_eq!(
+        app.store.member_count(&scope).await.unwrap(),
+        0,
+        "checking writes nothing"
+    );
+    let token = extract(&html, "name=\"token\" value=\"", "\"").unwrap();
+    let r = app
+        .post_form(
+            &c,
+            "/imports/members/commit",
+            &[
+                ("token", &token),
+                ("org", &d.street.to_string()),
+                ("accept_valid", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    assert_eq!(app.store.member_count(&scope).await.unwrap(), 2);
+    // The token is spent; someone else's token does nothing.
+    let r = app
+        .post_form(
+            &c,
+            "/imports/members/commit",
+            &[("token", &token), ("org", &d.street.to_string())],
+        )
+        .await;
+    assert!(location(&r).starts_with("/imports/members"));
+    // Without the CSRF token the upload is refused.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(roster(&rows)).file_name("x.xlsx"),
+    );
+    let r = c
+        .post(app.url("/imports/members"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+}

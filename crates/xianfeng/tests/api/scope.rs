@@ -88,6 +88,22 @@ async fn every_page_route_as_every_role() {
             format!("/orgs/{}/move", d.street),
             [OK, NO, NO, NO, NO, NO, NO],
         ),
+        (
+            format!("/imports/members?org={}", d.a),
+            [NO, NO, NO, OK, NO, NO, NO],
+        ),
+        (
+            format!("/imports/members?org={}", d.c),
+            [NO, NO, NO, NO, NO, OK, NO],
+        ),
+        (
+            format!("/members/export.csv?org={}", d.a),
+            [NO, NO, NO, OK, OK, NO, NO],
+        ),
+        (
+            format!("/members/export.csv?org={}", d.c),
+            [NO, NO, NO, NO, NO, OK, NO],
+        ),
         ("/admin/accounts".into(), [OK, OK, NO, NO, NO, NO, NO]),
         ("/admin/accounts/new".into(), [OK, NO, NO, NO, NO, NO, NO]),
         ("/admin/policy".into(), [NO, OK, NO, NO, NO, NO, NO]),
