@@ -22,6 +22,39 @@ pub struct ImportReport {
     pub unknown_columns: Vec<String>,
 }
 
+impl ImportReport {
+    /// Joins the sheet's rejections with the rows the database refused, in row order.
+    fn assemble(
+        total: usize,
+        mut rejected: Vec<RowError>,
+        refused_column: &str,
+        refused: &[(usize, String)],
+        committed: bool,
+        (created, updated): (usize, usize),
+        unknown_columns: Vec<String>,
+    ) -> ImportReport {
+        for (row, reason) in refused {
+            rejected.push(RowError {
+                row: *row,
+                column: refused_column.into(),
+                reason: reason.clone(),
+            });
+        }
+        rejected.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
+        let rejected_rows: std::collections::BTreeSet<usize> =
+            rejected.iter().map(|e| e.row).collect();
+        ImportReport {
+            total,
+            accepted: total - rejected_rows.len(),
+            rejected,
+            committed,
+            created: if committed { created } else { 0 },
+            updated: if committed { updated } else { 0 },
+            unknown_columns,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("{0}")]
@@ -131,32 +164,15 @@ pub async fn import_members(
             !commit_wanted,
         )
         .await?;
-    for (row, reason) in &outcome.refused {
-        rejected.push(RowError {
-            row: *row,
-            column: "所在党组织".into(),
-            reason: reason.clone(),
-        });
-    }
-    rejected.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
-    let rejected_rows: std::collections::BTreeSet<usize> = rejected.iter().map(|e| e.row).collect();
-    Ok(ImportReport {
-        total: sheet.total,
-        accepted: sheet.total - rejected_rows.len(),
+    Ok(ImportReport::assemble(
+        sheet.total,
         rejected,
-        committed: outcome.committed,
-        created: if outcome.committed {
-            outcome.created
-        } else {
-            0
-        },
-        updated: if outcome.committed {
-            outcome.updated
-        } else {
-            0
-        },
-        unknown_columns: sheet.unknown_columns,
-    })
+        "所在党组织",
+        &outcome.refused,
+        outcome.committed,
+        (outcome.created, outcome.updated),
+        sheet.unknown_columns,
+    ))
 }
 
 /// Options of an organisation import.
@@ -211,7 +227,7 @@ pub async fn import_orgs(
             },
         })
         .collect();
-    let mut rejected = sheet.rejected.clone();
+    let rejected = sheet.rejected.clone();
     let commit_wanted = !opts.dry_run && (rejected.is_empty() || opts.accept_valid);
     let outcome = store
         .orgs_import(
@@ -223,30 +239,13 @@ pub async fn import_orgs(
             !commit_wanted,
         )
         .await?;
-    for (row, reason) in &outcome.refused {
-        rejected.push(RowError {
-            row: *row,
-            column: "组织".into(),
-            reason: reason.clone(),
-        });
-    }
-    rejected.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
-    let rejected_rows: std::collections::BTreeSet<usize> = rejected.iter().map(|e| e.row).collect();
-    Ok(ImportReport {
-        total: sheet.total,
-        accepted: sheet.total - rejected_rows.len(),
+    Ok(ImportReport::assemble(
+        sheet.total,
         rejected,
-        committed: outcome.committed,
-        created: if outcome.committed {
-            outcome.created
-        } else {
-            0
-        },
-        updated: if outcome.committed {
-            outcome.updated
-        } else {
-            0
-        },
-        unknown_columns: sheet.unknown_columns,
-    })
+        "组织",
+        &outcome.refused,
+        outcome.committed,
+        (outcome.created, outcome.updated),
+        sheet.unknown_columns,
+    ))
 }

@@ -388,7 +388,16 @@ async fn main() -> Result<()> {
 
 async fn import(a: ImportArgs) -> Result<()> {
     let store = store_of(&a.db).await?;
-    match a.command {
+    /// The file's bytes and its name for the audit log.
+    fn read(file: &std::path::Path) -> Result<(Vec<u8>, String)> {
+        let bytes = std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok((bytes, name))
+    }
+    let (report, format, dry_run, unit) = match a.command {
         ImportCommand::Orgs {
             file,
             org,
@@ -396,16 +405,12 @@ async fn import(a: ImportArgs) -> Result<()> {
             accept_valid,
             format,
         } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let (bytes, source) = read(&file)?;
             let opts = xianfeng_web::imports::OrgImport {
                 within: org,
                 dry_run,
                 accept_valid,
-                source: file
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
+                source,
             };
             let report = xianfeng_web::imports::import_orgs(
                 &store,
@@ -414,12 +419,7 @@ async fn import(a: ImportArgs) -> Result<()> {
                 &opts,
             )
             .await?;
-            print_report(&report, format, dry_run, "个");
-            store.close().await;
-            if !report.committed && !report.rejected.is_empty() {
-                std::process::exit(1);
-            }
-            Ok(())
+            (report, format, dry_run, "个")
         }
         ImportCommand::Members {
             file,
@@ -428,16 +428,12 @@ async fn import(a: ImportArgs) -> Result<()> {
             accept_valid,
             format,
         } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let (bytes, source) = read(&file)?;
             let opts = xianfeng_web::imports::MemberImport {
                 within: org,
                 dry_run,
                 accept_valid,
-                source: file
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
+                source,
             };
             let report = xianfeng_web::imports::import_members(
                 &store,
@@ -446,14 +442,15 @@ async fn import(a: ImportArgs) -> Result<()> {
                 &opts,
             )
             .await?;
-            print_report(&report, format, dry_run, "人");
-            store.close().await;
-            if !report.committed && !report.rejected.is_empty() {
-                std::process::exit(1);
-            }
-            Ok(())
+            (report, format, dry_run, "人")
         }
+    };
+    print_report(&report, format, dry_run, unit);
+    store.close().await;
+    if !report.committed && !report.rejected.is_empty() {
+        std::process::exit(1);
     }
+    Ok(())
 }
 
 fn print_report(
