@@ -11,6 +11,7 @@ pub mod org;
 pub mod password;
 pub mod phone;
 pub mod scope;
+pub mod stats;
 pub mod text;
 
 pub use clock::Clock;

@@ -51,10 +51,24 @@ pub struct ExportError(String);
 
 /// Writes one worksheet: row 1 the title (merged), row 2 the as-of date, row 3 the headings.
 pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, ExportError> {
+    xlsx_book(std::slice::from_ref(sheet))
+}
+
+/// Writes a workbook of several worksheets laid out as [`xlsx`] does.
+pub fn xlsx_book(sheets: &[Sheet]) -> Result<Vec<u8>, ExportError> {
     let e = |x: rust_xlsxwriter::XlsxError| ExportError(x.to_string());
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name(sheet.name).map_err(e)?;
+    for sheet in sheets {
+        write_sheet(wb.add_worksheet(), sheet).map_err(e)?;
+    }
+    wb.save_to_buffer().map_err(e)
+}
+
+fn write_sheet(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    sheet: &Sheet,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    ws.set_name(sheet.name)?;
     let cols = sheet.headings.len().max(1) as u16;
     let title = Format::new()
         .set_bold()
@@ -73,24 +87,19 @@ pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, ExportError> {
         .set_border(FormatBorder::Thin);
     let number = Format::new().set_border(FormatBorder::Thin);
     if cols > 1 {
-        ws.merge_range(0, 0, 0, cols - 1, sheet.title, &title)
-            .map_err(e)?;
+        ws.merge_range(0, 0, 0, cols - 1, sheet.title, &title)?;
     } else {
-        ws.write_string_with_format(0, 0, sheet.title, &title)
-            .map_err(e)?;
+        ws.write_string_with_format(0, 0, sheet.title, &title)?;
     }
     let d = sheet.as_of;
     ws.write_string(
         1,
         0,
         format!("截至 {}年{}月{}日", d.year(), d.month(), d.day()),
-    )
-    .map_err(e)?;
+    )?;
     for (c, h) in sheet.headings.iter().enumerate() {
-        ws.write_string_with_format(2, c as u16, *h, &head)
-            .map_err(e)?;
-        ws.set_column_width(c as u16, (h.chars().count() as f64 * 2.2).max(10.0))
-            .map_err(e)?;
+        ws.write_string_with_format(2, c as u16, *h, &head)?;
+        ws.set_column_width(c as u16, (h.chars().count() as f64 * 2.2).max(10.0))?;
     }
     for (r, row) in sheet.rows.iter().enumerate() {
         let r = 3 + r as u32;
@@ -98,28 +107,27 @@ pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, ExportError> {
             let c = c as u16;
             match cell {
                 Out::Text(s) => {
-                    ws.write_string_with_format(r, c, s, &text).map_err(e)?;
+                    ws.write_string_with_format(r, c, s, &text)?;
                 }
                 Out::Number(n) => {
-                    ws.write_number_with_format(r, c, *n, &number).map_err(e)?;
+                    ws.write_number_with_format(r, c, *n, &number)?;
                 }
                 Out::Date(day) => {
                     let dt = ExcelDateTime::from_ymd(
                         day.year() as u16,
                         day.month() as u8,
                         day.day() as u8,
-                    )
-                    .map_err(e)?;
-                    ws.write_datetime_with_format(r, c, &dt, &date).map_err(e)?;
+                    )?;
+                    ws.write_datetime_with_format(r, c, &dt, &date)?;
                 }
                 Out::Empty => {
-                    ws.write_blank(r, c, &number).map_err(e)?;
+                    ws.write_blank(r, c, &number)?;
                 }
             }
         }
     }
-    ws.set_freeze_panes(3, 0).map_err(e)?;
-    wb.save_to_buffer().map_err(e)
+    ws.set_freeze_panes(3, 0)?;
+    Ok(())
 }
 
 /// CSV in UTF-8 with a BOM; cells a spreadsheet would run as formulas are prefixed with '.

@@ -5,6 +5,7 @@ pub mod export;
 pub mod header;
 pub mod members;
 pub mod orgs;
+pub mod stats;
 pub mod table;
 
 pub use table::{read_table, Cell, Table, TableError};

@@ -21,6 +21,7 @@ pub const TABLES: &[&str] = &[
     "members",
     "member_transfers",
     "member_archive_events",
+    "member_placements",
     "accounts",
     "password_history",
     "login_failures",

@@ -19,6 +19,7 @@ pub mod crypto;
 pub mod members;
 pub mod orgs;
 pub mod settings;
+pub mod stats;
 
 pub use audit::{Actor, AuditEvent};
 pub use crypto::Keys;

@@ -376,7 +376,7 @@ impl Store {
         let now = self.clock.now();
         let cipher = self.keys.encrypt_id(f.id_number.as_str());
         Ok(on_tx!(tx, c => {
-            sqlx::query_scalar(
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO members (org_id, org_path, name, name_key, gender, ethnicity, birth_date, \
                  id_cipher, id_hash, id_masked, education, status, category, phone, work_unit, post, \
                  application_date, activist_date, candidate_date, admission_date, conversion_date, \
@@ -406,8 +406,49 @@ impl Store {
             .bind(f.conversion_date)
             .bind(now)
             .fetch_one(&mut *c)
-            .await?
+            .await?;
+            sqlx::query("INSERT INTO member_placements (member_id, org_id, from_date, to_date) VALUES ($1, $2, NULL, NULL)")
+                .bind(id).bind(org.id).execute(&mut *c).await?;
+            id
         }))
+    }
+
+    /// Closes the open placement of a member on `date` and, when `to_org` is given and the
+    /// member was on the roster, opens one there from the same day.
+    pub(crate) async fn placement_move(
+        tx: &mut Tx,
+        member_id: i64,
+        to_org: Option<i64>,
+        date: NaiveDate,
+    ) -> Result<()> {
+        on_tx!(tx, c => {
+            // A closing date before the opening one would make a negative interval: the
+            // interval then closes where it opened and counts on no day.
+            let closed = sqlx::query(
+                "UPDATE member_placements SET to_date = CASE WHEN from_date > $1 THEN from_date ELSE $1 END \
+                 WHERE member_id = $2 AND to_date IS NULL",
+            )
+            .bind(date).bind(member_id).execute(&mut *c).await?.rows_affected();
+            if let (Some(org), true) = (to_org, closed > 0) {
+                sqlx::query("INSERT INTO member_placements (member_id, org_id, from_date, to_date) VALUES ($1, $2, $3, NULL)")
+                    .bind(member_id).bind(org).bind(date).execute(&mut *c).await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Opens a placement from `date` (restoring a person to the roster).
+    pub(crate) async fn placement_open(
+        tx: &mut Tx,
+        member_id: i64,
+        org_id: i64,
+        date: NaiveDate,
+    ) -> Result<()> {
+        on_tx!(tx, c => {
+            sqlx::query("INSERT INTO member_placements (member_id, org_id, from_date, to_date) VALUES ($1, $2, $3, NULL)")
+                .bind(member_id).bind(org_id).bind(date).execute(&mut *c).await?;
+        });
+        Ok(())
     }
 
     pub async fn member_get(&self, scope: &Scope, id: i64) -> Result<Member> {
@@ -788,6 +829,7 @@ impl Store {
             sqlx::query("INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) VALUES ($1, 'archive', $2, $3, $4, $5, $6)")
                 .bind(id).bind(reason.code()).bind(date).bind(note).bind(actor.account_id).bind(now).execute(&mut *c).await?;
         });
+        Self::placement_move(&mut tx, id, None, date).await?;
         self.audit(
             &mut tx,
             actor,
@@ -831,6 +873,7 @@ impl Store {
             sqlx::query("INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) VALUES ($1, 'restore', NULL, $2, $3, $4, $5)")
                 .bind(id).bind(today).bind(note).bind(actor.account_id).bind(now).execute(&mut *c).await?;
         });
+        Self::placement_open(&mut tx, id, m.org_id, today).await?;
         self.audit(
             &mut tx,
             actor,
@@ -890,6 +933,7 @@ impl Store {
             sqlx::query("INSERT INTO member_transfers (member_id, from_org_id, to_org_id, transfer_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(id).bind(m.org_id).bind(to.id).bind(date).bind(note).bind(actor.account_id).bind(now).execute(&mut *c).await?;
         });
+        Self::placement_move(&mut tx, id, Some(to.id), date).await?;
         self.audit(
             &mut tx,
             actor,
@@ -1140,6 +1184,9 @@ impl Store {
                                 .execute(&mut *c).await?;
                         }
                     });
+                    if old_org != org.id {
+                        Self::placement_move(&mut tx, id, Some(org.id), today).await?;
+                    }
                     out.updated += 1;
                 }
             }
