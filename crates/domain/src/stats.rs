@@ -217,8 +217,7 @@ pub struct Report {
     pub children: Vec<ChildRow>,
 }
 
-/// A grouped count of people as the database returns it; `status` is the status on the day,
-/// the bands are indexes into [`AGE_BANDS`] and [`STANDING_BANDS`].
+/// People grouped by status on the day and the categorical dimensions.
 #[derive(Debug, Clone)]
 pub struct PersonGroup {
     pub status: String,
@@ -226,19 +225,27 @@ pub struct PersonGroup {
     pub ethnicity: Option<String>,
     pub education: Option<String>,
     pub category: String,
-    pub age_band: i64,
-    pub standing_band: Option<i64>,
     pub count: i64,
 }
 
-/// People of one organisation, grouped by status on the day, gender and minority.
+/// Party members grouped by a start date (birth for age, admission for standing).
 #[derive(Debug, Clone)]
-pub struct OrgPersonGroup {
-    pub org_id: i64,
-    pub status: String,
-    pub gender: String,
-    pub minority: bool,
+pub struct DateGroup {
+    pub date: Option<NaiveDate>,
     pub count: i64,
+}
+
+/// People of one organisation (by its path) on the day.
+#[derive(Debug, Clone, Default)]
+pub struct OrgGroup {
+    pub path: String,
+    pub full: i64,
+    pub probationary: i64,
+    pub male: i64,
+    pub female: i64,
+    pub minority: i64,
+    pub activists: i64,
+    pub candidates: i64,
 }
 
 /// An organisation of the subtree, with what is needed to count it on a day.
@@ -277,7 +284,9 @@ impl Report {
         as_of: NaiveDate,
         orgs: &[OrgRow],
         people: &[PersonGroup],
-        by_org: &[OrgPersonGroup],
+        births: &[DateGroup],
+        admissions: &[DateGroup],
+        by_org: &[OrgGroup],
     ) -> Report {
         let mut organizations = OrgCounts {
             total: 0,
@@ -331,18 +340,26 @@ impl Report {
                     *ethnicity
                         .entry(eth.unwrap_or(UNKNOWN).to_string())
                         .or_default() += g.count;
-                    if let Some(b) = AGE_BANDS.get(g.age_band as usize) {
-                        members.by_age.add(b.key, b.label, g.count);
-                    }
-                    if let Some(b) = g.standing_band.and_then(|i| STANDING_BANDS.get(i as usize)) {
-                        members.by_standing.add(b.key, b.label, g.count);
-                    }
                     let (k, l) = label_of(g.education.as_deref(), Education::parse, |e| e.label());
                     members.by_education.add(&k, &l, g.count);
                     let (k, l) = label_of(Some(&g.category), Category::parse, |e| e.label());
                     members.by_category.add(&k, &l, g.count);
                 }
                 None => {}
+            }
+        }
+        for (bands, groups, out) in [
+            (AGE_BANDS, births, &mut members.by_age),
+            (STANDING_BANDS, admissions, &mut members.by_standing),
+        ] {
+            let thresholds = band_thresholds(bands, as_of);
+            for g in groups {
+                let Some(d) = g.date else { continue };
+                let i = thresholds
+                    .iter()
+                    .position(|t| d > *t)
+                    .unwrap_or(bands.len() - 1);
+                out.add(bands[i].key, bands[i].label, g.count);
             }
         }
         // Ethnicities in the official order, then anything else, then unrecorded.
@@ -388,33 +405,26 @@ impl Report {
                 }
             }
         }
+        let mut path_child: HashMap<&str, usize> = HashMap::new();
+        for o in orgs {
+            if let Some(&i) = child_of.get(&o.id) {
+                path_child.insert(o.path.as_str(), i);
+            }
+        }
         for g in by_org {
-            let Some(&i) = child_of.get(&g.org_id) else {
+            let Some(&i) = path_child.get(g.path.as_str()) else {
                 continue;
             };
             let row = &mut children[i];
-            match MemberStatus::parse(&g.status) {
-                Some(MemberStatus::Activist) => row.activists += g.count,
-                Some(MemberStatus::Candidate) => row.candidates += g.count,
-                Some(s @ (MemberStatus::Probationary | MemberStatus::Full)) => {
-                    let c = &mut row.members;
-                    c.total += g.count;
-                    if s == MemberStatus::Full {
-                        c.full += g.count;
-                    } else {
-                        c.probationary += g.count;
-                    }
-                    match g.gender.as_str() {
-                        "male" => c.by_gender.male += g.count,
-                        "female" => c.by_gender.female += g.count,
-                        _ => {}
-                    }
-                    if g.minority {
-                        c.minority += g.count;
-                    }
-                }
-                _ => {}
-            }
+            let c = &mut row.members;
+            c.total += g.full + g.probationary;
+            c.full += g.full;
+            c.probationary += g.probationary;
+            c.by_gender.male += g.male;
+            c.by_gender.female += g.female;
+            c.minority += g.minority;
+            row.activists += g.activists;
+            row.candidates += g.candidates;
         }
         children.sort_by(|a, b| a.org.code.cmp(&b.org.code));
         Report {
@@ -557,8 +567,6 @@ mod tests {
             ethnicity: eth.map(Into::into),
             education: None,
             category: "employed".into(),
-            age_band: 2,
-            standing_band: Some(1),
             count: n,
         }
     }
@@ -578,30 +586,45 @@ mod tests {
             people("activist", "male", Some("汉族"), 4),
             people("candidate", "male", Some("汉族"), 1),
         ];
-        let by_org = vec![
-            OrgPersonGroup {
-                org_id: 3,
-                status: "full".into(),
-                gender: "male".into(),
-                minority: false,
-                count: 10,
+        let births = vec![
+            DateGroup {
+                date: Some(d("1990-01-01")),
+                count: 14,
             },
-            OrgPersonGroup {
-                org_id: 3,
-                status: "probationary".into(),
-                gender: "female".into(),
-                minority: true,
-                count: 3,
-            },
-            OrgPersonGroup {
-                org_id: 4,
-                status: "activist".into(),
-                gender: "male".into(),
-                minority: false,
-                count: 4,
+            DateGroup {
+                date: Some(d("1996-01-02")),
+                count: 1,
             },
         ];
-        let r = Report::assemble(&orgs[0], d("2026-01-01"), &orgs, &groups, &by_org);
+        let admissions = vec![DateGroup {
+            date: Some(d("2025-06-01")),
+            count: 15,
+        }];
+        let by_org = vec![
+            OrgGroup {
+                path: "/1/2/3/".into(),
+                full: 10,
+                probationary: 3,
+                male: 10,
+                female: 3,
+                minority: 3,
+                ..Default::default()
+            },
+            OrgGroup {
+                path: "/1/4/".into(),
+                activists: 4,
+                ..Default::default()
+            },
+        ];
+        let r = Report::assemble(
+            &orgs[0],
+            d("2026-01-01"),
+            &orgs,
+            &groups,
+            &births,
+            &admissions,
+            &by_org,
+        );
         assert_eq!(r.organizations.total, 3);
         assert_eq!(r.organizations.by_type.get("branch"), 1);
         assert_eq!(r.members.counts.total, 15);
@@ -617,7 +640,9 @@ mod tests {
         assert_eq!(r.members.counts.minority, 3);
         assert_eq!(r.members.han, 10);
         assert_eq!(r.members.by_ethnicity.get(UNKNOWN), 2);
-        assert_eq!(r.members.by_age.total(), 15);
+        assert_eq!(r.members.by_age.get("up_to_30"), 1);
+        assert_eq!(r.members.by_age.get("36_to_40"), 14);
+        assert_eq!(r.members.by_standing.get("up_to_5"), 15);
         assert_eq!(r.members.by_education.get(UNKNOWN), 15);
         assert_eq!((r.activists, r.candidates, r.applicants), (4, 1, 0));
         assert_eq!(r.children.len(), 2);

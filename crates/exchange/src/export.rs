@@ -97,9 +97,23 @@ fn write_sheet(
         0,
         format!("截至 {}年{}月{}日", d.year(), d.month(), d.day()),
     )?;
+    // Column widths fit the longest text (CJK characters count double), within limits.
+    let width = |s: &str| -> f64 {
+        s.chars()
+            .map(|c| if (c as u32) >= 0x1100 { 2.1 } else { 1.1 })
+            .sum()
+    };
     for (c, h) in sheet.headings.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, *h, &head)?;
-        ws.set_column_width(c as u16, (h.chars().count() as f64 * 2.2).max(10.0))?;
+        let longest = sheet
+            .rows
+            .iter()
+            .filter_map(|r| match r.get(c) {
+                Some(Out::Text(s)) => Some(width(s)),
+                _ => None,
+            })
+            .fold(width(h), f64::max);
+        ws.set_column_width(c as u16, longest.clamp(10.0, 48.0) + 1.0)?;
     }
     for (r, row) in sheet.rows.iter().enumerate() {
         let r = 3 + r as u32;

@@ -67,6 +67,27 @@ pub const MEMBER_COLUMNS: &[Column] = &[
         year_month: true,
     },
     Column {
+        key: "activist_date",
+        names: &[
+            "确定积极分子日期",
+            "确定为入党积极分子日期",
+            "确定入党积极分子日期",
+            "确定积极分子时间",
+            "积极分子日期",
+        ],
+        year_month: true,
+    },
+    Column {
+        key: "candidate_date",
+        names: &[
+            "确定发展对象日期",
+            "确定为发展对象日期",
+            "确定发展对象时间",
+            "发展对象日期",
+        ],
+        year_month: true,
+    },
+    Column {
         key: "admission_date",
         names: &["入党日期", "入党时间", "入党年月"],
         year_month: true,
@@ -86,6 +107,11 @@ pub const MEMBER_COLUMNS: &[Column] = &[
             "所属党组织",
             "党支部",
         ],
+        year_month: false,
+    },
+    Column {
+        key: "org_code",
+        names: &["组织代码", "党组织代码", "所在党组织代码"],
         year_month: false,
     },
     Column {
@@ -279,6 +305,8 @@ fn read_row(
     };
     let birth_date = date("birth_date");
     let application_date = date("application_date");
+    let activist_date = date("activist_date");
+    let candidate_date = date("candidate_date");
     let admission_date = date("admission_date");
     let conversion_date = date("conversion_date");
 
@@ -336,12 +364,15 @@ fn read_row(
         work_unit: text("work_unit"),
         post: text("post"),
         application_date,
-        activist_date: String::new(),
-        candidate_date: String::new(),
+        activist_date,
+        candidate_date,
         admission_date,
         conversion_date,
     };
-    let org = Some(text("org"))
+    // The code names one organisation; a name may be shared by branches of different parents.
+    let org = Some(text("org_code"))
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| Some(text("org")))
         .filter(|s| !s.trim().is_empty())
         .map(|s| s.trim().to_string());
     match input.parse(today) {

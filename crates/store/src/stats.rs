@@ -13,7 +13,8 @@ use xianfeng_domain::members::MemberStatus;
 use xianfeng_domain::org::OrgPath;
 use xianfeng_domain::scope::Scope;
 use xianfeng_domain::stats::{
-    band_thresholds, Drill, OrgPersonGroup, OrgRow, PersonGroup, Report, AGE_BANDS, STANDING_BANDS,
+    band_thresholds, DateGroup, Drill, OrgGroup, OrgRow, PersonGroup, Report, AGE_BANDS,
+    STANDING_BANDS,
 };
 
 use crate::orgs::Org;
@@ -144,18 +145,108 @@ struct PersonGroupRow {
     ethnicity: Option<String>,
     education: Option<String>,
     category: String,
-    age_band: i64,
-    standing_band: Option<i64>,
+    n: i64,
+}
+
+#[derive(FromRow)]
+struct DateGroupRow {
+    d: Option<NaiveDate>,
     n: i64,
 }
 
 #[derive(FromRow)]
 struct OrgGroupRow {
-    org_id: i64,
-    st: String,
-    gender: String,
+    path: String,
+    full: i64,
+    probationary: i64,
+    male: i64,
+    female: i64,
     minority: i64,
-    n: i64,
+    activists: i64,
+    candidates: i64,
+}
+
+/// The report's queries over one source of people. Each groups by columns an index on
+/// `members` keeps in order, so that SQLite aggregates while it scans instead of sorting
+/// millions of rows; PostgreSQL hashes.
+struct ReportSql {
+    people: String,
+    births: String,
+    admissions: String,
+    by_org: String,
+    /// Whether `$1` (day) and `$2` (a year before) come before the path range.
+    dated: bool,
+}
+
+impl ReportSql {
+    /// `scan`: read the whole statistics indexes instead of the subtree's path range. For a
+    /// subtree holding much of the tree SQLite then streams each index in group order (the
+    /// unary `+` keeps it from choosing the range); PostgreSQL plans this itself.
+    fn new(current: bool, scan: bool) -> ReportSql {
+        let plus = if scan { "+" } else { "" };
+        // Today the roster is counted as it stands; a past day goes through the placements.
+        let (source, st, path) = if current {
+            (
+                format!("FROM members m WHERE m.archived_at IS NULL AND {plus}m.org_path >= $1 AND {plus}m.org_path < $2"),
+                "m.status".to_string(),
+                "m.org_path",
+            )
+        } else {
+            (
+                "FROM member_placements p JOIN members m ON m.id = p.member_id JOIN orgs o ON o.id = p.org_id \
+                 WHERE o.path >= $3 AND o.path < $4 \
+                 AND (p.from_date IS NULL OR p.from_date <= $1) AND (p.to_date IS NULL OR p.to_date > $1)"
+                    .to_string(),
+                format!("({STATUS_ON_DAY})"),
+                "o.path",
+            )
+        };
+        let known = if current {
+            String::new()
+        } else {
+            format!(" AND {st} IS NOT NULL")
+        };
+        let member = format!(" AND {st} IN ('full', 'probationary')");
+        ReportSql {
+            people: format!(
+                "SELECT {st} AS st, m.gender AS gender, m.ethnicity AS ethnicity, m.education AS education, \
+                 m.category AS category, COUNT(*) AS n {source}{known} GROUP BY 1, 2, 3, 4, 5"
+            ),
+            births: format!(
+                "SELECT m.birth_date AS d, COUNT(*) AS n {source}{member} GROUP BY {st}, m.birth_date"
+            ),
+            admissions: format!(
+                "SELECT m.admission_date AS d, COUNT(*) AS n {source}{member} GROUP BY {st}, m.admission_date"
+            ),
+            by_org: format!(
+                "SELECT path, \
+                 SUM(CASE WHEN st = 'full' THEN 1 ELSE 0 END) AS full, \
+                 SUM(CASE WHEN st = 'probationary' THEN 1 ELSE 0 END) AS probationary, \
+                 SUM(CASE WHEN st IN ('full', 'probationary') AND gender = 'male' THEN 1 ELSE 0 END) AS male, \
+                 SUM(CASE WHEN st IN ('full', 'probationary') AND gender = 'female' THEN 1 ELSE 0 END) AS female, \
+                 SUM(CASE WHEN st IN ('full', 'probationary') AND ethnicity IS NOT NULL AND ethnicity <> '' \
+                     AND ethnicity <> '汉族' THEN 1 ELSE 0 END) AS minority, \
+                 SUM(CASE WHEN st = 'activist' THEN 1 ELSE 0 END) AS activists, \
+                 SUM(CASE WHEN st = 'candidate' THEN 1 ELSE 0 END) AS candidates \
+                 FROM (SELECT {path} AS path, {st} AS st, m.gender AS gender, m.ethnicity AS ethnicity {source}) x \
+                 GROUP BY path"
+            ),
+            dated: !current,
+        }
+    }
+}
+
+/// Binds the day (for a past day) and the path range.
+macro_rules! bind_report {
+    ($q:expr, $dated:expr, $b:expr) => {{
+        let q = $q;
+        let q = if $dated {
+            q.bind($b.day).bind($b.year_before)
+        } else {
+            q
+        };
+        q.bind($b.lo.clone()).bind($b.hi.clone())
+    }};
 }
 
 #[derive(FromRow)]
@@ -188,6 +279,13 @@ pub struct StatPerson {
 }
 
 impl StatPerson {
+    /// The admission date if it had come by `day` (a past day's list shows that day's facts).
+    pub fn admission_by(&self, day: &str) -> String {
+        match self.admission_date {
+            Some(d) if d.to_string().as_str() <= day => d.to_string(),
+            _ => String::new(),
+        }
+    }
     pub fn status_label(&self) -> &'static str {
         MemberStatus::parse(&self.st)
             .map(|s| s.label())
@@ -213,30 +311,32 @@ impl Store {
         self.stats_check(scope, &org, day)?;
         let path = org.org_path();
         let b = Binds::new(day, &path);
-        let sql = Sql::new(day >= self.clock.today());
-        let people_sql = format!(
-            "SELECT st, gender, ethnicity, education, category, age_band, standing_band, COUNT(*) AS n \
-             FROM ({}) x WHERE st IS NOT NULL \
-             GROUP BY st, gender, ethnicity, education, category, age_band, standing_band",
-            sql.people(", m.gender, m.ethnicity, m.education, m.category")
-        );
-        let org_sql = format!(
-            "SELECT org_id, st, gender, minority, COUNT(*) AS n FROM ({}) x \
-             WHERE st IS NOT NULL GROUP BY org_id, st, gender, minority",
-            sql.people(", m.gender")
-        );
-        let (people, by_org, orgs): (Vec<PersonGroupRow>, Vec<OrgGroupRow>, Vec<OrgListRow>) = on_db!(&self.db, p => {
-            let people = bind_all!(sqlx::query_as(&people_sql), b).fetch_all(p).await?;
-            let by_org = bind_all!(sqlx::query_as(&org_sql), b).fetch_all(p).await?;
-            let orgs = sqlx::query_as(
-                "SELECT id, path, code, name, org_type, sector, founded_on, archived_at FROM orgs \
-                 WHERE path >= $1 AND path < $2 ORDER BY path",
-            )
-            .bind(&b.lo)
-            .bind(&b.hi)
-            .fetch_all(p)
-            .await?;
-            (people, by_org, orgs)
+        let orgs_sql =
+            "SELECT id, path, code, name, org_type, sector, founded_on, archived_at FROM orgs \
+                        WHERE path >= $1 AND path < $2 ORDER BY path";
+        let (orgs, all_orgs): (Vec<OrgListRow>, i64) = on_db!(&self.db, p => {
+            tokio::try_join!(
+                sqlx::query_as(orgs_sql).bind(&b.lo).bind(&b.hi).fetch_all(p),
+                sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(p),
+            )?
+        });
+        // A subtree with a tenth of the organisations or more is read by whole-index scans.
+        let scan =
+            matches!(self.db, crate::Db::Sqlite { .. }) && orgs.len() as i64 * 10 >= all_orgs;
+        let q = ReportSql::new(day >= self.clock.today(), scan);
+        // The four queries are independent: on a pool they run side by side.
+        let (people, births, admissions, by_org): (
+            Vec<PersonGroupRow>,
+            Vec<DateGroupRow>,
+            Vec<DateGroupRow>,
+            Vec<OrgGroupRow>,
+        ) = on_db!(&self.db, p => {
+            tokio::try_join!(
+                bind_report!(sqlx::query_as(&q.people), q.dated, b).fetch_all(p),
+                bind_report!(sqlx::query_as(&q.births), q.dated, b).fetch_all(p),
+                bind_report!(sqlx::query_as(&q.admissions), q.dated, b).fetch_all(p),
+                bind_report!(sqlx::query_as(&q.by_org), q.dated, b).fetch_all(p),
+            )?
         });
         let orgs: Vec<OrgRow> = orgs
             .into_iter()
@@ -265,24 +365,40 @@ impl Store {
                 ethnicity: r.ethnicity,
                 education: r.education,
                 category: r.category,
-                age_band: r.age_band,
-                standing_band: r.standing_band,
                 count: r.n,
             })
             .collect();
-        let by_org: Vec<OrgPersonGroup> = by_org
+        let dates = |rows: Vec<DateGroupRow>| -> Vec<DateGroup> {
+            rows.into_iter()
+                .map(|r| DateGroup {
+                    date: r.d,
+                    count: r.n,
+                })
+                .collect()
+        };
+        let by_org: Vec<OrgGroup> = by_org
             .into_iter()
-            .map(|r| OrgPersonGroup {
-                org_id: r.org_id,
-                status: r.st,
-                gender: r.gender,
-                minority: r.minority != 0,
-                count: r.n,
+            .map(|r| OrgGroup {
+                path: r.path,
+                full: r.full,
+                probationary: r.probationary,
+                male: r.male,
+                female: r.female,
+                minority: r.minority,
+                activists: r.activists,
+                candidates: r.candidates,
             })
             .collect();
-        Ok(Report::assemble(&root, day, &orgs, &people, &by_org))
+        Ok(Report::assemble(
+            &root,
+            day,
+            &orgs,
+            &people,
+            &dates(births),
+            &dates(admissions),
+            &by_org,
+        ))
     }
-
     /// The people behind one number of the table, by name.
     pub async fn stats_people(
         &self,

@@ -17,6 +17,7 @@ pub mod api;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod charts;
 pub mod error;
 pub mod extract;
 pub mod forms;
@@ -25,6 +26,7 @@ pub mod imports;
 pub mod members;
 pub mod orgs;
 pub mod page;
+pub mod stats;
 pub mod uploads;
 
 pub use error::AppError;
@@ -68,6 +70,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .merge(home::router())
         .merge(orgs::router())
         .merge(members::router())
+        .merge(stats::router())
         .merge(accounts::router())
         .merge(audit::router())
         .merge(uploads::router())

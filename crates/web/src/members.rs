@@ -796,6 +796,9 @@ const EXPORT_HEADINGS: &[&str] = &[
     "学历",
     "人员状态",
     "人员类别",
+    "申请入党日期",
+    "确定积极分子日期",
+    "确定发展对象日期",
     "入党日期",
     "转正日期",
     "所在党组织",
@@ -867,6 +870,9 @@ async fn export_rows(
                 Out::text(m.education_label()),
                 Out::text(m.status_label()),
                 Out::text(m.category_label()),
+                Out::date(m.application_date),
+                Out::date(m.activist_date),
+                Out::date(m.candidate_date),
                 Out::date(m.admission_date),
                 Out::date(m.conversion_date),
                 Out::text(m.org_name.clone()),
@@ -881,7 +887,18 @@ async fn export_rows(
     Ok((org.name, rows))
 }
 
-fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> axum::response::Response {
+/// The plain-ASCII file name older clients fall back to: the extension kept.
+fn ascii_fallback(name: &str) -> String {
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    let ext: String = ext.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    if ext.is_empty() {
+        "export".into()
+    } else {
+        format!("export.{ext}")
+    }
+}
+
+pub(crate) fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> axum::response::Response {
     // RFC 5987 encoding keeps the Chinese file name.
     let encoded: String = name
         .bytes()
@@ -898,7 +915,10 @@ fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> axum::response::R
             (axum::http::header::CONTENT_TYPE, mime.to_string()),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"roster\"; filename*=UTF-8''{encoded}"),
+                format!(
+                    "attachment; filename=\"{}\"; filename*=UTF-8''{encoded}",
+                    ascii_fallback(name)
+                ),
             ),
         ],
         bytes,

@@ -44,6 +44,7 @@ impl PageCtx {
         match role {
             Some(Role::OrgAdmin) | Some(Role::OrgViewer) => {
                 add("/members", "党员名册", "☰");
+                add("/stats", "党内统计", "▤");
                 add("/orgs", "组织架构", "⊞");
             }
             Some(Role::SystemAdmin) => {

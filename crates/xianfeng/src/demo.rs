@@ -50,7 +50,7 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -59,7 +59,7 @@ impl Rng {
     }
     /// Uniform in `0..n`.
     pub fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next()) * u128::from(n.max(1))) >> 64) as u64
+        ((u128::from(self.next_u64()) * u128::from(n.max(1))) >> 64) as u64
     }
     pub fn chance(&mut self, percent_tenths: u64) -> bool {
         self.below(1000) < percent_tenths
@@ -608,9 +608,9 @@ impl People<'_> {
         let surname = SURNAMES[self.rng.weighted(&weights)].0;
         let chars = if male { MALE_CHARS } else { FEMALE_CHARS };
         let mut name = surname.to_string();
-        name.push_str(*self.rng.pick(chars));
+        name.push_str(self.rng.pick(chars));
         if self.rng.chance(700) {
-            name.push_str(*self.rng.pick(chars));
+            name.push_str(self.rng.pick(chars));
         }
         name
     }

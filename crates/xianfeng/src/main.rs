@@ -269,9 +269,11 @@ struct BackupArgs {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("XIANFENG_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // Logs go to standard error: standard output carries the reports (JSON, tables).
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_writer(std::io::stderr)
         .init();
 }
 

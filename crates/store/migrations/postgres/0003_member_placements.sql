@@ -11,6 +11,17 @@ CREATE TABLE member_placements (
 CREATE INDEX member_placements_org ON member_placements (org_id, member_id);
 CREATE INDEX member_placements_member ON member_placements (member_id);
 
+-- The statistics of today group the active roster by these columns; with the columns of a
+-- group in index order SQLite aggregates during the scan instead of sorting every row.
+CREATE INDEX members_stat_dims ON members (status, gender, ethnicity, education, category, org_path) WHERE archived_at IS NULL;
+CREATE INDEX members_stat_birth ON members (status, birth_date, org_path) WHERE archived_at IS NULL;
+CREATE INDEX members_stat_admission ON members (status, admission_date, org_path) WHERE archived_at IS NULL;
+CREATE INDEX members_stat_org ON members (org_path, status, gender, ethnicity) WHERE archived_at IS NULL;
+-- The roster of people who left is its own partial index, so that the whole-roster index
+-- above is the one that orders the active roster by organisation.
+DROP INDEX members_path_name;
+CREATE INDEX members_archived_path_name ON members (org_path, name_key, id) WHERE archived_at IS NOT NULL;
+
 -- Existing records: the interval before the first transfer, then one per transfer; the last
 -- closes on the archive date when the person has left the roster.
 INSERT INTO member_placements (member_id, org_id, from_date, to_date)

@@ -16,3 +16,4 @@ mod members;
 mod orgs;
 mod schema;
 mod scope;
+mod stats;

@@ -88,7 +88,7 @@ async fn postgres_schema(url: &str) -> BTreeSet<String> {
 async fn both_engines_have_the_same_schema() {
     let sqlite = sqlite_schema().await;
     assert!(sqlite.contains("column members.id_cipher not_null=true"));
-    assert!(sqlite.contains("index members_path_name"));
+    assert!(sqlite.contains("index members_archived_path_name"));
     if pg_admin_url().is_some() {
         let url = fresh_database_url().await;
         let pg = postgres_schema(&url).await;
