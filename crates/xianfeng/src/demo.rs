@@ -608,9 +608,11 @@ impl People<'_> {
         let surname = SURNAMES[self.rng.weighted(&weights)].0;
         let chars = if male { MALE_CHARS } else { FEMALE_CHARS };
         let mut name = surname.to_string();
-        name.push_str(self.rng.pick(chars));
+        let first: &str = self.rng.pick(chars);
+        name.push_str(first);
         if self.rng.chance(700) {
-            name.push_str(self.rng.pick(chars));
+            let second: &str = self.rng.pick(chars);
+            name.push_str(second);
         }
         name
     }
