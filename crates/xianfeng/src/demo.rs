@@ -608,10 +608,10 @@ impl People<'_> {
         let surname = SURNAMES[self.rng.weighted(&weights)].0;
         let chars = if male { MALE_CHARS } else { FEMALE_CHARS };
         let mut name = surname.to_string();
-        let first: &str = *self.rng.pick(chars);
+        let first = chars[self.rng.below(chars.len() as u64) as usize];
         name.push_str(first);
         if self.rng.chance(700) {
-            let second: &str = *self.rng.pick(chars);
+            let second = chars[self.rng.below(chars.len() as u64) as usize];
             name.push_str(second);
         }
         name
