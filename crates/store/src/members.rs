@@ -365,8 +365,21 @@ impl Store {
         Ok(id)
     }
 
-    /// Inserts inside an open transaction (imports share this).
+    /// Inserts inside an open transaction, with the placement that puts the person on the roster.
     pub async fn member_insert(
+        &self,
+        tx: &mut Tx,
+        org: &Org,
+        f: &MemberFields,
+        hash: &str,
+    ) -> Result<i64> {
+        let id = self.member_insert_row(tx, org, f, hash).await?;
+        Self::placements_open_many(tx, &[(id, org.id)]).await?;
+        Ok(id)
+    }
+
+    /// Inserts the record only; the caller opens the placements (see [`Self::placements_open_many`]).
+    async fn member_insert_row(
         &self,
         tx: &mut Tx,
         org: &Org,
@@ -376,7 +389,7 @@ impl Store {
         let now = self.clock.now();
         let cipher = self.keys.encrypt_id(f.id_number.as_str());
         Ok(on_tx!(tx, c => {
-            let id: i64 = sqlx::query_scalar(
+            sqlx::query_scalar(
                 "INSERT INTO members (org_id, org_path, name, name_key, gender, ethnicity, birth_date, \
                  id_cipher, id_hash, id_masked, education, status, category, phone, work_unit, post, \
                  application_date, activist_date, candidate_date, admission_date, conversion_date, \
@@ -406,11 +419,22 @@ impl Store {
             .bind(f.conversion_date)
             .bind(now)
             .fetch_one(&mut *c)
-            .await?;
-            sqlx::query("INSERT INTO member_placements (member_id, org_id, from_date, to_date) VALUES ($1, $2, NULL, NULL)")
-                .bind(id).bind(org.id).execute(&mut *c).await?;
-            id
+            .await?
         }))
+    }
+
+    /// Opens placements of unknown start for new records, many rows per statement.
+    async fn placements_open_many(tx: &mut Tx, rows: &[(i64, i64)]) -> Result<()> {
+        for chunk in rows.chunks(1000) {
+            on_tx!(tx, c => {
+                let mut q = QueryBuilder::new("INSERT INTO member_placements (member_id, org_id) ");
+                q.push_values(chunk, |mut b, (member, org)| {
+                    b.push_bind(*member).push_bind(*org);
+                });
+                q.build().execute(&mut *c).await?;
+            });
+        }
+        Ok(())
     }
 
     /// Closes the open placement of a member on `date` and, when `to_org` is given and the
@@ -1117,7 +1141,29 @@ impl Store {
         let now = self.clock.now();
         let today = self.clock.today();
         let mut tx = self.begin().await?;
-        for item in items {
+        // Who is already on record, looked up many ID numbers per query.
+        let hashes: Vec<String> = items
+            .iter()
+            .map(|i| self.keys.id_lookup(i.fields.id_number.as_str()))
+            .collect();
+        let mut known: std::collections::HashMap<String, (i64, i64, String)> =
+            std::collections::HashMap::new();
+        for chunk in hashes.chunks(500) {
+            let rows: Vec<(String, i64, i64, String)> = on_tx!(&mut tx, c => {
+                let mut q = QueryBuilder::new("SELECT id_hash, id, org_id, org_path FROM members WHERE id_hash IN (");
+                let mut sep = q.separated(", ");
+                for h in chunk {
+                    sep.push_bind(h.clone());
+                }
+                q.push(")");
+                q.build_query_as().fetch_all(&mut *c).await?
+            });
+            for (h, id, org, path) in rows {
+                known.insert(h, (id, org, path));
+            }
+        }
+        let mut opened: Vec<(i64, i64)> = Vec::new();
+        for (item, hash) in items.iter().zip(&hashes) {
             let org = match orgs.get(&item.org_id) {
                 Some(Ok(o)) => o,
                 Some(Err(why)) => {
@@ -1126,15 +1172,14 @@ impl Store {
                 }
                 None => continue,
             };
-            let hash = self.keys.id_lookup(item.fields.id_number.as_str());
-            let existing: Option<(i64, i64, String)> = on_tx!(&mut tx, c => {
-                sqlx::query_as("SELECT id, org_id, org_path FROM members WHERE id_hash = $1")
-                    .bind(&hash).fetch_optional(&mut *c).await?
-            });
-            match existing {
+            match known.get(hash).cloned() {
                 None => {
-                    self.member_insert(&mut tx, org, &item.fields, &hash)
+                    let id = self
+                        .member_insert_row(&mut tx, org, &item.fields, hash)
                         .await?;
+                    // A repeated ID later in the same import updates this record.
+                    known.insert(hash.clone(), (id, org.id, org.path.clone()));
+                    opened.push((id, org.id));
                     out.created += 1;
                 }
                 Some((id, old_org, path)) => {
@@ -1191,6 +1236,7 @@ impl Store {
                 }
             }
         }
+        Self::placements_open_many(&mut tx, &opened).await?;
         out.refused.sort();
         if dry_run || (!out.refused.is_empty() && !accept_valid) {
             drop(tx); // rolls back

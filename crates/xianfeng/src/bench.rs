@@ -274,3 +274,278 @@ pub async fn roster(store: &Store, members: u32, runs: u32) -> Result<()> {
     }
     Ok(())
 }
+
+/// Removes the people (not the organisations) so that each import run starts from the same
+/// state. Audit entries stay: the log is append-only.
+async fn clear_people(store: &Store) -> Result<()> {
+    let mut tx = store.begin().await?;
+    xianfeng_store::on_tx!(&mut tx, c => {
+        for table in ["member_placements", "member_transfers", "member_archive_events", "members"] {
+            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *c).await?;
+        }
+    });
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The baseline import: the sheet read by calamine, each row inserted with one prepared
+/// statement in one transaction, no checks, no encryption.
+async fn baseline_import(store: &Store, bytes: &[u8]) -> Result<usize> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec()))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| anyhow::anyhow!("no sheet"))??;
+    let orgs: Vec<(i64, String, String)> = on_db!(&store.db, p => {
+        sqlx::query_as("SELECT id, path, code FROM orgs").fetch_all(p).await?
+    });
+    let by_code: std::collections::HashMap<&str, (i64, &str)> = orgs
+        .iter()
+        .map(|(id, path, code)| (code.as_str(), (*id, path.as_str())))
+        .collect();
+    let cell = |d: &Data| -> Option<String> {
+        match d {
+            Data::Empty => None,
+            Data::DateTime(dt) => {
+                xianfeng_domain::dates::excel_serial_to_date(dt.as_f64()).map(|d| d.to_string())
+            }
+            other => Some(other.to_string()),
+        }
+    };
+    let now = store.clock.now();
+    let mut tx = store.begin().await?;
+    let mut n = 0;
+    for row in range.rows().skip(2) {
+        let v: Vec<Option<String>> = row.iter().map(cell).collect();
+        let get = |i: usize| v.get(i).cloned().flatten();
+        let Some((org_id, path)) = get(13).and_then(|c| by_code.get(c.as_str()).copied()) else {
+            continue;
+        };
+        let id = get(1).unwrap_or_default();
+        let date = |i: usize| get(i).and_then(|s| s.parse::<chrono::NaiveDate>().ok());
+        xianfeng_store::on_tx!(&mut tx, c => {
+            sqlx::query(
+                "INSERT INTO members (org_id, org_path, name, name_key, gender, ethnicity, birth_date, \
+                 id_cipher, id_hash, id_masked, education, status, category, phone, work_unit, \
+                 application_date, activist_date, candidate_date, admission_date, conversion_date, \
+                 created_at, updated_at) VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, \
+                 $12, $13, $14, $15, $16, $17, $18, $19, $19)",
+            )
+            .bind(org_id)
+            .bind(path)
+            .bind(get(0))
+            .bind(get(2))
+            .bind(get(3))
+            .bind(date(4))
+            .bind(id.as_bytes().to_vec())
+            .bind(&id)
+            .bind(get(5))
+            .bind(get(6))
+            .bind(get(7))
+            .bind(get(14))
+            .bind(get(15))
+            .bind(date(8))
+            .bind(date(9))
+            .bind(date(10))
+            .bind(date(11))
+            .bind(date(12))
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+        });
+        n += 1;
+    }
+    tx.commit().await?;
+    Ok(n)
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+/// Import of a district roster of `rows` rows: the product's import (checks, encryption,
+/// placements, audit) against the calamine-and-insert baseline.
+pub async fn import(store: &Store, rows: usize, runs: u32) -> Result<()> {
+    crate::demo::fill_district_orgs(store, 1).await?;
+    let bytes = crate::demo::district_roster_xlsx(store, 1, rows)?;
+    println!(
+        "数据准备：先锋区 968 个组织；名册 {rows} 行，文件 {:.1} MB",
+        bytes.len() as f64 / 1e6
+    );
+    let mut base = Vec::new();
+    let mut product = Vec::new();
+    let actor = Actor::cli("bench");
+    for run in 0..=runs {
+        clear_people(store).await?;
+        let t = Instant::now();
+        let n = baseline_import(store, &bytes).await?;
+        let b = t.elapsed();
+        if n != rows {
+            anyhow::bail!("baseline inserted {n} rows");
+        }
+        clear_people(store).await?;
+        let t = Instant::now();
+        let report = xianfeng_web::imports::import_members(
+            store,
+            &actor,
+            &bytes,
+            &xianfeng_web::imports::MemberImport {
+                within: Some("XF".into()),
+                dry_run: false,
+                accept_valid: false,
+                source: "bench.xlsx".into(),
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let p = t.elapsed();
+        if !report.committed || report.accepted != rows {
+            anyhow::bail!(
+                "import did not commit all rows: {:?}",
+                report.rejected.first()
+            );
+        }
+        if run > 0 {
+            // The first round warms caches.
+            base.push(b);
+            product.push(p);
+        }
+    }
+    let (b, p) = (median(base), median(product));
+    println!();
+    println!(
+        "| 导入（{:?}，{rows} 行，{runs} 次取中位数） | 用时 | 与基线之比 |",
+        store.engine()
+    );
+    println!("|---|---|---|");
+    println!(
+        "| 基线：calamine 读取 + 单条预编译 INSERT，一个事务 | {} | 1.0 |",
+        secs(b)
+    );
+    println!(
+        "| 先锋导入：逐行校验、加密、去重、落位记录、审计，一个事务 | {} | {:.2} |",
+        secs(p),
+        p.as_secs_f64() / b.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The hand-written grouped queries the statistics answer, for the `sqlite3` / `psql` shell.
+fn baseline_sql(lo: &str, hi: &str) -> String {
+    let w = format!("archived_at IS NULL AND org_path >= '{lo}' AND org_path < '{hi}'");
+    format!(
+        "SELECT status, gender, ethnicity, education, category, COUNT(*) FROM members WHERE {w} GROUP BY 1, 2, 3, 4, 5;\n\
+         SELECT birth_date, COUNT(*) FROM members WHERE {w} AND status IN ('full', 'probationary') GROUP BY 1;\n\
+         SELECT admission_date, COUNT(*) FROM members WHERE {w} AND status IN ('full', 'probationary') GROUP BY 1;\n\
+         SELECT org_id, status, gender, COUNT(*) FROM members WHERE {w} GROUP BY 1, 2, 3;\n\
+         SELECT org_type, sector, COUNT(*) FROM orgs WHERE path >= '{lo}' AND path < '{hi}' GROUP BY 1, 2;\n"
+    )
+}
+
+/// Times the baseline through the database's own shell (`sqlite3` or `psql`), as a user would.
+fn shell_time(url: &str, sql: &str) -> Result<Duration> {
+    let (program, args): (&str, Vec<String>) = if let Some(path) = url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap_or(path);
+        ("sqlite3", vec![path.to_string()])
+    } else {
+        ("psql", vec!["-q".into(), "-X".into(), url.to_string()])
+    };
+    use std::io::Write;
+    let t = Instant::now();
+    let mut child = std::process::Command::new(program)
+        .args(&args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("{program}: {e}（基线需要数据库命令行工具）"))?;
+    child
+        .stdin
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("stdin"))?
+        .write_all(sql.as_bytes())?;
+    let status = child.wait()?;
+    if !status.success() {
+        anyhow::bail!("{program} failed");
+    }
+    Ok(t.elapsed())
+}
+
+/// The statistics table of the whole demo district or province, today and a year ago,
+/// against the hand-written GROUP BY in the database's shell.
+pub async fn stats(store: &Store, url: &str, scale: crate::demo::Scale, runs: u32) -> Result<()> {
+    let existing: i64 = on_db!(&store.db, p => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(p).await?
+    });
+    if existing == 0 {
+        let t = Instant::now();
+        let f = crate::demo::fill(store, scale, 1).await?;
+        println!(
+            "数据准备：{} 个组织，{} 名党员，用时 {:.0} 秒",
+            f.orgs,
+            f.members,
+            t.elapsed().as_secs_f64()
+        );
+    } else {
+        println!("使用库中已有数据：{existing} 个组织");
+    }
+    let root: (i64, String) = on_db!(&store.db, p => {
+        sqlx::query_as("SELECT id, path FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+            .fetch_one(p).await?
+    });
+    let path = xianfeng_domain::org::OrgPath::from_stored(root.1.clone());
+    let scope = Scope::Subtree {
+        root_id: root.0,
+        path: path.clone(),
+        write: false,
+    };
+    let today = store.clock.today();
+    let year_ago = xianfeng_domain::dates::add_months(today, -12);
+    let sql = baseline_sql(path.as_str(), &path.upper_bound());
+    shell_time(url, &sql)?; // warm up
+    let mut v = Vec::new();
+    for _ in 0..runs {
+        v.push(shell_time(url, &sql)?);
+    }
+    let baseline = median(v);
+    let now = time(runs, || {
+        let scope = scope.clone();
+        async move {
+            store.stats_report(&scope, root.0, today).await?;
+            Ok(())
+        }
+    })
+    .await?;
+    let past = time(runs, || {
+        let scope = scope.clone();
+        async move {
+            store.stats_report(&scope, root.0, year_ago).await?;
+            Ok(())
+        }
+    })
+    .await?;
+    let r = store.stats_report(&scope, root.0, today).await?;
+    let b = baseline.as_secs_f64();
+    println!();
+    println!(
+        "| 党内统计（{:?}，{} 个组织，{} 名党员，{runs} 次取中位数） | 用时 | 与基线之比 |",
+        store.engine(),
+        r.organizations.total,
+        r.members.counts.total
+    );
+    println!("|---|---|---|");
+    println!(
+        "| 基线：数据库命令行执行手写 GROUP BY（含启动） | {} | 1.0 |",
+        ms(baseline)
+    );
+    println!(
+        "| 全表统计，截至今天 | {} | {:.2} |",
+        ms(now),
+        now.as_secs_f64() / b
+    );
+    println!(
+        "| 全表统计，截至一年前（按当日所在组织与身份） | {} | {:.2} |",
+        ms(past),
+        past.as_secs_f64() / b
+    );
+    Ok(())
+}

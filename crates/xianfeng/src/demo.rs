@@ -563,6 +563,8 @@ pub fn apportion(total: u64, weights: &[u64]) -> Vec<u64> {
 
 /// One person row, as stored.
 struct PersonRow {
+    id: String,
+    org_code: String,
     org_id: i64,
     org_path: String,
     name: String,
@@ -748,6 +750,7 @@ impl People<'_> {
         let id = self.id_number(birth, male);
         let parsed = IdNumber::parse(&id).expect("generated IDs are valid");
         PersonRow {
+            org_code: org.code.clone(),
             org_id: org.id,
             org_path: org.path.clone(),
             name,
@@ -757,6 +760,7 @@ impl People<'_> {
             cipher: self.store.keys.encrypt_id(&id),
             hash: self.store.keys.id_lookup(&id),
             masked: parsed.masked(),
+            id,
             education: education.code(),
             status: status.code(),
             category: category.code(),
@@ -869,6 +873,20 @@ async fn fill_people(
     probationary: u64,
     activists: u64,
 ) -> Result<()> {
+    let rows = district_people(orgs, people, members, probationary, activists);
+    let mut tx = store.begin().await?;
+    insert_people(store, &mut tx, &rows).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn district_people(
+    orgs: &[OrgSpec],
+    people: &mut People<'_>,
+    members: u64,
+    probationary: u64,
+    activists: u64,
+) -> Vec<PersonRow> {
     let branches: Vec<&OrgSpec> = orgs.iter().filter(|o| o.weight > 0).collect();
     let weights: Vec<u64> = branches.iter().map(|o| o.weight).collect();
     let sizes = apportion(members, &weights);
@@ -890,10 +908,130 @@ async fn fill_people(
             rows.push(people.person(org, MemberStatus::Activist));
         }
     }
+    rows
+}
+
+fn district_specs(seed: u64, today: NaiveDate) -> Vec<OrgSpec> {
+    let mut rng = Rng::new(seed);
+    let mut b = Builder {
+        rng: &mut rng,
+        today,
+        next_id: 1,
+        orgs: Vec::new(),
+    };
+    b.district(None, "XF", "先锋区");
+    b.orgs
+}
+
+/// Writes the district's organisations into an empty database (the roster benchmark imports
+/// people into them).
+pub async fn fill_district_orgs(store: &Store, seed: u64) -> Result<()> {
+    let orgs = district_specs(seed, store.clock.today());
     let mut tx = store.begin().await?;
-    insert_people(store, &mut tx, &rows).await?;
+    insert_orgs(store, &mut tx, &orgs).await?;
+    if let xianfeng_store::Tx::Postgres(t) = &mut tx {
+        sqlx::query(
+            "SELECT setval(pg_get_serial_sequence('orgs', 'id'), (SELECT MAX(id) FROM orgs))",
+        )
+        .execute(&mut **t)
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
+}
+
+/// The district's roster as people keep it in Excel: the first `rows` people, one per row,
+/// dates as date cells and ID numbers as text.
+pub fn district_roster_xlsx(store: &Store, seed: u64, rows: usize) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let today = store.clock.today();
+    let orgs = district_specs(seed, today);
+    let mut people = People {
+        store,
+        rng: Rng::new(seed.wrapping_mul(1_000_003)),
+        today,
+        area: "330102".into(),
+        ids: HashSet::new(),
+    };
+    let list = district_people(
+        &orgs,
+        &mut people,
+        DISTRICT_MEMBERS,
+        DISTRICT_PROBATIONARY,
+        DISTRICT_ACTIVISTS,
+    );
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let text = Format::new().set_num_format("@");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    ws.merge_range(0, 0, 0, 15, "先锋区党员花名册", &Format::new())?;
+    let headings = [
+        "姓名",
+        "公民身份号码",
+        "性别",
+        "民族",
+        "出生日期",
+        "学历",
+        "人员状态",
+        "人员类别",
+        "申请入党日期",
+        "确定积极分子日期",
+        "确定发展对象日期",
+        "入党日期",
+        "转正日期",
+        "组织代码",
+        "联系电话",
+        "工作单位",
+    ];
+    for (c, h) in headings.iter().enumerate() {
+        ws.write_string(1, c as u16, *h)?;
+    }
+    let label = |code: &str, all: &[(&str, &'static str)]| {
+        all.iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, l)| *l)
+            .unwrap_or("")
+    };
+    let educations: Vec<(&str, &str)> = Education::ALL
+        .iter()
+        .map(|e| (e.code(), e.label()))
+        .collect();
+    let statuses: Vec<(&str, &str)> = MemberStatus::ALL
+        .iter()
+        .map(|e| (e.code(), e.label()))
+        .collect();
+    let categories: Vec<(&str, &str)> = Category::ALL
+        .iter()
+        .map(|e| (e.code(), e.label()))
+        .collect();
+    for (i, p) in list.iter().take(rows).enumerate() {
+        let r = 2 + i as u32;
+        ws.write_string(r, 0, &p.name)?;
+        ws.write_string_with_format(r, 1, &p.id, &text)?;
+        ws.write_string(r, 2, if p.gender == "male" { "男" } else { "女" })?;
+        ws.write_string(r, 3, p.ethnicity)?;
+        let dates = [
+            (4, Some(p.birth)),
+            (8, p.application),
+            (9, p.activist),
+            (10, p.candidate),
+            (11, p.admission),
+            (12, p.conversion),
+        ];
+        for (c, d) in dates {
+            if let Some(d) = d {
+                let dt = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+                ws.write_datetime_with_format(r, c, &dt, &date)?;
+            }
+        }
+        ws.write_string(r, 5, label(p.education, &educations))?;
+        ws.write_string(r, 6, label(p.status, &statuses))?;
+        ws.write_string(r, 7, label(p.category, &categories))?;
+        ws.write_string(r, 13, &p.org_code)?;
+        ws.write_string(r, 14, &p.phone)?;
+        ws.write_string(r, 15, &p.work_unit)?;
+    }
+    Ok(wb.save_to_buffer()?)
 }
 
 /// Fills an empty database. Progress goes to standard error.

@@ -167,6 +167,24 @@ enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         runs: u32,
     },
+    /// 名册导入：先锋区名册 XLSX，对比 calamine 读取 + 预编译 INSERT 的基线
+    Import {
+        /// 行数
+        #[arg(long, default_value_t = 35_000)]
+        rows: usize,
+        /// 测量次数（取中位数）
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+    },
+    /// 党内统计：区县或省级演示数据的全表统计，对比数据库命令行中手写 GROUP BY 的基线
+    Stats {
+        /// 规模（库为空时按此生成演示数据；库中已有数据时直接测量）
+        #[arg(long, value_enum, default_value_t = xianfeng::demo::Scale::District)]
+        scale: xianfeng::demo::Scale,
+        /// 测量次数（取中位数）
+        #[arg(long, default_value_t = 10)]
+        runs: u32,
+    },
 }
 
 #[derive(Args)]
@@ -362,6 +380,12 @@ async fn main() -> Result<()> {
             match a.command {
                 BenchCommand::Roster { members, runs } => {
                     xianfeng::bench::roster(&store, members, runs).await?
+                }
+                BenchCommand::Import { rows, runs } => {
+                    xianfeng::bench::import(&store, rows, runs).await?
+                }
+                BenchCommand::Stats { scale, runs } => {
+                    xianfeng::bench::stats(&store, &url, scale, runs).await?
                 }
             }
             store.close().await;
