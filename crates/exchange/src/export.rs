@@ -205,3 +205,67 @@ mod tests {
         assert!(String::from_utf8(out).unwrap().contains("'=1+1"));
     }
 }
+
+/// The error report of an import: a copy of the sheet as read, with a 错误说明 column that
+/// gives each refused row its reasons, so that people fix the rows in their own file.
+/// `header_row` and the errors' rows are Excel row numbers (1-based).
+pub fn error_report_xlsx(
+    table: &crate::table::Table,
+    header_row: usize,
+    errors: &[(usize, String)],
+) -> Result<Vec<u8>, ExportError> {
+    use crate::table::Cell;
+    let e = |x: rust_xlsxwriter::XlsxError| ExportError(x.to_string());
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let name: String = if table.sheet.is_empty() {
+        "导入错误报告".into()
+    } else {
+        table.sheet.chars().take(31).collect()
+    };
+    ws.set_name(&name).map_err(e)?;
+    let text = Format::new().set_num_format("@");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let wrong = Format::new().set_font_color("#B00020").set_text_wrap();
+    let head = Format::new().set_bold().set_background_color("#FDE2E1");
+    let note_col = table.rows.iter().map(|r| r.len()).max().unwrap_or(0) as u16;
+    let mut reasons: std::collections::BTreeMap<usize, Vec<&str>> = Default::default();
+    for (row, reason) in errors {
+        reasons.entry(*row).or_default().push(reason);
+    }
+    for (i, row) in table.rows.iter().enumerate() {
+        let r = (table.excel_row(i) - 1) as u32;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Empty => {}
+                Cell::Text(s) => {
+                    ws.write_string_with_format(r, c, s, &text).map_err(e)?;
+                }
+                Cell::Number(n) => {
+                    ws.write_number(r, c, *n).map_err(e)?;
+                }
+                Cell::Date(d) => {
+                    let dt =
+                        ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+                            .map_err(e)?;
+                    ws.write_datetime_with_format(r, c, &dt, &date).map_err(e)?;
+                }
+                Cell::Bool(b) => {
+                    ws.write_boolean(r, c, *b).map_err(e)?;
+                }
+            }
+        }
+    }
+    ws.write_string_with_format((header_row.max(1) - 1) as u32, note_col, "错误说明", &head)
+        .map_err(e)?;
+    ws.set_column_width(note_col, 60).map_err(e)?;
+    for (row, list) in &reasons {
+        ws.write_string_with_format((row.max(&1) - 1) as u32, note_col, list.join("；"), &wrong)
+            .map_err(e)?;
+    }
+    if header_row > 0 {
+        ws.set_freeze_panes(header_row as u32, 0).map_err(e)?;
+    }
+    wb.save_to_buffer().map_err(e)
+}

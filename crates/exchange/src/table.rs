@@ -64,6 +64,8 @@ pub enum TableError {
     Csv(String),
     #[error("表格行数过多（{rows} 行，上限 {limit} 行）")]
     TooManyRows { rows: usize, limit: usize },
+    #[error("文件解压后过大或结构异常（{0}），请在 Excel 中另存为普通 .xlsx 文件后再上传")]
+    Unpacked(String),
 }
 
 /// Limits on what a single file may hold.
@@ -71,6 +73,11 @@ pub enum TableError {
 pub struct Limits {
     pub max_bytes: usize,
     pub max_rows: usize,
+    /// An XLSX file is a zip archive: the sum of its parts' unpacked sizes may not exceed this,
+    /// so that a small file cannot unpack into gigabytes.
+    pub max_unpacked_bytes: u64,
+    /// Nor may it hold more parts than this.
+    pub max_entries: usize,
 }
 
 impl Default for Limits {
@@ -78,8 +85,39 @@ impl Default for Limits {
         Limits {
             max_bytes: 50 * 1024 * 1024,
             max_rows: 1_000_000,
+            max_unpacked_bytes: 512 * 1024 * 1024,
+            max_entries: 10_000,
         }
     }
+}
+
+/// Checks an XLSX archive's directory before anything is unpacked.
+fn check_archive(bytes: &[u8], limits: Limits) -> Result<(), TableError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| TableError::Spreadsheet(e.to_string()))?;
+    if zip.len() > limits.max_entries {
+        return Err(TableError::Unpacked(format!(
+            "包含 {} 个部件，上限 {}",
+            zip.len(),
+            limits.max_entries
+        )));
+    }
+    // The sizes the directory declares; nothing is decompressed here.
+    let mut unpacked: u64 = 0;
+    for i in 0..zip.len() {
+        let part = zip
+            .by_index_raw(i)
+            .map_err(|e| TableError::Spreadsheet(e.to_string()))?;
+        unpacked = unpacked.saturating_add(part.size());
+    }
+    if unpacked > limits.max_unpacked_bytes {
+        return Err(TableError::Unpacked(format!(
+            "解压后约 {} MB，上限 {} MB",
+            unpacked / (1024 * 1024),
+            limits.max_unpacked_bytes / (1024 * 1024)
+        )));
+    }
+    Ok(())
 }
 
 /// Reads the first worksheet of an XLSX/XLS file, or a CSV file, recognised by content.
@@ -95,6 +133,9 @@ pub fn read_table(bytes: &[u8], limits: Limits) -> Result<Table, TableError> {
     }
     let table = if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
     {
+        if bytes.starts_with(b"PK") {
+            check_archive(bytes, limits)?;
+        }
         read_workbook(bytes)?
     } else {
         read_csv(bytes)?
@@ -218,6 +259,7 @@ mod tests {
         let l = Limits {
             max_bytes: 3,
             max_rows: 10,
+            ..Limits::default()
         };
         assert!(matches!(
             read_table(b"a,b\n", l),
@@ -226,6 +268,7 @@ mod tests {
         let l = Limits {
             max_bytes: 100,
             max_rows: 1,
+            ..Limits::default()
         };
         assert!(matches!(
             read_table(b"a\nb\n", l),

@@ -201,3 +201,28 @@ fn a_file_without_a_header_says_so() {
     let err = read_members(&table, today()).unwrap_err();
     assert!(err.to_string().contains("找不到表头"));
 }
+
+#[test]
+fn an_archive_that_unpacks_too_large_or_into_too_many_parts_is_refused_before_reading() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    // A column of repeated text compresses very well: small file, larger unpacked.
+    for r in 0..2000 {
+        ws.write_string(r, 0, "重复的内容重复的内容重复的内容")
+            .unwrap();
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    assert!(read_table(&bytes, Limits::default()).is_ok());
+    let tight = Limits {
+        max_unpacked_bytes: 64 * 1024,
+        ..Limits::default()
+    };
+    let err = read_table(&bytes, tight).unwrap_err().to_string();
+    assert!(err.contains("解压后"), "{err}");
+    let few = Limits {
+        max_entries: 3,
+        ..Limits::default()
+    };
+    let err = read_table(&bytes, few).unwrap_err().to_string();
+    assert!(err.contains("部件"), "{err}");
+}

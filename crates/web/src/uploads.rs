@@ -32,6 +32,73 @@ pub fn router() -> Router<AppState> {
         )
         .route("/imports/members/commit", post(commit))
         .route("/imports/members/template.xlsx", get(template))
+        .route("/imports/members/errors.xlsx", get(errors_xlsx))
+}
+
+#[derive(Deserialize)]
+struct ErrorsQuery {
+    token: String,
+    org: i64,
+}
+
+/// The checked file back as a workbook with a 错误说明 column beside every refused row.
+async fn errors_xlsx(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ErrorsQuery>,
+) -> PageResult {
+    let org = target_org(&state, &auth, Some(q.org)).await?;
+    let Some((file_name, bytes)) = state
+        .store
+        .stash_take(auth.account.id, "members", &q.token)
+        .await?
+    else {
+        return Err(AppError::NotFound(
+            "上传的文件已过期（超过 1 小时）或已导入，请重新上传检查".into(),
+        ));
+    };
+    let opts = MemberImport {
+        within: Some(org.code.clone()),
+        dry_run: true,
+        accept_valid: false,
+        source: file_name.clone(),
+    };
+    let report = match import_members(&state.store, &auth.actor(), &bytes, &opts).await {
+        Ok(r) => r,
+        Err(ImportError::File(m)) => return Err(AppError::Invalid(m)),
+        Err(ImportError::Store(e)) => return Err(e.into()),
+    };
+    let table =
+        xianfeng_exchange::table::read_table(&bytes, xianfeng_exchange::table::Limits::default())
+            .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let header_row = xianfeng_exchange::members::read_members(&table, state.store.clock.today())
+        .map(|s| s.header_row)
+        .unwrap_or(1);
+    let errors: Vec<(usize, String)> = report
+        .rejected
+        .iter()
+        .map(|e| {
+            (
+                e.row,
+                if e.column.is_empty() {
+                    e.reason.clone()
+                } else {
+                    format!("{}：{}", e.column, e.reason)
+                },
+            )
+        })
+        .collect();
+    let out = xianfeng_exchange::export::error_report_xlsx(&table, header_row, &errors)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let stem = file_name
+        .rsplit_once('.')
+        .map(|(s, _)| s)
+        .unwrap_or(&file_name);
+    Ok(crate::members::download(
+        out,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{stem}_错误报告.xlsx"),
+    ))
 }
 
 #[derive(Deserialize, Default)]

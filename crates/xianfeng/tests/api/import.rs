@@ -442,6 +442,31 @@ async fn the_upload_page_checks_first_and_imports_on_confirmation() {
         "checking writes nothing"
     );
     let token = extract(&html, "name=\"token\" value=\"", "\"").unwrap();
+    // The error report: the file as uploaded with a 错误说明 column on the refused row.
+    let r = app
+        .get_with(
+            &c,
+            &format!(
+                "/imports/members/errors.xlsx?token={token}&org={}",
+                d.street
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let report = xianfeng_exchange::table::read_table(
+        &r.bytes().await.unwrap(),
+        xianfeng_exchange::table::Limits::default(),
+    )
+    .unwrap();
+    let excel = |row: usize| &report.rows[row - report.first_row];
+    let note = excel(2)
+        .iter()
+        .position(|c| c.text() == "错误说明")
+        .unwrap();
+    assert_eq!(excel(3)[0].text(), "网页一", "rows stay where they were");
+    assert!(excel(3).get(note).is_none_or(|c| c.is_empty()));
+    assert_eq!(excel(5)[0].text(), "网页三");
+    assert!(excel(5)[note].text().contains("应为18位"), "{:?}", excel(5));
     let r = app
         .post_form(
             &c,
