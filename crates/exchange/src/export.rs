@@ -163,49 +163,6 @@ pub fn csv(headings: &[&str], rows: &[Vec<Out>]) -> Vec<u8> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::table::{read_table, Cell, Limits};
-
-    #[test]
-    fn xlsx_round_trips_with_types() {
-        let rows = vec![vec![
-            Out::text("张三"),
-            Out::text("110105194912310029"),
-            Out::Date(NaiveDate::from_ymd_opt(2001, 7, 1).unwrap()),
-            Out::Number(3.0),
-        ]];
-        let bytes = xlsx(&Sheet {
-            name: "党员名册",
-            title: "党员名册",
-            as_of: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-            headings: &["姓名", "公民身份号码", "入党日期", "序号"],
-            rows: &rows,
-        })
-        .unwrap();
-        let t = read_table(&bytes, Limits::default()).unwrap();
-        assert_eq!(t.rows[1][0], Cell::Text("截至 2026年11月23日".into()));
-        assert_eq!(
-            t.rows[3][1],
-            Cell::Text("110105194912310029".into()),
-            "IDs stay text"
-        );
-        assert_eq!(
-            t.rows[3][2],
-            Cell::Date(NaiveDate::from_ymd_opt(2001, 7, 1).unwrap()),
-            "dates are dates"
-        );
-    }
-
-    #[test]
-    fn csv_has_a_bom_and_guards_formulas() {
-        let out = csv(&["a"], &[vec![Out::text("=1+1")]]);
-        assert!(out.starts_with(b"\xEF\xBB\xBF"));
-        assert!(String::from_utf8(out).unwrap().contains("'=1+1"));
-    }
-}
-
 /// The error report of an import: a copy of the sheet as read, with a 错误说明 column that
 /// gives each refused row its reasons, so that people fix the rows in their own file.
 /// `header_row` and the errors' rows are Excel row numbers (1-based).
@@ -268,4 +225,47 @@ pub fn error_report_xlsx(
         ws.set_freeze_panes(header_row as u32, 0).map_err(e)?;
     }
     wb.save_to_buffer().map_err(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{read_table, Cell, Limits};
+
+    #[test]
+    fn xlsx_round_trips_with_types() {
+        let rows = vec![vec![
+            Out::text("张三"),
+            Out::text("110105194912310029"),
+            Out::Date(NaiveDate::from_ymd_opt(2001, 7, 1).unwrap()),
+            Out::Number(3.0),
+        ]];
+        let bytes = xlsx(&Sheet {
+            name: "党员名册",
+            title: "党员名册",
+            as_of: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            headings: &["姓名", "公民身份号码", "入党日期", "序号"],
+            rows: &rows,
+        })
+        .unwrap();
+        let t = read_table(&bytes, Limits::default()).unwrap();
+        assert_eq!(t.rows[1][0], Cell::Text("截至 2026年11月23日".into()));
+        assert_eq!(
+            t.rows[3][1],
+            Cell::Text("110105194912310029".into()),
+            "IDs stay text"
+        );
+        assert_eq!(
+            t.rows[3][2],
+            Cell::Date(NaiveDate::from_ymd_opt(2001, 7, 1).unwrap()),
+            "dates are dates"
+        );
+    }
+
+    #[test]
+    fn csv_has_a_bom_and_guards_formulas() {
+        let out = csv(&["a"], &[vec![Out::text("=1+1")]]);
+        assert!(out.starts_with(b"\xEF\xBB\xBF"));
+        assert!(String::from_utf8(out).unwrap().contains("'=1+1"));
+    }
 }

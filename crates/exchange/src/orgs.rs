@@ -67,6 +67,8 @@ pub struct OrgSheet {
     pub accepted: Vec<OrgRecord>,
     pub rejected: Vec<RowError>,
     pub unknown_columns: Vec<String>,
+    /// The Excel row number of the header.
+    pub header_row: usize,
 }
 
 /// Type names of real files.
@@ -103,6 +105,7 @@ pub fn read_orgs(table: &Table, today: NaiveDate) -> Result<OrgSheet, SheetError
     }
     let mut sheet = OrgSheet {
         unknown_columns: header.unknown.clone(),
+        header_row: table.excel_row(header.row),
         ..Default::default()
     };
     let mut seen: HashMap<String, usize> = HashMap::new();

@@ -839,9 +839,11 @@ impl Store {
     /// Imports organisations in one transaction, parents before children whatever the order of
     /// the rows. A row without a parent code goes under `within` (or to the top level when no
     /// `within` is given). An existing code is updated in place; its parent must not change.
+    #[allow(clippy::too_many_arguments)] // mirrors members_import: who, where, what, how
     pub async fn orgs_import(
         &self,
         actor: &Actor,
+        scope: &Scope,
         within: Option<i64>,
         items: &[OrgImportItem],
         source: &str,
@@ -877,6 +879,11 @@ impl Store {
                 };
                 match self.org_by_code_in(&mut tx, &item.fields.code).await? {
                     Some(existing) => {
+                        if !scope.may_write_org(&existing.org_path()) {
+                            out.refused
+                                .push((item.row, "该组织代码已属于您管理范围之外的组织".into()));
+                            continue;
+                        }
                         if item.parent_code.is_some() && existing.parent_id != parent {
                             out.refused.push((
                                 item.row,
@@ -911,13 +918,16 @@ impl Store {
                         out.updated += 1;
                     }
                     None => match self
-                        .org_create_in(&mut tx, actor, &Scope::Structure, parent, &item.fields)
+                        .org_create_in(&mut tx, actor, scope, parent, &item.fields)
                         .await
                     {
                         Ok(_) => out.created += 1,
                         Err(StoreError::Invalid { message, .. }) => {
                             out.refused.push((item.row, message))
                         }
+                        Err(StoreError::Forbidden) | Err(StoreError::NotFound(_)) => out
+                            .refused
+                            .push((item.row, "上级组织不在您的管理范围内".into())),
                         Err(e) => return Err(e),
                     },
                 }

@@ -189,6 +189,7 @@ pub struct OrgImport {
 pub async fn import_orgs(
     store: &Store,
     actor: &Actor,
+    scope: &Scope,
     bytes: &[u8],
     opts: &OrgImport,
 ) -> Result<ImportReport, ImportError> {
@@ -232,6 +233,7 @@ pub async fn import_orgs(
     let outcome = store
         .orgs_import(
             actor,
+            scope,
             within,
             &items,
             &opts.source,

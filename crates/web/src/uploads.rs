@@ -1,10 +1,11 @@
-//! The upload page: a roster file is checked first (nothing written), the report shown, and
-//! only then, on confirmation, imported — by the same code as `xianfeng import members`.
+//! The upload pages: a roster or an organisation sheet is checked first (nothing written),
+//! the report shown, and only then, on confirmation, imported — by the same code as
+//! `xianfeng import members` / `xianfeng import orgs`.
 
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::HeaderMap;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
@@ -15,8 +16,10 @@ use xianfeng_store::orgs::Org;
 
 use crate::auth::Auth;
 use crate::error::{AppError, PageResult};
-use crate::extract::{Form, Query};
-use crate::imports::{import_members, ImportError, ImportReport, MemberImport};
+use crate::extract::{Form, Path, Query};
+use crate::imports::{
+    import_members, import_orgs, ImportError, ImportReport, MemberImport, OrgImport,
+};
 use crate::page::{redirect_with, render, PageCtx};
 use crate::AppState;
 
@@ -25,80 +28,126 @@ const MAX_UPLOAD: usize = 20 * 1024 * 1024;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
-            "/imports/members",
+            "/imports/{kind}",
             get(page)
                 .post(check)
                 .layer(DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024)),
         )
-        .route("/imports/members/commit", post(commit))
-        .route("/imports/members/template.xlsx", get(template))
-        .route("/imports/members/errors.xlsx", get(errors_xlsx))
+        .route("/imports/{kind}/commit", post(commit))
+        .route("/imports/{kind}/template.xlsx", get(template))
+        .route("/imports/{kind}/errors.xlsx", get(errors_xlsx))
 }
 
-#[derive(Deserialize)]
-struct ErrorsQuery {
-    token: String,
-    org: i64,
+/// Which sheet an upload page imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Members,
+    Orgs,
 }
 
-/// The checked file back as a workbook with a 错误说明 column beside every refused row.
-async fn errors_xlsx(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<ErrorsQuery>,
-) -> PageResult {
-    let org = target_org(&state, &auth, Some(q.org)).await?;
-    let Some((file_name, bytes)) = state
-        .store
-        .stash_take(auth.account.id, "members", &q.token)
-        .await?
-    else {
-        return Err(AppError::NotFound(
-            "上传的文件已过期（超过 1 小时）或已导入，请重新上传检查".into(),
-        ));
-    };
-    let opts = MemberImport {
-        within: Some(org.code.clone()),
-        dry_run: true,
-        accept_valid: false,
-        source: file_name.clone(),
-    };
-    let report = match import_members(&state.store, &auth.actor(), &bytes, &opts).await {
-        Ok(r) => r,
-        Err(ImportError::File(m)) => return Err(AppError::Invalid(m)),
-        Err(ImportError::Store(e)) => return Err(e.into()),
-    };
-    let table =
-        xianfeng_exchange::table::read_table(&bytes, xianfeng_exchange::table::Limits::default())
-            .map_err(|e| AppError::Invalid(e.to_string()))?;
-    let header_row = xianfeng_exchange::members::read_members(&table, state.store.clock.today())
-        .map(|s| s.header_row)
-        .unwrap_or(1);
-    let errors: Vec<(usize, String)> = report
-        .rejected
-        .iter()
-        .map(|e| {
-            (
-                e.row,
-                if e.column.is_empty() {
-                    e.reason.clone()
-                } else {
-                    format!("{}：{}", e.column, e.reason)
-                },
-            )
-        })
-        .collect();
-    let out = xianfeng_exchange::export::error_report_xlsx(&table, header_row, &errors)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let stem = file_name
-        .rsplit_once('.')
-        .map(|(s, _)| s)
-        .unwrap_or(&file_name);
-    Ok(crate::members::download(
-        out,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("{stem}_错误报告.xlsx"),
-    ))
+impl Kind {
+    fn parse(s: &str) -> Result<Kind, AppError> {
+        match s {
+            "members" => Ok(Kind::Members),
+            "orgs" => Ok(Kind::Orgs),
+            _ => Err(AppError::NotFound("页面不存在".into())),
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Members => "members",
+            Kind::Orgs => "orgs",
+        }
+    }
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::Members => "导入党员名册",
+            Kind::Orgs => "导入组织",
+        }
+    }
+    fn nav(self) -> &'static str {
+        match self {
+            Kind::Members => "/members",
+            Kind::Orgs => "/orgs",
+        }
+    }
+    /// How a count of accepted rows is read: “确认导入 12 人”.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Kind::Members => "人",
+            Kind::Orgs => "个组织",
+        }
+    }
+}
+
+/// Where the rows go: for people an organisation is required; organisations may also go to
+/// the top level (system administrator).
+async fn target(
+    state: &AppState,
+    auth: &Auth,
+    kind: Kind,
+    id: Option<i64>,
+) -> Result<Option<Org>, AppError> {
+    match (kind, &auth.scope) {
+        (Kind::Orgs, Scope::Structure) => {
+            auth.require(&[Role::SystemAdmin])?;
+            match id {
+                Some(id) => Ok(Some(state.store.org_get(&auth.scope, id).await?)),
+                None => Ok(None),
+            }
+        }
+        (_, Scope::Subtree { root_id, .. }) => {
+            auth.require(&[Role::OrgAdmin])?;
+            let org = state
+                .store
+                .org_get(&auth.scope, id.unwrap_or(*root_id))
+                .await?;
+            let allowed = match kind {
+                Kind::Members => auth.scope.may_write_member(&org.org_path()),
+                Kind::Orgs => auth.scope.may_write_org(&org.org_path()),
+            };
+            if !allowed {
+                return Err(AppError::Forbidden);
+            }
+            Ok(Some(org))
+        }
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// Runs the import of `kind` with the shared command-line code.
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    state: &AppState,
+    auth: &Auth,
+    kind: Kind,
+    org: Option<&Org>,
+    bytes: &[u8],
+    dry_run: bool,
+    accept_valid: bool,
+    source: &str,
+) -> Result<ImportReport, ImportError> {
+    let within = org.map(|o| o.code.clone());
+    match kind {
+        Kind::Members => {
+            let opts = MemberImport {
+                within,
+                dry_run,
+                accept_valid,
+                source: source.to_string(),
+            };
+            import_members(&state.store, &auth.actor(), bytes, &opts).await
+        }
+        Kind::Orgs => {
+            let opts = OrgImport {
+                within,
+                dry_run,
+                accept_valid,
+                source: source.to_string(),
+            };
+            import_orgs(&state.store, &auth.actor(), &auth.scope, bytes, &opts).await
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -107,49 +156,57 @@ struct PageQuery {
 }
 
 #[derive(Template)]
-#[template(path = "imports/members.html")]
+#[template(path = "imports/upload.html")]
 struct UploadPage {
     ctx: PageCtx,
-    org: Org,
+    kind: Kind,
+    org: Option<Org>,
     report: Option<ImportReport>,
     token: String,
     file_name: String,
     error: Option<String>,
 }
 
-async fn target_org(state: &AppState, auth: &Auth, id: Option<i64>) -> Result<Org, AppError> {
-    auth.require(&[Role::OrgAdmin])?;
-    let root = match &auth.scope {
-        Scope::Subtree { root_id, .. } => *root_id,
-        _ => return Err(AppError::Forbidden),
-    };
-    let org = state.store.org_get(&auth.scope, id.unwrap_or(root)).await?;
-    if !auth.scope.may_write_member(&org.org_path()) {
-        return Err(AppError::Forbidden);
+impl UploadPage {
+    fn org_id(&self) -> String {
+        self.org
+            .as_ref()
+            .map(|o| o.id.to_string())
+            .unwrap_or_default()
     }
-    Ok(org)
+    fn back(&self) -> String {
+        match (&self.kind, &self.org) {
+            (Kind::Members, Some(o)) => format!("/members?org={}", o.id),
+            (Kind::Orgs, Some(o)) => format!("/orgs/{}", o.id),
+            (k, None) => k.nav().to_string(),
+        }
+    }
+}
+
+fn blank(ctx: PageCtx, kind: Kind, org: Option<Org>) -> UploadPage {
+    UploadPage {
+        ctx,
+        kind,
+        org,
+        report: None,
+        token: String::new(),
+        file_name: String::new(),
+        error: None,
+    }
 }
 
 async fn page(
     State(state): State<AppState>,
     auth: Auth,
     headers: HeaderMap,
+    Path(kind): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> PageResult {
-    let org = target_org(&state, &auth, q.org).await?;
-    let ctx = PageCtx::new(&auth, &headers, "/members", "导入党员名册");
+    let kind = Kind::parse(&kind)?;
+    let org = target(&state, &auth, kind, q.org).await?;
+    let ctx = PageCtx::new(&auth, &headers, kind.nav(), kind.title());
     let had = ctx.flash.is_some();
-    render(
-        &UploadPage {
-            ctx,
-            org,
-            report: None,
-            token: String::new(),
-            file_name: String::new(),
-            error: None,
-        },
-        had,
-    )
+    render(&blank(ctx, kind, org), had)
 }
 
 /// Receives the file, checks it without writing, and keeps it for the confirmation.
@@ -157,8 +214,10 @@ async fn check(
     State(state): State<AppState>,
     auth: Auth,
     headers: HeaderMap,
+    Path(kind): Path<String>,
     mut form: Multipart,
 ) -> PageResult {
+    let kind = Kind::parse(&kind)?;
     let mut org_id = None;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = form
@@ -189,71 +248,54 @@ async fn check(
             _ => {}
         }
     }
-    let org = target_org(&state, &auth, org_id).await?;
-    let ctx = PageCtx::new(&auth, &headers, "/members", "导入党员名册");
+    let org = target(&state, &auth, kind, org_id).await?;
+    let ctx = PageCtx::new(&auth, &headers, kind.nav(), kind.title());
+    let mut page = blank(ctx, kind, org);
     let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return render(
-            &UploadPage {
-                ctx,
-                org,
-                report: None,
-                token: String::new(),
-                file_name: String::new(),
-                error: Some("请选择要导入的文件".into()),
-            },
-            false,
-        );
+        page.error = Some("请选择要导入的文件".into());
+        return render(&page, false);
     };
-    let opts = MemberImport {
-        within: Some(org.code.clone()),
-        dry_run: true,
-        accept_valid: false,
-        source: file_name.clone(),
-    };
-    match import_members(&state.store, &auth.actor(), &bytes, &opts).await {
+    page.file_name = file_name.clone();
+    match run(
+        &state,
+        &auth,
+        kind,
+        page.org.as_ref(),
+        &bytes,
+        true,
+        false,
+        &file_name,
+    )
+    .await
+    {
         Ok(report) => {
-            state
-                .store
-                .audit_now(
-                    &auth.actor(),
-                    AuditEvent::ok(
-                        "member.import_check",
-                        format!(
-                            "检查导入文件 {file_name}：{} 行，出错 {} 行",
-                            report.total,
-                            report.total - report.accepted
-                        ),
-                    )
-                    .on("org", org.id),
-                )
-                .await?;
-            let token = state
-                .store
-                .stash_put(auth.account.id, "members", &file_name, &bytes)
-                .await?;
-            render(
-                &UploadPage {
-                    ctx,
-                    org,
-                    report: Some(report),
-                    token,
-                    file_name,
-                    error: None,
+            let mut ev = AuditEvent::ok(
+                if kind == Kind::Orgs {
+                    "org.import_check"
+                } else {
+                    "member.import_check"
                 },
-                false,
-            )
+                format!(
+                    "检查导入文件 {file_name}：{} 行，出错 {} 行",
+                    report.total,
+                    report.total - report.accepted
+                ),
+            );
+            if let Some(o) = &page.org {
+                ev = ev.on("org", o.id);
+            }
+            state.store.audit_now(&auth.actor(), ev).await?;
+            page.token = state
+                .store
+                .stash_put(auth.account.id, kind.code(), &file_name, &bytes)
+                .await?;
+            page.report = Some(report);
+            render(&page, false)
         }
-        Err(ImportError::File(message)) => render(
-            &UploadPage {
-                ctx,
-                org,
-                report: None,
-                token: String::new(),
-                file_name,
-                error: Some(message),
-            },
-            false,
-        ),
+        Err(ImportError::File(message)) => {
+            page.error = Some(message);
+            render(&page, false)
+        }
         Err(ImportError::Store(e)) => Err(e.into()),
     }
 }
@@ -261,47 +303,70 @@ async fn check(
 #[derive(Deserialize)]
 struct CommitForm {
     token: String,
-    org: i64,
+    #[serde(default)]
+    org: Option<String>,
     #[serde(default)]
     accept_valid: Option<String>,
+}
+
+fn org_param(s: &Option<String>) -> Option<i64> {
+    s.as_deref().and_then(|v| v.trim().parse().ok())
 }
 
 async fn commit(
     State(state): State<AppState>,
     auth: Auth,
     headers: HeaderMap,
+    Path(kind): Path<String>,
     Form(f): Form<CommitForm>,
 ) -> PageResult {
-    let org = target_org(&state, &auth, Some(f.org)).await?;
+    let kind = Kind::parse(&kind)?;
+    let org = target(&state, &auth, kind, org_param(&f.org)).await?;
+    let here = format!(
+        "/imports/{}{}",
+        kind.code(),
+        org.as_ref()
+            .map(|o| format!("?org={}", o.id))
+            .unwrap_or_default()
+    );
     let Some((file_name, bytes)) = state
         .store
-        .stash_take(auth.account.id, "members", &f.token)
+        .stash_take(auth.account.id, kind.code(), &f.token)
         .await?
     else {
         return Ok(redirect_with(
-            &format!("/imports/members?org={}", org.id),
+            &here,
             "error",
             "上传的文件已过期（超过 1 小时），请重新上传",
         ));
     };
-    let opts = MemberImport {
-        within: Some(org.code.clone()),
-        dry_run: false,
-        accept_valid: f.accept_valid.is_some(),
-        source: file_name.clone(),
-    };
-    let report = match import_members(&state.store, &auth.actor(), &bytes, &opts).await {
+    let accept_valid = f.accept_valid.is_some();
+    let report = match run(
+        &state,
+        &auth,
+        kind,
+        org.as_ref(),
+        &bytes,
+        false,
+        accept_valid,
+        &file_name,
+    )
+    .await
+    {
         Ok(r) => r,
         Err(ImportError::File(m)) => return Err(AppError::Invalid(m)),
         Err(ImportError::Store(e)) => return Err(e.into()),
     };
+    let ctx = PageCtx::new(&auth, &headers, kind.nav(), kind.title());
+    let mut page = blank(ctx, kind, org);
     if report.committed {
         state.store.stash_drop(&f.token).await?;
+        let unit = kind.unit();
         return Ok(redirect_with(
-            &format!("/members?org={}", org.id),
+            &page.back(),
             "ok",
             &format!(
-                "已导入 {file_name}：新增 {} 人，更新 {} 人{}",
+                "已导入 {file_name}：新增 {} {unit}，更新 {} {unit}{}",
                 report.created,
                 report.updated,
                 if report.rejected.is_empty() {
@@ -312,71 +377,181 @@ async fn commit(
             ),
         ));
     }
-    let ctx = PageCtx::new(&auth, &headers, "/members", "导入党员名册");
-    render(
-        &UploadPage {
-            ctx,
-            org,
-            report: Some(report),
-            token: f.token,
-            file_name,
-            error: Some("文件中有出错的行，未写入任何数据".into()),
-        },
+    page.report = Some(report);
+    page.token = f.token;
+    page.file_name = file_name;
+    page.error = Some("文件中有出错的行，未写入任何数据".into());
+    render(&page, false)
+}
+
+#[derive(Deserialize)]
+struct ErrorsQuery {
+    token: String,
+    #[serde(default)]
+    org: Option<String>,
+}
+
+/// The checked file back as a workbook with a 错误说明 column beside every refused row.
+async fn errors_xlsx(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(kind): Path<String>,
+    Query(q): Query<ErrorsQuery>,
+) -> PageResult {
+    let kind = Kind::parse(&kind)?;
+    let org = target(&state, &auth, kind, org_param(&q.org)).await?;
+    let Some((file_name, bytes)) = state
+        .store
+        .stash_take(auth.account.id, kind.code(), &q.token)
+        .await?
+    else {
+        return Err(AppError::NotFound(
+            "上传的文件已过期（超过 1 小时）或已导入，请重新上传检查".into(),
+        ));
+    };
+    let report = match run(
+        &state,
+        &auth,
+        kind,
+        org.as_ref(),
+        &bytes,
+        true,
         false,
+        &file_name,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(ImportError::File(m)) => return Err(AppError::Invalid(m)),
+        Err(ImportError::Store(e)) => return Err(e.into()),
+    };
+    let table =
+        xianfeng_exchange::table::read_table(&bytes, xianfeng_exchange::table::Limits::default())
+            .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let today = state.store.clock.today();
+    let header_row = match kind {
+        Kind::Members => xianfeng_exchange::members::read_members(&table, today)
+            .map(|s| s.header_row)
+            .unwrap_or(1),
+        Kind::Orgs => xianfeng_exchange::orgs::read_orgs(&table, today)
+            .map(|s| s.header_row)
+            .unwrap_or(1),
+    };
+    let errors: Vec<(usize, String)> = report
+        .rejected
+        .iter()
+        .map(|e| {
+            (
+                e.row,
+                if e.column.is_empty() {
+                    e.reason.clone()
+                } else {
+                    format!("{}：{}", e.column, e.reason)
+                },
+            )
+        })
+        .collect();
+    let out = xianfeng_exchange::export::error_report_xlsx(&table, header_row, &errors)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let stem = file_name
+        .rsplit_once('.')
+        .map(|(s, _)| s)
+        .unwrap_or(&file_name);
+    Ok(xlsx_download(out, &format!("{stem}_错误报告.xlsx")))
+}
+
+fn xlsx_download(bytes: Vec<u8>, name: &str) -> Response {
+    crate::members::download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        name,
     )
 }
 
-/// A blank roster to fill in, with the headings the importer reads.
-async fn template(State(state): State<AppState>, auth: Auth) -> PageResult {
-    auth.require(&[Role::OrgAdmin, Role::OrgViewer])?;
-    let headings = [
-        "姓名",
-        "公民身份号码",
-        "性别",
-        "民族",
-        "出生日期",
-        "学历",
-        "人员类别",
-        "政治面貌",
-        "申请入党日期",
-        "入党日期",
-        "转正日期",
-        "所在党组织",
-        "联系电话",
-        "工作单位",
-        "职务",
-    ];
-    let example = vec![vec![
-        Out::text("张三"),
-        Out::text("（18位，末位可为X）"),
-        Out::text("男"),
-        Out::text("汉族"),
-        Out::text("1980-05-01"),
-        Out::text("大学本科"),
-        Out::text("在职"),
-        Out::text("中共党员"),
-        Out::text("2001-03-01"),
-        Out::text("2002-07-01"),
-        Out::text("2003-07-01"),
-        Out::text("组织代码或全称"),
-        Out::text("13800138000"),
-        Out::text("某某单位"),
-        Out::text("科员"),
-    ]];
+/// A blank sheet to fill in, with the headings the importer reads and one example row.
+async fn template(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(kind): Path<String>,
+) -> PageResult {
+    let kind = Kind::parse(&kind)?;
+    let (name, headings, example): (&str, &[&str], Vec<&str>) = match kind {
+        Kind::Members => {
+            auth.require(&[Role::OrgAdmin, Role::OrgViewer])?;
+            (
+                "党员名册",
+                &[
+                    "姓名",
+                    "公民身份号码",
+                    "性别",
+                    "民族",
+                    "出生日期",
+                    "学历",
+                    "人员类别",
+                    "政治面貌",
+                    "申请入党日期",
+                    "确定积极分子日期",
+                    "确定发展对象日期",
+                    "入党日期",
+                    "转正日期",
+                    "所在党组织",
+                    "联系电话",
+                    "工作单位",
+                    "职务",
+                ],
+                vec![
+                    "张三",
+                    "（18位，末位可为X）",
+                    "男",
+                    "汉族",
+                    "1980-05-01",
+                    "大学本科",
+                    "在职",
+                    "中共党员",
+                    "2001-03-01",
+                    "2001-09-01",
+                    "2002-03-01",
+                    "2002-07-01",
+                    "2003-07-01",
+                    "组织代码或全称",
+                    "13800138000",
+                    "某某单位",
+                    "科员",
+                ],
+            )
+        }
+        Kind::Orgs => {
+            auth.require(&[Role::OrgAdmin, Role::SystemAdmin])?;
+            (
+                "组织",
+                &[
+                    "组织名称",
+                    "组织代码",
+                    "组织类别",
+                    "上级组织代码",
+                    "所属领域",
+                    "成立日期",
+                ],
+                vec![
+                    "第一党支部",
+                    "XF-01-001",
+                    "党支部",
+                    "XF-01",
+                    "农村",
+                    "2010-07-01",
+                ],
+            )
+        }
+    };
+    let example = vec![example.into_iter().map(Out::text).collect::<Vec<_>>()];
+    let title = format!("{name}（导入模板，第 4 行为示例，导入前请删除）");
     let bytes = xlsx(&Sheet {
-        name: "党员名册",
-        title: "党员名册（导入模板，第 4 行为示例，导入前请删除）",
+        name,
+        title: &title,
         as_of: state.store.clock.today(),
-        headings: &headings,
+        headings,
         rows: &example,
     })
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"roster-template.xlsx\"; filename*=UTF-8''%E5%85%9A%E5%91%98%E5%90%8D%E5%86%8C%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(xlsx_download(bytes, &format!("{name}导入模板.xlsx")).into_response())
 }

@@ -543,6 +543,7 @@ async fn import(a: ImportArgs) -> Result<()> {
             let report = xianfeng_web::imports::import_orgs(
                 &store,
                 &Actor::cli("import orgs"),
+                &Scope::Structure,
                 &bytes,
                 &opts,
             )

@@ -502,3 +502,162 @@ async fn the_upload_page_checks_first_and_imports_on_confirmation() {
         .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_upload_page_imports_an_org_sheet_for_the_system_and_for_an_org_admin() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let sheet = |rows: &[[&str; 5]]| {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in [
+            "组织名称",
+            "组织代码",
+            "组织类别",
+            "上级组织代码",
+            "所属领域",
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                ws.write_string(1 + r as u32, c as u16, *v).unwrap();
+            }
+        }
+        wb.save_to_buffer().unwrap()
+    };
+    let upload = |c: reqwest::Client, org: String, bytes: Vec<u8>| {
+        let url = app.url("/imports/orgs");
+        let app_ref = &app;
+        async move {
+            let csrf = app_ref.csrf(&c).await;
+            let form = reqwest::multipart::Form::new().text("org", org).part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("组织.xlsx"),
+            );
+            c.post(format!("{url}?_csrf={csrf}"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // An org admin of the street adds branches under it; a row pointing elsewhere is refused.
+    let c = app
+        .login_as(
+            "jd_admin",
+            xianfeng_domain::scope::Role::OrgAdmin,
+            Some(d.street),
+            None,
+        )
+        .await;
+    let bytes = sheet(&[
+        ["第三社区党支部", "JD-03", "党支部", "", "街道社区"],
+        ["越权支部", "ZX-09", "党支部", "ZX", "农村"],
+    ]);
+    let r = upload(c.clone(), d.street.to_string(), bytes).await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("检查结果") && html.contains("只导入正确的 1 行"),
+        "{html}"
+    );
+    assert!(app
+        .store
+        .org_by_code(&Scope::Structure, "JD-03")
+        .await
+        .is_err());
+    let token = extract(&html, "name=\"token\" value=\"", "\"").unwrap();
+    let r = app
+        .get_with(
+            &c,
+            &format!("/imports/orgs/errors.xlsx?token={token}&org={}", d.street),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let report = xianfeng_exchange::table::read_table(
+        &r.bytes().await.unwrap(),
+        xianfeng_exchange::table::Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(report.rows[0].last().unwrap().text(), "错误说明");
+    assert!(!report.rows[2].last().unwrap().text().is_empty());
+    let r = app
+        .post_form(
+            &c,
+            "/imports/orgs/commit",
+            &[
+                ("token", &token),
+                ("org", &d.street.to_string()),
+                ("accept_valid", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let o = app
+        .store
+        .org_by_code(&Scope::Structure, "JD-03")
+        .await
+        .unwrap();
+    assert_eq!(o.parent_id, Some(d.street));
+    assert!(app
+        .store
+        .org_by_code(&Scope::Structure, "ZX-09")
+        .await
+        .is_err());
+    // The system administrator imports a new top-level organisation.
+    let sys = app
+        .login_as(
+            "sys_imp",
+            xianfeng_domain::scope::Role::SystemAdmin,
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        app.get_with(&sys, "/imports/orgs").await.status(),
+        reqwest::StatusCode::OK
+    );
+    let r = upload(
+        sys.clone(),
+        String::new(),
+        sheet(&[["中共另一区委员会", "LQ", "党委", "", "机关"]]),
+    )
+    .await;
+    let html = r.text().await.unwrap();
+    let token = extract(&html, "name=\"token\" value=\"", "\"").unwrap();
+    let r = app
+        .post_form(
+            &sys,
+            "/imports/orgs/commit",
+            &[("token", &token), ("org", "")],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let lq = app
+        .store
+        .org_by_code(&Scope::Structure, "LQ")
+        .await
+        .unwrap();
+    assert_eq!(lq.parent_id, None);
+    // A viewer may not import.
+    let v = app
+        .login_as(
+            "viewer_imp",
+            xianfeng_domain::scope::Role::OrgViewer,
+            Some(d.street),
+            None,
+        )
+        .await;
+    assert_eq!(
+        app.get_with(&v, "/imports/orgs").await.status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get_with(&v, "/imports/nonsense").await.status(),
+        reqwest::StatusCode::NOT_FOUND
+    );
+}
