@@ -28,20 +28,20 @@ fn esc(s: &str) -> String {
 /// Display width of a label in 12px text: CJK characters are about one em, others half.
 fn text_width(s: &str) -> f64 {
     s.chars()
-        .map(|c| if (c as u32) >= 0x1100 { 12.0 } else { 7.0 })
+        .map(|c| if (c as u32) >= 0x1100 { 14.0 } else { 8.0 })
         .sum()
 }
 
 /// A horizontal bar chart; `title` names it for screen readers.
 pub fn bars(title: &str, bars: &[Bar]) -> String {
-    let row = 24.0;
+    let row = 28.0;
     let label_w = bars
         .iter()
         .map(|b| text_width(&b.label))
         .fold(48.0_f64, f64::max)
         + 10.0;
-    let width = 420.0;
-    let value_w = 64.0;
+    let width = 400.0;
+    let value_w = 72.0;
     let plot = width - label_w - value_w;
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1) as f64;
     let total: i64 = bars.iter().map(|b| b.value).sum();
@@ -77,12 +77,12 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
             b.value,
             share,
             label_w - 8.0,
-            y + 15.0,
+            y + 18.0,
             esc(&b.label),
             y + 4.0,
             row - 8.0,
             label_w + w + 6.0,
-            y + 15.0,
+            y + 18.0,
             b.value,
         );
     }
