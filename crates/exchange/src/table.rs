@@ -84,8 +84,8 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bytes: 50 * 1024 * 1024,
-            max_rows: 1_000_000,
-            max_unpacked_bytes: 512 * 1024 * 1024,
+            max_rows: 300_000,
+            max_unpacked_bytes: 256 * 1024 * 1024,
             max_entries: 10_000,
         }
     }
@@ -136,7 +136,7 @@ pub fn read_table(bytes: &[u8], limits: Limits) -> Result<Table, TableError> {
         if bytes.starts_with(b"PK") {
             check_archive(bytes, limits)?;
         }
-        read_workbook(bytes)?
+        read_workbook(bytes, limits)?
     } else {
         read_csv(bytes)?
     };
@@ -149,7 +149,7 @@ pub fn read_table(bytes: &[u8], limits: Limits) -> Result<Table, TableError> {
     Ok(table)
 }
 
-fn read_workbook(bytes: &[u8]) -> Result<Table, TableError> {
+fn read_workbook(bytes: &[u8], limits: Limits) -> Result<Table, TableError> {
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
         .map_err(|e| TableError::Spreadsheet(e.to_string()))?;
     let names = book.sheet_names();
@@ -158,6 +158,13 @@ fn read_workbook(bytes: &[u8]) -> Result<Table, TableError> {
         .worksheet_range_at(0)
         .ok_or_else(|| TableError::Spreadsheet("工作簿中没有工作表".into()))?
         .map_err(|e| TableError::Spreadsheet(e.to_string()))?;
+    // Refused before the rows are copied out of the sheet.
+    if range.height() > limits.max_rows {
+        return Err(TableError::TooManyRows {
+            rows: range.height(),
+            limit: limits.max_rows,
+        });
+    }
     let (first_row, first_col) = range
         .start()
         .map(|(r, c)| (r as usize, c as usize))
