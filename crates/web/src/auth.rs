@@ -192,12 +192,27 @@ pub async fn session_layer(
                         .map(|(_, v)| v)
                 })
             });
-        let is_form = parts
+        let content_type = parts
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
-        let body = if is_form {
+            .unwrap_or("")
+            .to_string();
+        let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+        let is_multipart = content_type.starts_with("multipart/form-data");
+        let body = if is_multipart && presented.is_none() {
+            // Uploads carry the token as their first field, not in the address (where it
+            // would end up in history and logs).
+            let bytes = match to_bytes(body, MAX_MULTIPART).await {
+                Ok(b) => b,
+                Err(_) => {
+                    return (StatusCode::PAYLOAD_TOO_LARGE, "文件过大（上限 20 MB）")
+                        .into_response()
+                }
+            };
+            presented = multipart_token(&bytes);
+            Body::from(bytes)
+        } else if is_form {
             let bytes = match to_bytes(body, state.config.body_limit).await {
                 Ok(b) => b,
                 Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "请求过大").into_response(),
@@ -715,5 +730,33 @@ impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Auth {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
         Ok(parts.extensions.get::<Arc<Auth>>().map(|a| (**a).clone()))
+    }
+}
+
+/// The largest multipart body read here: the upload limit and room for the other fields.
+const MAX_MULTIPART: usize = 20 * 1024 * 1024 + 64 * 1024;
+
+/// The value of a multipart body's first field when that field is `_csrf`.
+fn multipart_token(body: &[u8]) -> Option<String> {
+    let head = String::from_utf8_lossy(&body[..body.len().min(2048)]);
+    let end_of_headers = head.find("\r\n\r\n")?;
+    if !head[..end_of_headers].contains("name=\"_csrf\"") {
+        return None;
+    }
+    let rest = &head[end_of_headers + 4..];
+    Some(rest[..rest.find("\r\n")?].to_string())
+}
+
+#[cfg(test)]
+mod multipart_tests {
+    use super::multipart_token;
+
+    #[test]
+    fn the_token_is_read_from_the_first_field_only() {
+        let body = b"--X\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\nabc123\r\n--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n1,2\r\n--X--\r\n";
+        assert_eq!(multipart_token(body).as_deref(), Some("abc123"));
+        let later = b"--X\r\nContent-Disposition: form-data; name=\"org\"\r\n\r\n5\r\n--X\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\nabc\r\n--X--\r\n";
+        assert_eq!(multipart_token(later), None);
+        assert_eq!(multipart_token(b""), None);
     }
 }

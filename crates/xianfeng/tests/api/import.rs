@@ -534,15 +534,15 @@ async fn the_upload_page_imports_an_org_sheet_for_the_system_and_for_an_org_admi
         let app_ref = &app;
         async move {
             let csrf = app_ref.csrf(&c).await;
-            let form = reqwest::multipart::Form::new().text("org", org).part(
-                "file",
-                reqwest::multipart::Part::bytes(bytes).file_name("组织.xlsx"),
-            );
-            c.post(format!("{url}?_csrf={csrf}"))
-                .multipart(form)
-                .send()
-                .await
-                .unwrap()
+            // As the page sends it: the token is the first field, not in the address.
+            let form = reqwest::multipart::Form::new()
+                .text("_csrf", csrf)
+                .text("org", org)
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes).file_name("组织.xlsx"),
+                );
+            c.post(url).multipart(form).send().await.unwrap()
         }
     };
     // An org admin of the street adds branches under it; a row pointing elsewhere is refused.
@@ -660,4 +660,34 @@ async fn the_upload_page_imports_an_org_sheet_for_the_system_and_for_an_org_admi
         app.get_with(&v, "/imports/nonsense").await.status(),
         reqwest::StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn an_upload_without_the_token_as_its_first_field_is_refused() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let c = app
+        .login_as(
+            "jd_admin",
+            xianfeng_domain::scope::Role::OrgAdmin,
+            Some(d.street),
+            None,
+        )
+        .await;
+    let csrf = app.csrf(&c).await;
+    for form in [
+        reqwest::multipart::Form::new().text("org", d.street.to_string()),
+        reqwest::multipart::Form::new()
+            .text("org", d.street.to_string())
+            .text("_csrf", csrf.clone()),
+        reqwest::multipart::Form::new().text("_csrf", "wrong".to_string()),
+    ] {
+        let r = c
+            .post(app.url("/imports/members"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+    }
 }
