@@ -150,6 +150,14 @@ async fn run(
     }
 }
 
+/// An import that could not run at all: an unreadable file is the user's to fix.
+fn page_error(e: ImportError) -> AppError {
+    match e {
+        ImportError::File(m) => AppError::Invalid(m),
+        ImportError::Store(e) => e.into(),
+    }
+}
+
 #[derive(Deserialize, Default)]
 struct PageQuery {
     org: Option<i64>,
@@ -341,7 +349,7 @@ async fn commit(
         ));
     };
     let accept_valid = f.accept_valid.is_some();
-    let report = match run(
+    let report = run(
         &state,
         &auth,
         kind,
@@ -352,11 +360,7 @@ async fn commit(
         &file_name,
     )
     .await
-    {
-        Ok(r) => r,
-        Err(ImportError::File(m)) => return Err(AppError::Invalid(m)),
-        Err(ImportError::Store(e)) => return Err(e.into()),
-    };
+    .map_err(page_error)?;
     let ctx = PageCtx::new(&auth, &headers, kind.nav(), kind.title());
     let mut page = blank(ctx, kind, org);
     if report.committed {
@@ -409,7 +413,7 @@ async fn errors_xlsx(
             "上传的文件已过期（超过 1 小时）或已导入，请重新上传检查".into(),
         ));
     };
-    let report = match run(
+    let report = run(
         &state,
         &auth,
         kind,
@@ -420,11 +424,7 @@ async fn errors_xlsx(
         &file_name,
     )
     .await
-    {
-        Ok(r) => r,
-        Err(ImportError::File(m)) => return Err(AppError::Invalid(m)),
-        Err(ImportError::Store(e)) => return Err(e.into()),
-    };
+    .map_err(page_error)?;
     let table =
         xianfeng_exchange::table::read_table(&bytes, xianfeng_exchange::table::Limits::default())
             .map_err(|e| AppError::Invalid(e.to_string()))?;
