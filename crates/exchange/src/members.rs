@@ -225,41 +225,146 @@ pub fn read_members(table: &Table, today: NaiveDate) -> Result<MemberSheet, Shee
     };
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, row) in table.rows.iter().enumerate().skip(header.row + 1) {
-        if row.iter().all(Cell::is_empty) {
-            continue;
-        }
-        sheet.total += 1;
-        let excel_row = table.excel_row(i);
-        match read_row(row, &header, today) {
-            Ok((org, fields)) => {
-                let id = fields.id_number.as_str().to_string();
-                if let Some(first) = seen.get(&id) {
-                    sheet.rejected.push(RowError {
-                        row: excel_row,
-                        column: heading(&header, "id_number"),
-                        reason: format!("身份证号与第 {first} 行重复"),
-                    });
-                    continue;
-                }
-                seen.insert(id, excel_row);
-                sheet.accepted.push(MemberRow {
+        take_row(
+            &mut sheet,
+            &mut seen,
+            &header,
+            table.excel_row(i),
+            row,
+            today,
+        );
+    }
+    Ok(sheet)
+}
+
+/// Checks one data row into the sheet: accepted, or refused with its reasons.
+fn take_row(
+    sheet: &mut MemberSheet,
+    seen: &mut HashMap<String, usize>,
+    header: &Header,
+    excel_row: usize,
+    row: &[Cell],
+    today: NaiveDate,
+) {
+    if row.iter().all(Cell::is_empty) {
+        return;
+    }
+    sheet.total += 1;
+    match read_row(row, header, today) {
+        Ok((org, fields)) => {
+            let id = fields.id_number.as_str().to_string();
+            if let Some(first) = seen.get(&id) {
+                sheet.rejected.push(RowError {
                     row: excel_row,
-                    org,
-                    fields,
+                    column: heading(header, "id_number"),
+                    reason: format!("身份证号与第 {first} 行重复"),
                 });
+                return;
             }
-            Err(errors) => {
-                for (key, reason) in errors {
-                    sheet.rejected.push(RowError {
-                        row: excel_row,
-                        column: heading(&header, key),
-                        reason,
-                    });
-                }
+            seen.insert(id, excel_row);
+            sheet.accepted.push(MemberRow {
+                row: excel_row,
+                org,
+                fields,
+            });
+        }
+        Err(errors) => {
+            for (key, reason) in errors {
+                sheet.rejected.push(RowError {
+                    row: excel_row,
+                    column: heading(header, key),
+                    reason,
+                });
             }
         }
     }
-    Ok(sheet)
+}
+
+/// Why a roster file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum RosterFileError {
+    #[error(transparent)]
+    Table(#[from] crate::table::TableError),
+    #[error(transparent)]
+    Sheet(#[from] SheetError),
+}
+
+/// Reads a roster file row by row: the header is found in the first rows, and every later row
+/// is checked as it is read, so that only the checked records are kept, not the sheet.
+pub fn read_members_file(
+    bytes: &[u8],
+    limits: crate::table::Limits,
+    today: NaiveDate,
+) -> Result<MemberSheet, RosterFileError> {
+    /// Rows searched for the header, as [`find_header`] does.
+    const PREFIX: usize = 30;
+    struct State {
+        prefix: Vec<(usize, Vec<Cell>)>,
+        header: Option<Result<Header, SheetError>>,
+        sheet: MemberSheet,
+        seen: HashMap<String, usize>,
+    }
+    let mut st = State {
+        prefix: Vec::new(),
+        header: None,
+        sheet: MemberSheet::default(),
+        seen: HashMap::new(),
+    };
+    // Decides the header from the buffered first rows and checks the rows below it.
+    fn settle(st: &mut State, today: NaiveDate) {
+        if st.header.is_some() {
+            return;
+        }
+        let first = st.prefix.first().map(|(r, _)| *r).unwrap_or(1);
+        let last = st.prefix.last().map(|(r, _)| *r).unwrap_or(0);
+        // A table of the first rows, gaps (rows without cells) filled.
+        let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); last.saturating_sub(first) + 1];
+        for (r, cells) in &st.prefix {
+            rows[r - first] = cells.clone();
+        }
+        let table = Table {
+            first_row: first,
+            rows,
+            sheet: String::new(),
+        };
+        let found = find_header(&table, MEMBER_COLUMNS)
+            .ok_or(SheetError::NoHeader)
+            .and_then(|h| {
+                for key in ["name", "id_number"] {
+                    if h.col(key).is_none() {
+                        return Err(SheetError::MissingColumn(field_label(key)));
+                    }
+                }
+                Ok(h)
+            });
+        if let Ok(h) = &found {
+            let header_row = table.excel_row(h.row);
+            st.sheet.unknown_columns = h.unknown.clone();
+            st.sheet.header_row = header_row;
+            for (r, cells) in std::mem::take(&mut st.prefix) {
+                if r > header_row {
+                    take_row(&mut st.sheet, &mut st.seen, h, r, &cells, today);
+                }
+            }
+        }
+        st.header = Some(found);
+    }
+    crate::table::read_rows(bytes, limits, &mut |r, cells| match &st.header {
+        None => {
+            st.prefix.push((r, cells));
+            if st.prefix.len() >= PREFIX {
+                settle(&mut st, today);
+            }
+        }
+        Some(Ok(h)) => take_row(&mut st.sheet, &mut st.seen, h, r, &cells, today),
+        Some(Err(_)) => {}
+    })?;
+    settle(&mut st, today);
+    match st.header {
+        Some(Ok(_)) => Ok(st.sheet),
+        Some(Err(e)) => Err(e.into()),
+        None => Err(SheetError::NoHeader.into()),
+    }
 }
 
 fn heading(header: &Header, key: &str) -> String {

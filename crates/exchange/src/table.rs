@@ -120,8 +120,65 @@ fn check_archive(bytes: &[u8], limits: Limits) -> Result<(), TableError> {
     Ok(())
 }
 
-/// Reads the first worksheet of an XLSX/XLS file, or a CSV file, recognised by content.
-pub fn read_table(bytes: &[u8], limits: Limits) -> Result<Table, TableError> {
+/// Hands the rows of the first worksheet (or of a CSV file) to `each` one at a time, with the
+/// row number Excel shows, without holding the sheet: an XLSX sheet is read cell by cell from
+/// its XML. Rows with no cells may be skipped. Returns the sheet's name.
+pub fn read_rows(
+    bytes: &[u8],
+    limits: Limits,
+    each: &mut dyn FnMut(usize, Vec<Cell>),
+) -> Result<String, TableError> {
+    check_size(bytes, limits)?;
+    if !bytes.starts_with(b"PK\x03\x04") {
+        // Legacy XLS and CSV files are small: read whole, then handed on.
+        let table = read_table(bytes, limits)?;
+        for (i, row) in table.rows.into_iter().enumerate() {
+            each(table.first_row + i, row);
+        }
+        return Ok(table.sheet);
+    }
+    check_archive(bytes, limits)?;
+    let spreadsheet = |e: calamine::XlsxError| TableError::Spreadsheet(e.to_string());
+    let mut book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(Cursor::new(bytes)).map_err(spreadsheet)?;
+    let sheet = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| TableError::Spreadsheet("工作簿中没有工作表".into()))?;
+    let mut cells = book.worksheet_cells_reader(&sheet).map_err(spreadsheet)?;
+    let mut current: Option<(u32, Vec<Cell>)> = None;
+    let mut count = 0usize;
+    while let Some(cell) = cells.next_cell().map_err(spreadsheet)? {
+        let (r, c) = cell.get_position();
+        if current.as_ref().is_some_and(|(row, _)| *row != r) {
+            if let Some((row, values)) = current.take() {
+                each(row as usize + 1, values);
+            }
+        }
+        let (_, values) = current.get_or_insert_with(|| {
+            count += 1;
+            (r, Vec::new())
+        });
+        if count > limits.max_rows {
+            return Err(TableError::TooManyRows {
+                rows: count,
+                limit: limits.max_rows,
+            });
+        }
+        let c = c as usize;
+        if values.len() <= c {
+            values.resize(c + 1, Cell::Empty);
+        }
+        values[c] = cell_of(&Data::from(cell.get_value().clone()));
+    }
+    if let Some((row, values)) = current {
+        each(row as usize + 1, values);
+    }
+    Ok(sheet)
+}
+
+fn check_size(bytes: &[u8], limits: Limits) -> Result<(), TableError> {
     if bytes.is_empty() {
         return Err(TableError::Empty);
     }
@@ -131,6 +188,12 @@ pub fn read_table(bytes: &[u8], limits: Limits) -> Result<Table, TableError> {
             limit: limits.max_bytes,
         });
     }
+    Ok(())
+}
+
+/// Reads the first worksheet of an XLSX/XLS file, or a CSV file, recognised by content.
+pub fn read_table(bytes: &[u8], limits: Limits) -> Result<Table, TableError> {
+    check_size(bytes, limits)?;
     let table = if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
     {
         if bytes.starts_with(b"PK") {

@@ -106,6 +106,10 @@ fn an_xlsx_roster_with_title_rows_merged_cells_and_every_date_spelling() {
 
     let table = read_table(&bytes, Limits::default()).unwrap();
     let sheet = read_members(&table, today()).unwrap();
+    // Reading row by row from the file gives the same sheet as reading it whole.
+    let streamed =
+        xianfeng_exchange::members::read_members_file(&bytes, Limits::default(), today()).unwrap();
+    assert_eq!(format!("{streamed:?}"), format!("{sheet:?}"));
     assert_eq!(
         sheet.header_row, 3,
         "the header is the third row as Excel shows it"

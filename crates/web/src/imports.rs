@@ -3,7 +3,7 @@
 use serde::Serialize;
 use xianfeng_domain::org::{OrgCode, OrgPath};
 use xianfeng_domain::scope::Scope;
-use xianfeng_exchange::members::{read_members, RowError};
+use xianfeng_exchange::members::RowError;
 use xianfeng_exchange::table::{read_table, Limits};
 use xianfeng_store::audit::Actor;
 use xianfeng_store::members::ImportItem;
@@ -97,10 +97,13 @@ pub async fn import_members(
     bytes: &[u8],
     opts: &MemberImport,
 ) -> Result<ImportReport, ImportError> {
-    let table =
-        read_table(bytes, Limits::default()).map_err(|e| ImportError::File(e.to_string()))?;
-    let sheet =
-        read_members(&table, store.clock.today()).map_err(|e| ImportError::File(e.to_string()))?;
+    // Row by row: only the checked records are kept, not the sheet.
+    let sheet = xianfeng_exchange::members::read_members_file(
+        bytes,
+        Limits::default(),
+        store.clock.today(),
+    )
+    .map_err(|e| ImportError::File(e.to_string()))?;
     let root = match &opts.within {
         Some(code) => store
             .org_by_code(&Scope::Structure, code)
