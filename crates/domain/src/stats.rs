@@ -440,6 +440,103 @@ impl Report {
     }
 }
 
+/// One line of the members table: its section, its label and count, and the drill-down
+/// (`dim`, `value`, as [`Drill::parse`] reads them) that lists the people behind it.
+/// Development lines (applicants, activists, candidates) carry no share of the members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub section: &'static str,
+    pub label: String,
+    pub count: i64,
+    pub dim: &'static str,
+    pub value: String,
+    pub of_members: bool,
+}
+
+impl Report {
+    /// The members table in its usual order, shared by the page and the exports.
+    pub fn member_lines(&self) -> Vec<Line> {
+        let m = &self.members;
+        let mut out = Vec::new();
+        let mut add = |section, label: &str, count, dim, value: &str, of_members| {
+            out.push(Line {
+                section,
+                label: label.to_string(),
+                count,
+                dim,
+                value: value.to_string(),
+                of_members,
+            })
+        };
+        add("党员", "党员总数", m.counts.total, "members", "", true);
+        add("党员", "正式党员", m.counts.full, "status", "full", true);
+        add(
+            "党员",
+            "预备党员",
+            m.counts.probationary,
+            "status",
+            "probationary",
+            true,
+        );
+        add(
+            "性别",
+            "男",
+            m.counts.by_gender.male,
+            "gender",
+            "male",
+            true,
+        );
+        add(
+            "性别",
+            "女",
+            m.counts.by_gender.female,
+            "gender",
+            "female",
+            true,
+        );
+        add("民族", HAN, m.han, "ethnicity", HAN, true);
+        add("民族", "少数民族", m.counts.minority, "minority", "", true);
+        for b in m.by_ethnicity.0.iter().filter(|b| b.key != HAN) {
+            add("民族（分列）", &b.label, b.count, "ethnicity", &b.key, true);
+        }
+        for (section, dim, buckets) in [
+            ("年龄", "age", &m.by_age),
+            ("学历", "education", &m.by_education),
+            ("人员类别", "category", &m.by_category),
+            ("党龄", "standing", &m.by_standing),
+        ] {
+            for b in &buckets.0 {
+                add(section, &b.label, b.count, dim, &b.key, true);
+            }
+        }
+        add(
+            "发展",
+            "入党申请人",
+            self.applicants,
+            "status",
+            "applicant",
+            false,
+        );
+        add(
+            "发展",
+            "入党积极分子",
+            self.activists,
+            "status",
+            "activist",
+            false,
+        );
+        add(
+            "发展",
+            "发展对象",
+            self.candidates,
+            "status",
+            "candidate",
+            false,
+        );
+        out
+    }
+}
+
 impl OrgRow {
     fn as_ref(&self) -> OrgRef {
         OrgRef {
@@ -656,6 +753,18 @@ mod tests {
         assert_eq!(json["members"]["by_gender"]["female"], 5);
         assert_eq!(json["organizations"]["by_type"]["general_branch"], 1);
         assert_eq!(json["children"][0]["members"]["probationary"], 3);
+    }
+
+    #[test]
+    fn every_line_of_the_members_table_drills_down() {
+        let orgs = vec![org(1, "/1/", "committee", true)];
+        let groups = vec![people("full", "male", Some("回族"), 2)];
+        let r = Report::assemble(&orgs[0], d("2026-01-01"), &orgs, &groups, &[], &[], &[]);
+        let lines = r.member_lines();
+        assert_eq!(lines[0].count, 2);
+        for l in &lines {
+            assert!(Drill::parse(l.dim, &l.value).is_some(), "{l:?}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! command line's text output and the page.
 
 use xianfeng_domain::org::OrgType;
-use xianfeng_domain::stats::{Buckets, Report};
+use xianfeng_domain::stats::Report;
 
 use crate::export::{xlsx_book, ExportError, Out, Sheet};
 
@@ -26,63 +26,25 @@ fn share(part: i64, whole: i64) -> Out {
     }
 }
 
-fn section(rows: &mut Vec<Vec<Out>>, title: &str, b: &Buckets, whole: i64) {
-    for bucket in &b.0 {
-        rows.push(vec![
-            Out::text(title),
-            Out::text(bucket.label.clone()),
-            n(bucket.count),
-            share(bucket.count, whole),
-        ]);
-    }
-}
-
 /// The tables of a report: members, organisations, sub-organisations.
 pub fn report_tables(r: &Report) -> Vec<Table> {
-    let m = &r.members;
-    let total = m.counts.total;
-    let mut rows = Vec::new();
-    let line = |rows: &mut Vec<Vec<Out>>, a: &str, b: &str, v: i64| {
-        rows.push(vec![Out::text(a), Out::text(b), n(v), share(v, total)]);
-    };
-    line(&mut rows, "党员", "党员总数", total);
-    line(&mut rows, "党员", "正式党员", m.counts.full);
-    line(&mut rows, "党员", "预备党员", m.counts.probationary);
-    line(&mut rows, "性别", "男", m.counts.by_gender.male);
-    line(&mut rows, "性别", "女", m.counts.by_gender.female);
-    line(&mut rows, "民族", "汉族", m.han);
-    line(&mut rows, "民族", "少数民族", m.counts.minority);
-    let minorities = Buckets(
-        m.by_ethnicity
-            .0
-            .iter()
-            .filter(|b| b.key != "汉族")
-            .cloned()
-            .collect(),
-    );
-    section(&mut rows, "民族（分列）", &minorities, total);
-    section(&mut rows, "年龄", &m.by_age, total);
-    section(&mut rows, "学历", &m.by_education, total);
-    section(&mut rows, "人员类别", &m.by_category, total);
-    section(&mut rows, "党龄", &m.by_standing, total);
-    rows.push(vec![
-        Out::text("发展"),
-        Out::text("入党申请人"),
-        n(r.applicants),
-        Out::Empty,
-    ]);
-    rows.push(vec![
-        Out::text("发展"),
-        Out::text("入党积极分子"),
-        n(r.activists),
-        Out::Empty,
-    ]);
-    rows.push(vec![
-        Out::text("发展"),
-        Out::text("发展对象"),
-        n(r.candidates),
-        Out::Empty,
-    ]);
+    let total = r.members.counts.total;
+    let rows: Vec<Vec<Out>> = r
+        .member_lines()
+        .into_iter()
+        .map(|l| {
+            vec![
+                Out::text(l.section),
+                Out::text(l.label),
+                n(l.count),
+                if l.of_members {
+                    share(l.count, total)
+                } else {
+                    Out::Empty
+                },
+            ]
+        })
+        .collect();
 
     let mut org_rows = vec![vec![
         Out::text("合计"),

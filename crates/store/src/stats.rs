@@ -33,18 +33,58 @@ const STATUS_ON_DAY: &str = "CASE \
  WHEN m.application_date <= $1 OR (m.status = 'applicant' AND m.application_date IS NULL) THEN 'applicant' \
  END";
 
-/// Parameters: `$1` day, `$2` a year before, `$3..` age thresholds, then standing thresholds,
-/// then the subtree's path range.
+/// The people placed in the subtree on the day: the FROM and WHERE clauses, their status on
+/// the day, and where they were (organisation id and path). Today the roster is counted as it
+/// stands; a past day (`$1`, with `$2` a year before) goes through the dated placements. `lo`
+/// is the parameter number of the path range's lower bound, the upper one follows.
+///
+/// `scan`: read whole indexes instead of the subtree's path range. For a subtree holding much
+/// of the tree SQLite then streams each statistics index in group order (the unary `+` keeps it
+/// from choosing the range); PostgreSQL plans this itself.
+struct Source {
+    from: String,
+    st: String,
+    org_id: &'static str,
+    path: &'static str,
+}
+
+impl Source {
+    fn new(current: bool, scan: bool, lo: usize) -> Source {
+        let hi = lo + 1;
+        if current {
+            let plus = if scan { "+" } else { "" };
+            Source {
+                from: format!(
+                    "FROM members m WHERE m.archived_at IS NULL AND {plus}m.org_path >= ${lo} AND {plus}m.org_path < ${hi}"
+                ),
+                st: "m.status".into(),
+                org_id: "m.org_id",
+                path: "m.org_path",
+            }
+        } else {
+            Source {
+                from: format!(
+                    "FROM member_placements p JOIN members m ON m.id = p.member_id JOIN orgs o ON o.id = p.org_id \
+                     WHERE o.path >= ${lo} AND o.path < ${hi} \
+                     AND (p.from_date IS NULL OR p.from_date <= $1) AND (p.to_date IS NULL OR p.to_date > $1)"
+                ),
+                st: format!("({STATUS_ON_DAY})"),
+                org_id: "p.org_id",
+                path: "o.path",
+            }
+        }
+    }
+}
+
+/// The lists behind the numbers: each person with the derived columns a drill-down filters
+/// on. Parameters: the day and a year before (past days only), the age thresholds, the
+/// standing thresholds, then the subtree's path range.
 struct Sql {
-    status: &'static str,
+    source: Source,
     age: String,
     standing: String,
-    minority: &'static str,
-    /// FROM and WHERE selecting the people placed in the subtree on the day; `org_id` is
-    /// available as `src_org`.
-    source: String,
-    src_org: &'static str,
     range_params: (usize, usize),
+    dated: bool,
 }
 
 fn band_case(column: &str, first_param: usize, count: usize) -> String {
@@ -56,51 +96,34 @@ fn band_case(column: &str, first_param: usize, count: usize) -> String {
     s
 }
 
+const MINORITY: &str = "CAST(CASE WHEN m.ethnicity IS NOT NULL AND m.ethnicity <> '' AND m.ethnicity <> '汉族' THEN 1 ELSE 0 END AS BIGINT)";
+
 impl Sql {
     fn new(current: bool) -> Sql {
         let ages = AGE_BANDS.len() - 1;
         let standings = STANDING_BANDS.len() - 1;
-        let age = band_case("m.birth_date", 3, ages);
+        let first = if current { 1 } else { 3 };
+        let age = band_case("m.birth_date", first, ages);
         let standing = format!(
             "CASE WHEN m.admission_date IS NULL THEN NULL ELSE {} END",
-            band_case("m.admission_date", 3 + ages, standings)
+            band_case("m.admission_date", first + ages, standings)
         );
-        let lo = 3 + ages + standings;
-        let (source, src_org) = if current {
-            (
-                format!(
-                    "FROM members m WHERE m.archived_at IS NULL AND m.org_path >= ${lo} AND m.org_path < ${}",
-                    lo + 1
-                ),
-                "m.org_id",
-            )
-        } else {
-            (
-                format!(
-                    "FROM member_placements p JOIN members m ON m.id = p.member_id \
-                     WHERE p.org_id IN (SELECT o.id FROM orgs o WHERE o.path >= ${lo} AND o.path < ${}) \
-                     AND (p.from_date IS NULL OR p.from_date <= $1) AND (p.to_date IS NULL OR p.to_date > $1)",
-                    lo + 1
-                ),
-                "p.org_id",
-            )
-        };
+        let lo = first + ages + standings;
         Sql {
-            status: STATUS_ON_DAY,
+            source: Source::new(current, false, lo),
             age,
             standing,
-            minority: "CAST(CASE WHEN m.ethnicity IS NOT NULL AND m.ethnicity <> '' AND m.ethnicity <> '汉族' THEN 1 ELSE 0 END AS BIGINT)",
-            source,
-            src_org,
             range_params: (lo, lo + 1),
+            dated: !current,
         }
     }
 
     /// The people of the subtree with their derived columns, as a subquery `x`.
     fn people(&self, extra_columns: &str) -> String {
+        let s = &self.source;
         format!(
-            "SELECT {} AS st, {} AS age_band, {} AS standing_band, {} AS minority, {} AS org_id{extra_columns} {}",
-            self.status, self.age, self.standing, self.minority, self.src_org, self.source
+            "SELECT {} AS st, {} AS age_band, {} AS standing_band, {MINORITY} AS minority, {} AS org_id{extra_columns} {}",
+            s.st, self.age, self.standing, s.org_id, s.from
         )
     }
 }
@@ -129,8 +152,13 @@ impl Binds {
 }
 
 macro_rules! bind_all {
-    ($q:expr, $b:expr) => {{
-        let mut q = $q.bind($b.day).bind($b.year_before);
+    ($q:expr, $dated:expr, $b:expr) => {{
+        let q = $q;
+        let mut q = if $dated {
+            q.bind($b.day).bind($b.year_before)
+        } else {
+            q
+        };
         for t in &$b.thresholds {
             q = q.bind(*t);
         }
@@ -179,28 +207,13 @@ struct ReportSql {
 }
 
 impl ReportSql {
-    /// `scan`: read the whole statistics indexes instead of the subtree's path range. For a
-    /// subtree holding much of the tree SQLite then streams each index in group order (the
-    /// unary `+` keeps it from choosing the range); PostgreSQL plans this itself.
     fn new(current: bool, scan: bool) -> ReportSql {
-        let plus = if scan { "+" } else { "" };
-        // Today the roster is counted as it stands; a past day goes through the placements.
-        let (source, st, path) = if current {
-            (
-                format!("FROM members m WHERE m.archived_at IS NULL AND {plus}m.org_path >= $1 AND {plus}m.org_path < $2"),
-                "m.status".to_string(),
-                "m.org_path",
-            )
-        } else {
-            (
-                "FROM member_placements p JOIN members m ON m.id = p.member_id JOIN orgs o ON o.id = p.org_id \
-                 WHERE o.path >= $3 AND o.path < $4 \
-                 AND (p.from_date IS NULL OR p.from_date <= $1) AND (p.to_date IS NULL OR p.to_date > $1)"
-                    .to_string(),
-                format!("({STATUS_ON_DAY})"),
-                "o.path",
-            )
-        };
+        let Source {
+            from: source,
+            st,
+            path,
+            ..
+        } = Source::new(current, scan, if current { 1 } else { 3 });
         let known = if current {
             String::new()
         } else {
@@ -454,10 +467,10 @@ impl Store {
             page.offset()
         );
         let (total, items): (i64, Vec<StatPerson>) = on_db!(&self.db, p => {
-            let mut c = bind_all!(sqlx::query_scalar(&count_sql), b);
+            let mut c = bind_all!(sqlx::query_scalar(&count_sql), sql.dated, b);
             if let Some(v) = &value { c = c.bind(v.clone()); }
             let total = c.fetch_one(p).await?;
-            let mut l = bind_all!(sqlx::query_as(&list_sql), b);
+            let mut l = bind_all!(sqlx::query_as(&list_sql), sql.dated, b);
             if let Some(v) = &value { l = l.bind(v.clone()); }
             (total, l.fetch_all(p).await?)
         });

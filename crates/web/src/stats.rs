@@ -153,66 +153,21 @@ async fn index(
     let m = &r.members;
     let total = m.counts.total;
     let k = t.keep.as_str();
-    let mut lines = Vec::new();
-    let mut add = |section, label: &str, count, href: String| {
-        lines.push(Line {
-            section,
-            label: label.to_string(),
-            count,
-            share: share(count, total),
-            href,
+    let lines: Vec<Line> = r
+        .member_lines()
+        .into_iter()
+        .map(|l| Line {
+            share: if l.of_members {
+                share(l.count, total)
+            } else {
+                String::new()
+            },
+            href: drill(k, l.dim, &l.value),
+            section: l.section,
+            label: l.label,
+            count: l.count,
         })
-    };
-    add("党员", "党员总数", total, drill(k, "members", ""));
-    add(
-        "党员",
-        "正式党员",
-        m.counts.full,
-        drill(k, "status", "full"),
-    );
-    add(
-        "党员",
-        "预备党员",
-        m.counts.probationary,
-        drill(k, "status", "probationary"),
-    );
-    add(
-        "性别",
-        "男",
-        m.counts.by_gender.male,
-        drill(k, "gender", "male"),
-    );
-    add(
-        "性别",
-        "女",
-        m.counts.by_gender.female,
-        drill(k, "gender", "female"),
-    );
-    add("民族", "汉族", m.han, drill(k, "ethnicity", HAN));
-    add(
-        "民族",
-        "少数民族",
-        m.counts.minority,
-        drill(k, "minority", ""),
-    );
-    for b in m.by_ethnicity.0.iter().filter(|b| b.key != HAN) {
-        add(
-            "民族（分列）",
-            &b.label,
-            b.count,
-            drill(k, "ethnicity", &b.key),
-        );
-    }
-    for (section, dim, buckets) in [
-        ("年龄", "age", &m.by_age),
-        ("学历", "education", &m.by_education),
-        ("人员类别", "category", &m.by_category),
-        ("党龄", "standing", &m.by_standing),
-    ] {
-        for b in &buckets.0 {
-            add(section, &b.label, b.count, drill(k, dim, &b.key));
-        }
-    }
+        .collect();
     let minorities = Buckets(
         m.by_ethnicity
             .0

@@ -160,6 +160,22 @@ impl TestApp {
         }
     }
 
+    /// Runs the real binary on this app's database, with its key, quietly logging.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        let key: String = self
+            .keys_master
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        std::process::Command::new(env!("CARGO_BIN_EXE_xianfeng"))
+            .args(args)
+            .args(["--database-url", &self.database_url])
+            .env("XIANFENG_SECRET_KEY", key)
+            .env("XIANFENG_LOG", "warn")
+            .output()
+            .unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -30,11 +30,6 @@ fn roster(rows: &[(&str, String, &str, &str)]) -> Vec<u8> {
 }
 
 fn run(app: &TestApp, file: &std::path::Path, extra: &[&str]) -> (bool, Value) {
-    let key = app
-        .keys_master
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
     let mut args = vec![
         "import",
         "members",
@@ -43,15 +38,9 @@ fn run(app: &TestApp, file: &std::path::Path, extra: &[&str]) -> (bool, Value) {
         "JD",
         "--format",
         "json",
-        "--database-url",
-        &app.database_url,
     ];
     args.extend_from_slice(extra);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xianfeng"))
-        .args(&args)
-        .env("XIANFENG_SECRET_KEY", key)
-        .output()
-        .unwrap();
+    let out = app.cli(&args);
     let json: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
     (out.status.success(), json)
@@ -203,27 +192,10 @@ async fn an_org_sheet_builds_the_tree_in_any_row_order() {
     }
     let file = dir.join("orgs.xlsx");
     std::fs::write(&file, wb.save_to_buffer().unwrap()).unwrap();
-    let key = app
-        .keys_master
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
     let run = |extra: &[&str]| {
-        let mut args = vec![
-            "import",
-            "orgs",
-            file.to_str().unwrap(),
-            "--format",
-            "json",
-            "--database-url",
-            &app.database_url,
-        ];
+        let mut args = vec!["import", "orgs", file.to_str().unwrap(), "--format", "json"];
         args.extend_from_slice(extra);
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_xianfeng"))
-            .args(&args)
-            .env("XIANFENG_SECRET_KEY", &key)
-            .output()
-            .unwrap();
+        let out = app.cli(&args);
         serde_json::from_slice::<Value>(&out.stdout)
             .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)))
     };

@@ -321,26 +321,11 @@ async fn the_statistics_page_lists_charts_drills_down_and_exports() {
     );
 }
 
-fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
-    let key = app
-        .keys_master
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
-    std::process::Command::new(env!("CARGO_BIN_EXE_xianfeng"))
-        .args(args)
-        .args(["--database-url", &app.database_url])
-        .env("XIANFENG_SECRET_KEY", key)
-        .env("XIANFENG_LOG", "warn")
-        .output()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn the_stats_command_prints_json_tables_and_workbooks() {
     let app = TestApp::spawn().await;
     story(&app).await;
-    let out = cli(&app, &["stats", "--org", "QW", "--format", "json"]);
+    let out = app.cli(&["stats", "--org", "QW", "--format", "json"]);
     assert!(
         out.status.success(),
         "{}",
@@ -357,39 +342,33 @@ async fn the_stats_command_prints_json_tables_and_workbooks() {
     assert_eq!(v["organizations"]["by_type"]["branch"], 3);
     assert_eq!(v["organizations"]["by_type"]["working_committee"], 1);
     assert_eq!(v["children"][0]["members"]["total"], 2);
-    let out = cli(
-        &app,
-        &[
-            "stats",
-            "--org",
-            "JD",
-            "--as-of",
-            "2026-01-01",
-            "--format",
-            "json",
-        ],
-    );
+    let out = app.cli(&[
+        "stats",
+        "--org",
+        "JD",
+        "--as-of",
+        "2026-01-01",
+        "--format",
+        "json",
+    ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["members"]["total"], 3);
     assert_eq!(v["candidates"], 1);
-    let out = cli(&app, &["stats", "--org", "QW"]);
+    let out = app.cli(&["stats", "--org", "QW"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("党员总数") && text.contains("下级组织"));
     let dir = std::env::temp_dir().join(format!("xf-stats-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("s.xlsx");
-    let out = cli(
-        &app,
-        &[
-            "stats",
-            "--org",
-            "QW",
-            "--format",
-            "xlsx",
-            "--output",
-            file.to_str().unwrap(),
-        ],
-    );
+    let out = app.cli(&[
+        "stats",
+        "--org",
+        "QW",
+        "--format",
+        "xlsx",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
     assert!(out.status.success());
     let t = xianfeng_exchange::table::read_table(
         &std::fs::read(&file).unwrap(),
@@ -398,10 +377,10 @@ async fn the_stats_command_prints_json_tables_and_workbooks() {
     .unwrap();
     assert!(t.rows[0][0].text().contains("党员统计表"));
     // Unknown organisation and a date that is not one: clear messages, failure status.
-    let out = cli(&app, &["stats", "--org", "NOPE"]);
+    let out = app.cli(&["stats", "--org", "NOPE"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("组织"));
-    let out = cli(&app, &["stats", "--org", "QW", "--as-of", "2026-13-01"]);
+    let out = app.cli(&["stats", "--org", "QW", "--as-of", "2026-13-01"]);
     assert!(!out.status.success());
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -444,18 +423,15 @@ async fn export_then_import_into_an_empty_database_gives_identical_statistics() 
 
     let target = TestApp::spawn().await;
     target.district().await;
-    let out = cli(
-        &target,
-        &[
-            "import",
-            "members",
-            file.to_str().unwrap(),
-            "--org",
-            "QW",
-            "--format",
-            "json",
-        ],
-    );
+    let out = target.cli(&[
+        "import",
+        "members",
+        file.to_str().unwrap(),
+        "--org",
+        "QW",
+        "--format",
+        "json",
+    ]);
     let v: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
     assert_eq!(v["committed"], true, "{v}");
