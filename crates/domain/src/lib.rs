@@ -4,7 +4,9 @@
 //! past that line a value that exists is valid.
 
 pub mod clock;
+pub mod compliance;
 pub mod dates;
+pub mod development;
 pub mod idnum;
 pub mod members;
 pub mod org;
