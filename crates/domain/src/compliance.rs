@@ -1281,6 +1281,113 @@ fn dev_021(p: &PersonFacts, out: &mut Vec<Hit>) {
     }
 }
 
+/// The next step due in a person's procedure, with its deadline where the rules set one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NextStep {
+    pub step: Step,
+    pub due: Option<NaiveDate>,
+}
+
+impl NextStep {
+    pub fn label(&self) -> &'static str {
+        match self.step {
+            Step::Activist => "确定入党积极分子",
+            Step::Candidate => "培养考察（半年一次）",
+            Step::TrainingEnd => "集中培训",
+            s => s.label().trim_end_matches("日期"),
+        }
+    }
+}
+
+/// The next step for a person in the pipeline (applicants to probationary members).
+pub fn next_step(cfg: &RuleConfig, p: &PersonFacts) -> Option<NextStep> {
+    let at = |s: Step| p.step(s);
+    let missing = |s: Step| at(s).is_none();
+    let next = |step, due| Some(NextStep { step, due });
+    let file = p.file;
+    match p.status {
+        MemberStatus::Applicant => {
+            let app = at(Step::Application);
+            if missing(Step::Talk) {
+                let due = app.map(|a| add_months(a, cfg.at(a).talk_within_months));
+                next(Step::Talk, due)
+            } else {
+                next(Step::Activist, None)
+            }
+        }
+        MemberStatus::Activist => {
+            let a = at(Step::Activist)?;
+            if file.is_some() && missing(Step::ActivistFiled) {
+                return next(
+                    Step::ActivistFiled,
+                    Some(a + chrono::TimeDelta::days(cfg.at(a).filing_days)),
+                );
+            }
+            let last = file
+                .and_then(|f| f.assessments.iter().copied().max())
+                .map_or(a, |x| x.max(a));
+            next(
+                Step::Candidate,
+                Some(add_months(last, cfg.at(last).assessment_months)),
+            )
+        }
+        MemberStatus::Candidate => {
+            let f = file?;
+            let c = f.get(Step::Candidate);
+            for step in [
+                Step::CandidateFiled,
+                Step::PoliticalReview,
+                Step::TrainingEnd,
+                Step::CommitteeReview,
+                Step::Precheck,
+                Step::GeneralMeeting,
+                Step::UpperTalk,
+            ] {
+                if missing(step) {
+                    let due = match (step, c) {
+                        (Step::CandidateFiled, Some(c)) => {
+                            Some(c + chrono::TimeDelta::days(cfg.at(c).filing_days))
+                        }
+                        _ => None,
+                    };
+                    return next(step, due);
+                }
+            }
+            let gm = f.get(Step::GeneralMeeting)?;
+            let n = cfg.at(gm);
+            let reason = f.extension_reason.as_deref().is_some_and(|r| !r.is_empty());
+            let months = if reason {
+                n.approval_extended_months
+            } else {
+                n.approval_months
+            };
+            next(Step::Approval, Some(add_months(gm, months)))
+        }
+        MemberStatus::Probationary => {
+            let start = file
+                .and_then(|f| f.get(Step::GeneralMeeting))
+                .or(p.admission)?;
+            let n = cfg.at(start);
+            let ext = file.and_then(|f| f.probation_extension_months).unwrap_or(0);
+            let end = add_months(start, n.probation_months + ext);
+            if file.is_some() && missing(Step::Oath) {
+                return next(Step::Oath, None);
+            }
+            if missing(Step::ConversionApplication) {
+                return next(Step::ConversionApplication, Some(end));
+            }
+            match at(Step::ConversionMeeting) {
+                None => next(Step::ConversionMeeting, Some(end)),
+                Some(cm) => next(
+                    Step::ConversionApproval,
+                    Some(add_months(cm, cfg.at(cm).conversion_approval_months)),
+                ),
+            }
+        }
+        MemberStatus::Full => None,
+    }
+}
+
 /// What the check knows of an organisation.
 #[derive(Debug, Clone)]
 pub struct OrgFacts<'a> {

@@ -183,7 +183,7 @@ fn status_code(text: &str) -> Option<&'static str> {
 }
 
 /// A date cell as text the domain parser reads; year-month columns become the month's first day.
-fn date_text(cell: &Cell, year_month: bool) -> Result<String, String> {
+pub(crate) fn date_text(cell: &Cell, year_month: bool) -> Result<String, String> {
     match cell {
         Cell::Empty => Ok(String::new()),
         Cell::Date(d) => Ok(d.to_string()),
@@ -367,7 +367,7 @@ pub fn read_members_file(
     }
 }
 
-fn heading(header: &Header, key: &str) -> String {
+pub(crate) fn heading(header: &Header, key: &str) -> String {
     header
         .heading(key)
         .map(str::to_string)

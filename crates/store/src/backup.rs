@@ -33,6 +33,11 @@ pub const TABLES: &[&str] = &[
     "audit_log",
     "job_runs",
     "upload_stash",
+    "dev_files",
+    "dev_assessments",
+    "dev_sponsors",
+    "findings",
+    "notifications",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

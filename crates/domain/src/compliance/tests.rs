@@ -735,8 +735,10 @@ fn org_004_term_and_005_secretary() {
 #[test]
 fn numbers_by_effective_date_and_disabled_rules() {
     let mut c = cfg();
-    let mut later = Numbers::default();
-    later.talk_within_months = 2;
+    let later = Numbers {
+        talk_within_months: 2,
+        ..Numbers::default()
+    };
     c.versions.push(RuleVersion {
         effective: d("2026-01-01"),
         numbers: later,
@@ -772,4 +774,69 @@ fn every_rule_is_listed() {
         assert!(!title.is_empty(), "{rule}");
         assert_eq!(rule_title(rule), *title);
     }
+}
+
+#[test]
+fn next_steps_through_the_procedure() {
+    let c = cfg();
+    let mut f = DevFile::default();
+    f.set(Step::Application, Some(d("2025-01-31")));
+    let facts = |f: &DevFile, status| {
+        let f = f.clone();
+        let p = PersonFacts {
+            birth_date: d("1990-01-01"),
+            gender: "male",
+            id_number: None,
+            status,
+            application: None,
+            activist: None,
+            candidate: None,
+            admission: None,
+            conversion: None,
+            file: Some(&f),
+        };
+        next_step(&c, &p)
+    };
+    let n = facts(&f, MemberStatus::Applicant).unwrap();
+    assert_eq!((n.step, n.due), (Step::Talk, Some(d("2025-02-28"))));
+    f.set(Step::Talk, Some(d("2025-02-10")));
+    f.set(Step::Activist, Some(d("2025-03-01")));
+    let n = facts(&f, MemberStatus::Activist).unwrap();
+    assert_eq!(
+        (n.step, n.due),
+        (Step::ActivistFiled, Some(d("2025-03-31")))
+    );
+    f.set(Step::ActivistFiled, Some(d("2025-03-05")));
+    f.assessments = vec![d("2025-08-31")];
+    let n = facts(&f, MemberStatus::Activist).unwrap();
+    assert_eq!((n.step, n.due), (Step::Candidate, Some(d("2026-02-28"))));
+    f.set(Step::Candidate, Some(d("2026-03-01")));
+    f.set(Step::CandidateFiled, Some(d("2026-03-02")));
+    f.set(Step::PoliticalReview, Some(d("2026-04-01")));
+    let n = facts(&f, MemberStatus::Candidate).unwrap();
+    assert_eq!(n.step, Step::TrainingEnd);
+    assert_eq!(n.label(), "集中培训");
+    for s in [
+        Step::TrainingEnd,
+        Step::CommitteeReview,
+        Step::Precheck,
+        Step::UpperTalk,
+    ] {
+        f.set(s, Some(d("2026-05-01")));
+    }
+    f.set(Step::GeneralMeeting, Some(d("2026-05-10")));
+    let n = facts(&f, MemberStatus::Candidate).unwrap();
+    assert_eq!((n.step, n.due), (Step::Approval, Some(d("2026-08-10"))));
+    f.set(Step::Approval, Some(d("2026-06-01")));
+    assert_eq!(
+        facts(&f, MemberStatus::Probationary).unwrap().step,
+        Step::Oath
+    );
+    f.set(Step::Oath, Some(d("2026-06-05")));
+    let n = facts(&f, MemberStatus::Probationary).unwrap();
+    assert_eq!(
+        (n.step, n.due),
+        (Step::ConversionApplication, Some(d("2027-05-10")))
+    );
+    assert_eq!(facts(&f, MemberStatus::Full), None);
 }
