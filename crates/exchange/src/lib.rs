@@ -1,6 +1,7 @@
 //! Spreadsheets in and out: the files party-affairs workers already keep (XLSX, XLS, CSV in
 //! UTF-8 or GB18030), read with the same parsers as the web forms.
 
+pub mod compliance;
 pub mod development;
 pub mod export;
 pub mod header;

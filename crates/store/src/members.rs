@@ -180,7 +180,7 @@ pub struct MemberFilter {
     pub sort: MemberSort,
 }
 
-const MEMBER_COLS: &str = "m.id, m.org_id, m.org_path, o.name AS org_name, o.code AS org_code, \
+pub(crate) const MEMBER_COLS: &str = "m.id, m.org_id, m.org_path, o.name AS org_name, o.code AS org_code, \
     m.party_group_id, g.name AS party_group_name, m.name, \
     m.gender, m.ethnicity, m.birth_date, m.id_masked, m.education, m.status, m.category, m.phone, \
     m.work_unit, m.post, m.application_date, m.activist_date, m.candidate_date, m.admission_date, \
@@ -362,6 +362,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.findings_refresh_members(&[id]).await;
         Ok(id)
     }
 
@@ -473,6 +474,14 @@ impl Store {
                 .bind(member_id).bind(org_id).bind(date).execute(&mut *c).await?;
         });
         Ok(())
+    }
+
+    /// A record inside an open transaction (after inserting it), without a scope check.
+    pub(crate) async fn member_get_in(&self, tx: &mut Tx, id: i64) -> Result<Member> {
+        Ok(on_tx!(tx, c => {
+            sqlx::query_as(&format!("SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.party_group_id WHERE m.id = $1"))
+                .bind(id).fetch_one(&mut *c).await?
+        }))
     }
 
     pub async fn member_get(&self, scope: &Scope, id: i64) -> Result<Member> {
@@ -735,7 +744,9 @@ impl Store {
                     .execute(&mut *c).await?;
             });
         }
-        tx.commit().await
+        tx.commit().await?;
+        self.findings_refresh_members(&[id]).await;
+        Ok(())
     }
 
     /// Party groups (党小组) a member of `org_id` may be placed in.
@@ -864,7 +875,10 @@ impl Store {
             .on("member", id),
         )
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.findings_refresh_members(&[id]).await;
+        self.findings_refresh_orgs(&[m.org_id]).await;
+        Ok(())
     }
 
     pub async fn member_restore(
@@ -904,7 +918,9 @@ impl Store {
             AuditEvent::ok("member.restore", format!("{} 恢复在册", m.name)).on("member", id),
         )
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.findings_refresh_members(&[id]).await;
+        Ok(())
     }
 
     /// Transfers a member to another organisation in the caller's scope, keeping the dated history.
@@ -971,7 +987,10 @@ impl Store {
             .on("member", id),
         )
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.findings_refresh_members(&[id]).await;
+        self.findings_refresh_orgs(&[m.org_id]).await;
+        Ok(())
     }
 
     /// Transfers and archive events of a member, oldest first.
@@ -1257,6 +1276,9 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        if let Scope::Subtree { path, .. } = scope {
+            self.findings_refresh_subtree(path).await;
+        }
         out.committed = true;
         Ok(out)
     }

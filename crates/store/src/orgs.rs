@@ -384,6 +384,7 @@ impl Store {
             .org_create_in(&mut tx, actor, scope, parent_id, f)
             .await?;
         tx.commit().await?;
+        self.findings_refresh_orgs(&[org.id]).await;
         Ok(org)
     }
 
@@ -575,6 +576,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.findings_refresh_orgs(&[id]).await;
         self.org_get(scope, id).await
     }
 
@@ -660,6 +662,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.findings_refresh_orgs(&[id]).await;
         self.org_get(&Scope::Structure, id).await
     }
 
@@ -727,7 +730,9 @@ impl Store {
             .on("org", id),
         )
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.findings_refresh_orgs(&[id]).await;
+        Ok(())
     }
 
     /// Restores an archived organisation (its parent must be active).
@@ -761,7 +766,9 @@ impl Store {
                 .on("org", id),
         )
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.findings_refresh_orgs(&[id]).await;
+        Ok(())
     }
 
     pub async fn org_count(&self) -> Result<i64> {
@@ -964,6 +971,11 @@ impl Store {
         .await?;
         tx.commit().await?;
         out.committed = true;
+        if let Scope::Subtree { path, .. } = scope {
+            self.findings_refresh_subtree(path).await;
+        } else {
+            self.findings_refresh_all_orgs().await;
+        }
         Ok(out)
     }
 }

@@ -90,21 +90,9 @@ fn resolve<'a>(orgs: &'a [Org], text: &str) -> Result<&'a Org, String> {
     }
 }
 
-/// Reads, checks and (unless told otherwise) commits a member roster file.
-pub async fn import_members(
-    store: &Store,
-    actor: &Actor,
-    bytes: &[u8],
-    opts: &MemberImport,
-) -> Result<ImportReport, ImportError> {
-    // Row by row: only the checked records are kept, not the sheet.
-    let sheet = xianfeng_exchange::members::read_members_file(
-        bytes,
-        Limits::default(),
-        store.clock.today(),
-    )
-    .map_err(|e| ImportError::File(e.to_string()))?;
-    let root = match &opts.within {
+/// The organisation an import works under: the one named, or the only top-level one.
+async fn import_root(store: &Store, within: Option<&str>) -> Result<Org, ImportError> {
+    let root = match within {
         Some(code) => store
             .org_by_code(&Scope::Structure, code)
             .await
@@ -130,6 +118,24 @@ pub async fn import_members(
             }
         }
     };
+    Ok(root)
+}
+
+/// Reads, checks and (unless told otherwise) commits a member roster file.
+pub async fn import_members(
+    store: &Store,
+    actor: &Actor,
+    bytes: &[u8],
+    opts: &MemberImport,
+) -> Result<ImportReport, ImportError> {
+    // Row by row: only the checked records are kept, not the sheet.
+    let sheet = xianfeng_exchange::members::read_members_file(
+        bytes,
+        Limits::default(),
+        store.clock.today(),
+    )
+    .map_err(|e| ImportError::File(e.to_string()))?;
+    let root = import_root(store, opts.within.as_deref()).await?;
     let scope = Scope::Subtree {
         root_id: root.id,
         path: OrgPath::from_stored(root.path.clone()),
@@ -250,6 +256,66 @@ pub async fn import_orgs(
         "组织",
         &outcome.refused,
         outcome.committed,
+        (outcome.created, outcome.updated),
+        sheet.unknown_columns,
+    ))
+}
+
+/// Options of a development-file import.
+#[derive(Debug, Clone, Default)]
+pub struct DevImport {
+    pub within: Option<String>,
+    pub dry_run: bool,
+}
+
+/// Reads, checks and commits a development sheet, all or nothing: any unreadable row stops
+/// the whole import. Rules broken in the file are not errors here; the check reports them.
+pub async fn import_development(
+    store: &Store,
+    actor: &Actor,
+    bytes: &[u8],
+    opts: &DevImport,
+) -> Result<ImportReport, ImportError> {
+    let table =
+        read_table(bytes, Limits::default()).map_err(|e| ImportError::File(e.to_string()))?;
+    let sheet = xianfeng_exchange::development::read_development(&table, store.clock.today())
+        .map_err(|e| ImportError::File(e.to_string()))?;
+    let root = import_root(store, opts.within.as_deref()).await?;
+    let scope = Scope::Subtree {
+        root_id: root.id,
+        path: OrgPath::from_stored(root.path.clone()),
+        write: true,
+    };
+    let orgs = store.org_all(&scope).await?;
+    let mut rejected = sheet.rejected.clone();
+    let mut items = Vec::new();
+    for row in &sheet.accepted {
+        match resolve(&orgs, &row.org) {
+            Ok(o) => items.push(xianfeng_store::development::DevImportItem {
+                row: row.row,
+                name: row.name.clone(),
+                id_number: row.id_number.clone(),
+                org_id: o.id,
+                file: row.file.clone(),
+                contacts: row.contacts.clone(),
+                introducers: row.introducers.clone(),
+            }),
+            Err(reason) => rejected.push(RowError {
+                row: row.row,
+                column: "所在党组织".into(),
+                reason,
+            }),
+        }
+    }
+    let dry_run = opts.dry_run || !rejected.is_empty();
+    let outcome = store.dev_import(actor, &scope, &items, dry_run).await?;
+    let committed = !dry_run && outcome.errors.is_empty();
+    Ok(ImportReport::assemble(
+        sheet.total,
+        rejected,
+        "所在党组织",
+        &outcome.errors,
+        committed,
         (outcome.created, outcome.updated),
         sheet.unknown_columns,
     ))

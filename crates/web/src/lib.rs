@@ -18,6 +18,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod charts;
+pub mod compliance;
 pub mod error;
 pub mod extract;
 pub mod forms;

@@ -104,6 +104,48 @@ pub fn check_url(url: &str) -> Result<()> {
     Ok(())
 }
 
+/// Findings as rows for the text and XLSX writers.
+fn finding_rows(
+    findings: &[xianfeng_store::compliance::Finding],
+) -> Vec<xianfeng_exchange::compliance::FindingRow> {
+    findings
+        .iter()
+        .map(|f| xianfeng_exchange::compliance::FindingRow {
+            rule: f.rule.to_string(),
+            severity: f.severity.label().to_string(),
+            org_code: f.org.clone(),
+            org_name: f.org_name.clone(),
+            subject_kind: if f.subject.kind == "org" {
+                "组织"
+            } else {
+                "人员"
+            },
+            subject_name: f.subject.name.clone(),
+            message: f.message.clone(),
+            dates: xianfeng_web::compliance::dates_text(&f.dates),
+        })
+        .collect()
+}
+
+/// `xianfeng check --format table`.
+pub fn check_text(
+    day: chrono::NaiveDate,
+    findings: &[xianfeng_store::compliance::Finding],
+) -> String {
+    xianfeng_exchange::compliance::findings_text(day, &finding_rows(findings))
+}
+
+/// `xianfeng check --format xlsx`.
+pub fn check_xlsx(
+    day: chrono::NaiveDate,
+    findings: &[xianfeng_store::compliance::Finding],
+) -> Result<Vec<u8>> {
+    Ok(xianfeng_exchange::compliance::findings_xlsx(
+        day,
+        &finding_rows(findings),
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

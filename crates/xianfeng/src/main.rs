@@ -56,6 +56,36 @@ enum Command {
     Stats(StatsArgs),
     /// 在一个空数据库中生成演示数据（区县或省级规模）
     Demo(DemoArgs),
+    /// 合规检查：按规则目录检查发展党员程序、组织设置和党员信息（规则说明见 docs/rules.md）
+    Check(CheckArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CheckFormat {
+    Table,
+    Json,
+    Xlsx,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// 组织代码（检查该组织及其全部下级；不指定则检查全部）
+    #[arg(long)]
+    org: Option<String>,
+    /// 检查日期（默认今天）：在该日之后登记的步骤视为尚未发生
+    #[arg(long)]
+    as_of: Option<String>,
+    /// 只报告编号以此开头的规则，如 DEV、DEV-007、ORG
+    #[arg(long)]
+    rule: Option<String>,
+    /// 输出格式
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    format: CheckFormat,
+    /// 输出文件（xlsx 格式必填；其他格式默认输出到终端）
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    db: DbArgs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -124,6 +154,20 @@ enum ImportCommand {
         /// 有出错的行时，仍写入其余正确的行
         #[arg(long)]
         accept_valid: bool,
+        /// 报告格式
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        format: Output,
+    },
+    /// 导入发展党员档案（台账）：有任何一行无法读取时不写入；违反规定的历史记录照实导入，由合规检查报告
+    Development {
+        /// 文件（XLSX、XLS，或 UTF-8 / GB18030 编码的 CSV）
+        file: PathBuf,
+        /// 导入到哪个组织之下（组织代码）；“所在党组织”须在此组织之内
+        #[arg(long)]
+        org: Option<String>,
+        /// 只检查，不写入
+        #[arg(long)]
+        dry_run: bool,
         /// 报告格式
         #[arg(long, value_enum, default_value_t = Output::Table)]
         format: Output,
@@ -348,6 +392,7 @@ async fn main() -> Result<()> {
         Command::Admin(a) => admin(a).await,
         Command::Import(a) => import(a).await,
         Command::Stats(a) => stats(a).await,
+        Command::Check(a) => check(a).await,
         Command::Demo(a) => {
             let store = store_of(&a.db).await?;
             let started = std::time::Instant::now();
@@ -514,6 +559,56 @@ async fn stats(a: StatsArgs) -> Result<()> {
     Ok(())
 }
 
+async fn check(a: CheckArgs) -> Result<()> {
+    let store = store_of(&a.db).await?;
+    let root = match &a.org {
+        Some(code) => Some(
+            store
+                .org_by_code(&Scope::Structure, code)
+                .await
+                .map_err(|e| anyhow::anyhow!("组织代码 {code}：{e}"))?
+                .org_path(),
+        ),
+        None => None,
+    };
+    let day = match &a.as_of {
+        Some(s) => xianfeng_domain::parse_date(s).map_err(|e| anyhow::anyhow!("检查日期：{e}"))?,
+        None => store.clock.today(),
+    };
+    let findings = store
+        .check_run(root.as_ref(), day, a.rule.as_deref())
+        .await?;
+    let bytes = match a.format {
+        CheckFormat::Json => {
+            let mut v = serde_json::to_vec_pretty(&serde_json::json!({
+                "as_of": day.to_string(),
+                "findings": findings,
+            }))?;
+            v.push(b'\n');
+            v
+        }
+        CheckFormat::Table => xianfeng::check_text(day, &findings).into_bytes(),
+        CheckFormat::Xlsx => {
+            if a.output.is_none() {
+                bail!("xlsx 格式请用 --output 指定输出文件");
+            }
+            xianfeng::check_xlsx(day, &findings)?
+        }
+    };
+    match &a.output {
+        Some(path) => {
+            std::fs::write(path, &bytes).with_context(|| format!("无法写入 {}", path.display()))?;
+            eprintln!("已写入 {}（{} 条）", path.display(), findings.len());
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes)?;
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
 async fn import(a: ImportArgs) -> Result<()> {
     let store = store_of(&a.db).await?;
     /// The file's bytes and its name for the audit log.
@@ -572,6 +667,26 @@ async fn import(a: ImportArgs) -> Result<()> {
             )
             .await?;
             (report, format, dry_run, "人")
+        }
+        ImportCommand::Development {
+            file,
+            org,
+            dry_run,
+            format,
+        } => {
+            let (bytes, _) = read(&file)?;
+            let opts = xianfeng_web::imports::DevImport {
+                within: org,
+                dry_run,
+            };
+            let report = xianfeng_web::imports::import_development(
+                &store,
+                &Actor::cli("import development"),
+                &bytes,
+                &opts,
+            )
+            .await?;
+            (report, format, dry_run, "份")
         }
     };
     print_report(&report, format, dry_run, unit);

@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod backup;
 mod crash;
+mod development;
 mod import;
 mod members;
 mod orgs;

@@ -1,0 +1,992 @@
+//! The compliance check over stored data: every person and organisation of a subtree judged by
+//! the rules of `xianfeng_domain::compliance`, and the findings kept current in the `findings`
+//! table (by the daily job and after every relevant write) for pages, to-do lists and
+//! notifications.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::{FromRow, QueryBuilder, Row};
+use xianfeng_domain::compliance::{
+    check_org, check_person, Hit, OrgFacts, PersonFacts, RuleConfig, Severity,
+};
+use xianfeng_domain::development::DevFile;
+use xianfeng_domain::members::MemberStatus;
+use xianfeng_domain::org::{OrgPath, Sector};
+use xianfeng_domain::scope::Scope;
+
+use crate::audit::{Actor, AuditEvent};
+use crate::development::FileCond;
+use crate::orgs::Org;
+use crate::{on_db, on_tx, Page, PageReq, Result, Store, StoreError};
+
+/// Rules whose findings are deadlines for the people responsible (to-do list, notifications).
+pub const DEADLINE_RULES: &[&str] = &["DEV-018", "DEV-019", "DEV-020", "ORG-004"];
+
+/// Who or what a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Subject {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub id: i64,
+    pub name: String,
+}
+
+/// A finding: a rule, its subject, where it is and what to do.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// Organisation code.
+    pub org: String,
+    pub org_name: String,
+    #[serde(skip)]
+    pub org_id: i64,
+    #[serde(skip)]
+    pub org_path: String,
+    pub subject: Subject,
+    pub message: String,
+    pub dates: BTreeMap<&'static str, NaiveDate>,
+    #[serde(skip)]
+    pub due: Option<NaiveDate>,
+    #[serde(skip)]
+    pub key: String,
+}
+
+impl Finding {
+    fn from_hit(h: Hit, org: &OrgInfo, subject: Subject) -> Finding {
+        Finding {
+            rule: h.rule,
+            severity: h.severity,
+            org: org.code.clone(),
+            org_name: org.name.clone(),
+            org_id: org.id,
+            org_path: org.path.clone(),
+            subject,
+            message: h.message,
+            dates: h.dates,
+            due: h.due,
+            key: h.key,
+        }
+    }
+    /// Identity of a finding across runs.
+    pub fn fkey(&self) -> String {
+        format!(
+            "{}|{}:{}|{}",
+            self.rule, self.subject.kind, self.subject.id, self.key
+        )
+    }
+}
+
+/// A stored finding (open or closed).
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct StoredFinding {
+    pub id: i64,
+    pub rule: String,
+    pub severity: String,
+    pub org_id: i64,
+    pub org_path: String,
+    pub org_name: String,
+    pub subject_type: String,
+    pub subject_id: i64,
+    pub subject_name: String,
+    pub message: String,
+    pub dates: String,
+    pub due_date: Option<NaiveDate>,
+    pub first_seen_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+impl StoredFinding {
+    pub fn severity_label(&self) -> &'static str {
+        Severity::parse(&self.severity).map_or("", |s| s.label())
+    }
+    pub fn rule_title(&self) -> &'static str {
+        xianfeng_domain::compliance::rule_title(&self.rule)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct OrgInfo {
+    id: i64,
+    code: String,
+    name: String,
+    path: String,
+}
+
+/// Per-rule counts of open findings.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleCount {
+    pub rule: String,
+    pub severity: String,
+    pub count: i64,
+}
+
+/// An organisation ranked by its subtree's open findings.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrgRank {
+    pub org_id: i64,
+    pub name: String,
+    pub errors: i64,
+    pub warnings: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FindingFilter {
+    pub rule: Option<String>,
+    pub severity: Option<String>,
+    /// Only the rules whose findings are deadlines.
+    pub deadlines: bool,
+}
+
+/// Which stored findings a set of fresh ones replaces.
+#[derive(Debug, Clone, Copy)]
+enum SyncScope<'a> {
+    All,
+    Subjects(&'a str, &'a [i64]),
+    Subtree(&'a OrgPath),
+    /// Every finding about subjects of this kind.
+    Kind(&'a str),
+}
+
+/// What a full run did to the stored findings.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncReport {
+    pub seen: usize,
+    pub opened: usize,
+    pub closed: usize,
+    pub notified: usize,
+}
+
+fn committee_count(s: &Option<String>) -> usize {
+    s.as_deref()
+        .map(|s| {
+            s.split(['、', ',', '，', ';', '；', ' ', '　'])
+                .filter(|x| !x.trim().is_empty())
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+fn deputies(s: &Option<String>) -> usize {
+    committee_count(s)
+}
+
+/// A file as it stood on `day`: steps recorded later had not happened yet.
+fn file_on(f: &DevFile, day: NaiveDate) -> DevFile {
+    let mut f = f.clone();
+    f.dates.retain(|_, d| *d <= day);
+    f.assessments.retain(|d| *d <= day);
+    f.sponsors.retain(|s| s.named_on <= day);
+    f
+}
+
+/// Status given by roster dates on `day`.
+fn status_on(
+    day: NaiveDate,
+    application: Option<NaiveDate>,
+    activist: Option<NaiveDate>,
+    candidate: Option<NaiveDate>,
+    admission: Option<NaiveDate>,
+    conversion: Option<NaiveDate>,
+) -> Option<MemberStatus> {
+    let on = |d: Option<NaiveDate>| d.is_some_and(|d| d <= day);
+    Some(if on(conversion) {
+        MemberStatus::Full
+    } else if on(admission) {
+        MemberStatus::Probationary
+    } else if on(candidate) {
+        MemberStatus::Candidate
+    } else if on(activist) {
+        MemberStatus::Activist
+    } else if on(application) {
+        MemberStatus::Applicant
+    } else {
+        return None;
+    })
+}
+
+impl Store {
+    /// The rule configuration (numbers by effective date, rules switched off).
+    pub async fn rules_config(&self) -> Result<RuleConfig> {
+        let v: Option<String> = on_db!(&self.db, p => {
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'rules'").fetch_optional(p).await?
+        });
+        Ok(v.and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default())
+    }
+
+    pub async fn set_rules_config(&self, actor: &Actor, cfg: &RuleConfig) -> Result<()> {
+        if cfg.versions.is_empty() {
+            return Err(StoreError::invalid("versions", "至少需要一个版本"));
+        }
+        let value = serde_json::to_string(cfg).expect("plain struct");
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ('rules', $1, $2) \
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
+                .bind(&value).bind(now).execute(&mut *c).await?;
+        });
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok("config.rules", format!("检查规则配置改为 {value}")),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Runs the check over a subtree (`None`: the whole tree) as of `as_of`, keeping the
+    /// findings whose rule starts with `prefix`. Findings come in organisation order.
+    pub async fn check_run(
+        &self,
+        root: Option<&OrgPath>,
+        as_of: NaiveDate,
+        prefix: Option<&str>,
+    ) -> Result<Vec<Finding>> {
+        let cfg = self.rules_config().await?;
+        let wants = |rule: &str| prefix.is_none_or(|p| rule.starts_with(p));
+        // Whether a family of rules (`DEV`, `ORG`, ...) can match the prefix at all.
+        let family = |f: &str| prefix.is_none_or(|p| f.starts_with(p) || p.starts_with(f));
+        let want_people = family("DEV") || family("MEM");
+        let want_orgs = family("ORG");
+        let orgs = self.check_orgs(root).await?;
+        let mut out = Vec::new();
+        if want_orgs {
+            out.extend(self.check_org_findings(&cfg, &orgs, root, as_of).await?);
+        }
+        if want_people {
+            out.extend(
+                self.check_people(&cfg, &orgs, &FileCond::Subtree(root.cloned()), as_of)
+                    .await?,
+            );
+        }
+        out.retain(|f| wants(f.rule));
+        out.sort_by(|a, b| {
+            (
+                a.org_path.as_str(),
+                a.subject.kind,
+                &a.subject.name,
+                a.subject.id,
+                a.rule,
+                &a.key,
+            )
+                .cmp(&(
+                    b.org_path.as_str(),
+                    b.subject.kind,
+                    &b.subject.name,
+                    b.subject.id,
+                    b.rule,
+                    &b.key,
+                ))
+        });
+        Ok(out)
+    }
+
+    async fn check_orgs(&self, root: Option<&OrgPath>) -> Result<Vec<Org>> {
+        let scope = match root {
+            Some(p) => Scope::Subtree {
+                root_id: p.ids().last().copied().unwrap_or(0),
+                path: p.clone(),
+                write: false,
+            },
+            None => Scope::Structure,
+        };
+        self.org_all(&scope).await
+    }
+
+    /// Organisation rules for `orgs`, with today's member counts.
+    async fn check_org_findings(
+        &self,
+        cfg: &RuleConfig,
+        orgs: &[Org],
+        root: Option<&OrgPath>,
+        as_of: NaiveDate,
+    ) -> Result<Vec<Finding>> {
+        let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
+        let rows: Vec<(i64, String, i64)> = on_db!(&self.db, p => {
+            let mut q = QueryBuilder::new(
+                "SELECT org_id, status, COUNT(*) FROM members WHERE archived_at IS NULL AND status IN ('probationary', 'full')",
+            );
+            if let Some(r) = root {
+                q.push(" AND org_path >= ").push_bind(r.as_str().to_string())
+                    .push(" AND org_path < ").push_bind(r.upper_bound());
+            }
+            q.push(" GROUP BY org_id, status");
+            q.build_query_as().fetch_all(p).await?
+        });
+        for (org, status, n) in rows {
+            let e = counts.entry(org).or_default();
+            e.0 += n;
+            if status == "full" {
+                e.1 += n;
+            }
+        }
+        let mut out = Vec::new();
+        for o in orgs {
+            let Some(kind) = o.kind() else { continue };
+            let (members, full) = counts.get(&o.id).copied().unwrap_or_default();
+            let facts = OrgFacts {
+                kind,
+                sector: Sector::parse(&o.sector).unwrap_or(Sector::Other),
+                secretary: o.secretary.as_deref(),
+                deputies: deputies(&o.deputy_secretary),
+                committee_members: committee_count(&o.committee_members),
+                term_start: o.term_start,
+                term_end: o.term_end,
+                members,
+                full_members: full,
+            };
+            let info = OrgInfo {
+                id: o.id,
+                code: o.code.clone(),
+                name: o.name.clone(),
+                path: o.path.clone(),
+            };
+            for h in check_org(cfg, as_of, &facts) {
+                out.push(Finding::from_hit(
+                    h,
+                    &info,
+                    Subject {
+                        kind: "org",
+                        id: o.id,
+                        name: o.name.clone(),
+                    },
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Person rules for the active roster matching `cond`, reading it as a stream.
+    async fn check_people(
+        &self,
+        cfg: &RuleConfig,
+        orgs: &[Org],
+        cond: &FileCond,
+        as_of: NaiveDate,
+    ) -> Result<Vec<Finding>> {
+        let today = self.clock.today();
+        let past = as_of < today;
+        let mut infos: HashMap<i64, OrgInfo> = orgs
+            .iter()
+            .map(|o| {
+                (
+                    o.id,
+                    OrgInfo {
+                        id: o.id,
+                        code: o.code.clone(),
+                        name: o.name.clone(),
+                        path: o.path.clone(),
+                    },
+                )
+            })
+            .collect();
+        let loaded = self.dev_files_load(cond).await?;
+        let mut out = Vec::new();
+        // A refresh of a few people: their organisations may lie outside `orgs`.
+        if let FileCond::Members(ids) = cond {
+            let org_ids: Vec<i64> = on_db!(&self.db, p => {
+                let mut q = QueryBuilder::new("SELECT DISTINCT org_id FROM members WHERE id IN (");
+                let mut sep = q.separated(", ");
+                for id in ids {
+                    sep.push_bind(*id);
+                }
+                q.push(")");
+                q.build_query_scalar().fetch_all(p).await?
+            });
+            for id in org_ids {
+                if infos.contains_key(&id) {
+                    continue;
+                }
+                if let Ok(o) = self.org_get(&Scope::Structure, id).await {
+                    infos.insert(
+                        id,
+                        OrgInfo {
+                            id,
+                            code: o.code,
+                            name: o.name,
+                            path: o.path,
+                        },
+                    );
+                }
+            }
+        }
+        struct Row {
+            id: i64,
+            org_id: i64,
+            name: String,
+            gender: String,
+            birth: NaiveDate,
+            cipher: Vec<u8>,
+            status: String,
+            dates: [Option<NaiveDate>; 5],
+        }
+        let judge = |r: Row, out: &mut Vec<Finding>| {
+            let Some(info) = infos.get(&r.org_id) else {
+                return;
+            };
+            let id_number = self.keys.decrypt_id(&r.cipher).ok();
+            let [application, activist, candidate, admission, conversion] = if past {
+                r.dates.map(|d| d.filter(|d| *d <= as_of))
+            } else {
+                r.dates
+            };
+            let status = if past {
+                match status_on(
+                    as_of,
+                    application,
+                    activist,
+                    candidate,
+                    admission,
+                    conversion,
+                ) {
+                    Some(s) => s,
+                    None => return,
+                }
+            } else {
+                MemberStatus::parse(&r.status).unwrap_or(MemberStatus::Applicant)
+            };
+            let file_then;
+            let file = match loaded.files.get(&r.id) {
+                Some(f) if past => {
+                    file_then = file_on(f, as_of);
+                    Some(&file_then)
+                }
+                other => other,
+            };
+            let facts = PersonFacts {
+                birth_date: r.birth,
+                gender: &r.gender,
+                id_number: id_number.as_deref(),
+                status,
+                application,
+                activist,
+                candidate,
+                admission,
+                conversion,
+                file,
+            };
+            let subject = Subject {
+                kind: "person",
+                id: r.id,
+                name: r.name.clone(),
+            };
+            for h in check_person(cfg, as_of, &facts) {
+                out.push(Finding::from_hit(h, info, subject.clone()));
+            }
+        };
+        on_db!(&self.db, p => {
+            use futures_util::TryStreamExt;
+            let mut q = QueryBuilder::new(
+                "SELECT m.id, m.org_id, m.name, m.gender, m.birth_date, m.id_cipher, m.status, \
+                 m.application_date, m.activist_date, m.candidate_date, m.admission_date, m.conversion_date \
+                 FROM members m",
+            );
+            match cond {
+                FileCond::Members(ids) => {
+                    q.push(" WHERE m.archived_at IS NULL AND m.id IN (");
+                    let mut sep = q.separated(", ");
+                    for id in ids {
+                        sep.push_bind(*id);
+                    }
+                    q.push(")");
+                }
+                FileCond::Subtree(path) => {
+                    q.push(" WHERE m.archived_at IS NULL");
+                    if let Some(p) = path {
+                        q.push(" AND m.org_path >= ").push_bind(p.as_str().to_string())
+                            .push(" AND m.org_path < ").push_bind(p.upper_bound());
+                    }
+                }
+            }
+            let mut s = q.build().fetch(p);
+            while let Some(row) = s.try_next().await? {
+                let r = Row {
+                    id: row.try_get(0)?,
+                    org_id: row.try_get(1)?,
+                    name: row.try_get(2)?,
+                    gender: row.try_get(3)?,
+                    birth: row.try_get(4)?,
+                    cipher: row.try_get(5)?,
+                    status: row.try_get(6)?,
+                    dates: [row.try_get(7)?, row.try_get(8)?, row.try_get(9)?, row.try_get(10)?, row.try_get(11)?],
+                };
+                judge(r, &mut out);
+            }
+        });
+        Ok(out)
+    }
+
+    /// Re-checks these people (after a write) and their organisations. A failure is logged,
+    /// never returned: the write it follows has been committed.
+    pub async fn findings_refresh_members(&self, ids: &[i64]) {
+        if let Err(e) = self.findings_refresh_members_inner(ids).await {
+            tracing::warn!(error = %e, "re-check after a write failed; the daily check will catch up");
+        }
+    }
+
+    async fn findings_refresh_members_inner(&self, ids: &[i64]) -> Result<()> {
+        let today = self.clock.today();
+        let cfg = self.rules_config().await?;
+        for chunk in ids.chunks(500) {
+            let findings = self
+                .check_people(&cfg, &[], &FileCond::Members(chunk.to_vec()), today)
+                .await?;
+            self.findings_sync(findings, SyncScope::Subjects("person", chunk))
+                .await?;
+        }
+        // Their organisations: member counts change with the roster.
+        let org_ids: Vec<i64> = {
+            let mut v: Vec<i64> = Vec::new();
+            for chunk in ids.chunks(500) {
+                let rows: Vec<i64> = on_db!(&self.db, p => {
+                    let mut q = QueryBuilder::new("SELECT DISTINCT org_id FROM members WHERE id IN (");
+                    let mut sep = q.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(*id);
+                    }
+                    q.push(")");
+                    q.build_query_scalar().fetch_all(p).await?
+                });
+                v.extend(rows);
+            }
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        self.findings_refresh_orgs_inner(&org_ids).await
+    }
+
+    /// Re-checks these organisations (after an edit of the organisation or its roster).
+    pub async fn findings_refresh_orgs(&self, ids: &[i64]) {
+        if let Err(e) = self.findings_refresh_orgs_inner(ids).await {
+            tracing::warn!(error = %e, "re-check of organisations failed; the daily check will catch up");
+        }
+    }
+
+    async fn findings_refresh_orgs_inner(&self, ids: &[i64]) -> Result<()> {
+        let today = self.clock.today();
+        let cfg = self.rules_config().await?;
+        for &id in ids {
+            let org = match self.org_get(&Scope::Structure, id).await {
+                Ok(o) => o,
+                Err(StoreError::NotFound(_)) => continue,
+                Err(e) => return Err(e),
+            };
+            let path = org.org_path();
+            let findings = if org.is_archived() {
+                Vec::new()
+            } else {
+                self.check_org_findings(&cfg, &[org], Some(&path), today)
+                    .await?
+            };
+            self.findings_sync(findings, SyncScope::Subjects("org", &[id]))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The full daily check: every finding of today, stored; what is no longer seen closed.
+    pub async fn findings_full_run(&self) -> Result<SyncReport> {
+        let today = self.clock.today();
+        let findings = self.check_run(None, today, None).await?;
+        self.findings_sync(findings, SyncScope::All).await
+    }
+
+    /// Re-checks every organisation (after an import of the whole tree).
+    pub async fn findings_refresh_all_orgs(&self) {
+        let today = self.clock.today();
+        let run = async {
+            let cfg = self.rules_config().await?;
+            let orgs = self.org_all(&Scope::Structure).await?;
+            let findings = self.check_org_findings(&cfg, &orgs, None, today).await?;
+            self.findings_sync(findings, SyncScope::Kind("org")).await
+        };
+        if let Err(e) = run.await {
+            tracing::warn!(error = %e, "re-check of organisations failed; the daily check will catch up");
+        }
+    }
+
+    /// Re-checks a whole subtree (after an import). Failures are logged, as for single writes.
+    pub async fn findings_refresh_subtree(&self, path: &OrgPath) {
+        let today = self.clock.today();
+        let run = async {
+            let findings = self.check_run(Some(path), today, None).await?;
+            self.findings_sync(findings, SyncScope::Subtree(path)).await
+        };
+        if let Err(e) = run.await {
+            tracing::warn!(error = %e, "re-check of a subtree failed; the daily check will catch up");
+        }
+    }
+
+    /// Stores `findings` as the current truth for `subjects` (`None`: for everything): new
+    /// ones are opened (with notifications for deadline rules), changed ones updated, and open
+    /// ones no longer seen are closed.
+    async fn findings_sync(
+        &self,
+        findings: Vec<Finding>,
+        subjects: SyncScope<'_>,
+    ) -> Result<SyncReport> {
+        let now = self.clock.now();
+        let mut report = SyncReport {
+            seen: findings.len(),
+            ..Default::default()
+        };
+        // Open findings of the same subjects.
+        let open: Vec<(i64, String, String, String, String)> = on_db!(&self.db, p => {
+            let mut q = QueryBuilder::new("SELECT id, fkey, message, dates, org_path FROM findings WHERE resolved_at IS NULL");
+            match subjects {
+                SyncScope::All => {}
+                SyncScope::Subjects(kind, ids) => {
+                    q.push(" AND subject_type = ").push_bind(kind.to_string()).push(" AND subject_id IN (");
+                    let mut sep = q.separated(", ");
+                    for id in ids {
+                        sep.push_bind(*id);
+                    }
+                    q.push(")");
+                }
+                SyncScope::Kind(kind) => {
+                    q.push(" AND subject_type = ").push_bind(kind.to_string());
+                }
+                SyncScope::Subtree(path) => {
+                    q.push(" AND org_path >= ").push_bind(path.as_str().to_string())
+                        .push(" AND org_path < ").push_bind(path.upper_bound());
+                }
+            }
+            q.build_query_as().fetch_all(p).await?
+        });
+        let mut open: HashMap<String, (i64, String, String, String)> = open
+            .into_iter()
+            .map(|(id, k, m, d, p)| (k, (id, m, d, p)))
+            .collect();
+        let mut inserts: Vec<(&Finding, String, String)> = Vec::new();
+        let mut updates: Vec<(i64, &Finding, String)> = Vec::new();
+        for f in &findings {
+            let key = f.fkey();
+            let dates = serde_json::to_string(&f.dates).unwrap_or_default();
+            match open.remove(&key) {
+                Some((id, m, d, p)) => {
+                    if m != f.message || d != dates || p != f.org_path {
+                        updates.push((id, f, dates));
+                    }
+                }
+                None => inserts.push((f, key, dates)),
+            }
+        }
+        let closing: Vec<i64> = open.into_values().map(|(id, ..)| id).collect();
+        let mut tx = self.begin().await?;
+        for chunk in closing.chunks(1000) {
+            on_tx!(&mut tx, c => {
+                let mut q = QueryBuilder::new("UPDATE findings SET resolved_at = ");
+                q.push_bind(now).push(" WHERE id IN (");
+                let mut sep = q.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                q.push(")");
+                q.build().execute(&mut *c).await?;
+            });
+        }
+        report.closed = closing.len();
+        for (id, f, dates) in &updates {
+            on_tx!(&mut tx, c => {
+                sqlx::query("UPDATE findings SET message = $1, dates = $2, due_date = $3, org_id = $4, org_path = $5, subject_name = $6, last_seen_at = $7 WHERE id = $8")
+                    .bind(&f.message).bind(dates).bind(f.due).bind(f.org_id).bind(&f.org_path).bind(&f.subject.name).bind(now).bind(*id)
+                    .execute(&mut *c).await?;
+            });
+        }
+        // A finding closed before and seen again is reopened under the same key.
+        let mut new_deadlines: Vec<(String, i64, String)> = Vec::new();
+        for chunk in inserts.chunks(500) {
+            on_tx!(&mut tx, c => {
+                let keys: Vec<String> = chunk.iter().map(|(_, k, _)| k.clone()).collect();
+                let mut q = QueryBuilder::new("UPDATE findings SET fkey = fkey || '#' || id WHERE resolved_at IS NOT NULL AND fkey IN (");
+                let mut sep = q.separated(", ");
+                for k in &keys {
+                    sep.push_bind(k.clone());
+                }
+                q.push(")");
+                q.build().execute(&mut *c).await?;
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO findings (fkey, rule, severity, org_id, org_path, subject_type, subject_id, \
+                     subject_name, message, dates, due_date, first_seen_at, last_seen_at) ",
+                );
+                q.push_values(chunk, |mut b, (f, k, d)| {
+                    b.push_bind(k.clone())
+                        .push_bind(f.rule)
+                        .push_bind(f.severity.code())
+                        .push_bind(f.org_id)
+                        .push_bind(f.org_path.clone())
+                        .push_bind(f.subject.kind)
+                        .push_bind(f.subject.id)
+                        .push_bind(f.subject.name.clone())
+                        .push_bind(f.message.clone())
+                        .push_bind(d.clone())
+                        .push_bind(f.due)
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                q.build().execute(&mut *c).await?;
+            });
+            for (f, k, _) in chunk {
+                if DEADLINE_RULES.contains(&f.rule) {
+                    new_deadlines.push((k.clone(), f.org_id, f.org_path.clone()));
+                }
+            }
+        }
+        report.opened = inserts.len();
+        report.notified = self.notify(&mut tx, &new_deadlines).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// Notifies the accounts of a new deadline finding's organisation and of the one above it.
+    async fn notify(&self, tx: &mut crate::Tx, new: &[(String, i64, String)]) -> Result<usize> {
+        if new.is_empty() {
+            return Ok(0);
+        }
+        let accounts: Vec<(i64, i64)> = on_tx!(tx, c => {
+            sqlx::query_as("SELECT id, org_id FROM accounts WHERE org_id IS NOT NULL AND disabled = FALSE AND role IN ('org_admin', 'org_viewer')")
+                .fetch_all(&mut *c).await?
+        });
+        if accounts.is_empty() {
+            return Ok(0);
+        }
+        let mut by_org: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (acc, org) in accounts {
+            by_org.entry(org).or_default().push(acc);
+        }
+        let now = self.clock.now();
+        let mut n = 0;
+        for (key, org_id, path) in new {
+            let ids = OrgPath::from_stored(path.clone()).ids();
+            let parent = ids.len().checked_sub(2).and_then(|i| ids.get(i)).copied();
+            let mut targets: Vec<i64> = Vec::new();
+            for org in std::iter::once(*org_id).chain(parent) {
+                if let Some(a) = by_org.get(&org) {
+                    targets.extend(a);
+                }
+            }
+            if targets.is_empty() {
+                continue;
+            }
+            on_tx!(tx, c => {
+                let fid: i64 = sqlx::query_scalar("SELECT id FROM findings WHERE fkey = $1").bind(key).fetch_one(&mut *c).await?;
+                for acc in &targets {
+                    sqlx::query("INSERT INTO notifications (account_id, finding_id, created_at) VALUES ($1, $2, $3)")
+                        .bind(*acc).bind(fid).bind(now).execute(&mut *c).await?;
+                }
+            });
+            n += targets.len();
+        }
+        Ok(n)
+    }
+
+    /// Runs the daily check once for `day` across all server copies sharing the database: the
+    /// copy that records the run first does it; a run left unfinished for two hours (a copy
+    /// that stopped) is taken over. Returns whether this copy ran it.
+    pub async fn daily_check_once(&self, day: NaiveDate) -> Result<Option<SyncReport>> {
+        let key = day.to_string();
+        let now = self.clock.now();
+        let stale = now - chrono::TimeDelta::hours(2);
+        let claimed = on_db!(&self.db, p => {
+            let inserted = sqlx::query("INSERT INTO job_runs (job, run_key, started_at) VALUES ('daily_check', $1, $2) ON CONFLICT (job, run_key) DO NOTHING")
+                .bind(&key).bind(now).execute(p).await?.rows_affected();
+            if inserted == 1 {
+                true
+            } else {
+                sqlx::query("UPDATE job_runs SET started_at = $1 WHERE job = 'daily_check' AND run_key = $2 AND finished_at IS NULL AND started_at < $3")
+                    .bind(now).bind(&key).bind(stale).execute(p).await?.rows_affected() == 1
+            }
+        });
+        if !claimed {
+            return Ok(None);
+        }
+        let report = self.findings_full_run().await?;
+        let done = self.clock.now();
+        on_db!(&self.db, p => {
+            sqlx::query("UPDATE job_runs SET finished_at = $1 WHERE job = 'daily_check' AND run_key = $2")
+                .bind(done).bind(&key).execute(p).await?;
+        });
+        let mut tx = self.begin().await?;
+        self.audit(
+            &mut tx,
+            &Actor::cli("daily-check"),
+            AuditEvent::ok(
+                "compliance.daily",
+                format!(
+                    "每日合规检查（{key}）：发现 {} 条，新增 {} 条，已纠正 {} 条，发出提醒 {} 条",
+                    report.seen, report.opened, report.closed, report.notified
+                ),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(report))
+    }
+
+    /// Open findings of a subtree counted by rule and severity.
+    pub async fn findings_summary(&self, scope: &Scope, org: &Org) -> Result<Vec<RuleCount>> {
+        if !scope.sees_org(&org.org_path()) {
+            return Err(StoreError::Forbidden);
+        }
+        let path = org.org_path();
+        let rows: Vec<(String, String, i64)> = on_db!(&self.db, p => {
+            sqlx::query_as("SELECT rule, severity, COUNT(*) FROM findings WHERE resolved_at IS NULL AND org_path >= $1 AND org_path < $2 GROUP BY rule, severity ORDER BY rule, severity")
+                .bind(path.as_str()).bind(path.upper_bound()).fetch_all(p).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(rule, severity, count)| RuleCount {
+                rule,
+                severity,
+                count,
+            })
+            .collect())
+    }
+
+    /// Direct sub-organisations ranked by the open errors, then warnings, of their subtrees.
+    pub async fn findings_ranking(&self, scope: &Scope, org: &Org) -> Result<Vec<OrgRank>> {
+        if !scope.sees_org(&org.org_path()) {
+            return Err(StoreError::Forbidden);
+        }
+        let path = org.org_path();
+        let rows: Vec<(String, String, i64)> = on_db!(&self.db, p => {
+            sqlx::query_as("SELECT org_path, severity, COUNT(*) FROM findings WHERE resolved_at IS NULL AND org_path >= $1 AND org_path < $2 GROUP BY org_path, severity")
+                .bind(path.as_str()).bind(path.upper_bound()).fetch_all(p).await?
+        });
+        let children = self.org_children(scope, org.id, false).await?;
+        let depth = path.depth();
+        let mut ranks: HashMap<i64, OrgRank> = children
+            .iter()
+            .map(|c| {
+                (
+                    c.org.id,
+                    OrgRank {
+                        org_id: c.org.id,
+                        name: c.org.name.clone(),
+                        errors: 0,
+                        warnings: 0,
+                    },
+                )
+            })
+            .collect();
+        for (p, sev, n) in rows {
+            let ids = OrgPath::from_stored(p).ids();
+            let Some(child) = ids.get(depth) else {
+                continue;
+            };
+            if let Some(r) = ranks.get_mut(child) {
+                match sev.as_str() {
+                    "error" => r.errors += n,
+                    "warning" => r.warnings += n,
+                    _ => {}
+                }
+            }
+        }
+        let mut out: Vec<OrgRank> = ranks.into_values().collect();
+        out.sort_by(|a, b| (b.errors, b.warnings, &a.name).cmp(&(a.errors, a.warnings, &b.name)));
+        Ok(out)
+    }
+
+    /// Open findings of a subtree, most severe and most urgent first.
+    pub async fn findings_list(
+        &self,
+        scope: &Scope,
+        org: &Org,
+        f: &FindingFilter,
+        page: PageReq,
+    ) -> Result<Page<StoredFinding>> {
+        if !scope.sees_org(&org.org_path()) {
+            return Err(StoreError::Forbidden);
+        }
+        let path = org.org_path();
+        let (total, items) = on_db!(&self.db, p => {
+            let filter = |q: &mut QueryBuilder<'_, _>| {
+                q.push(" WHERE f.resolved_at IS NULL AND f.org_path >= ").push_bind(path.as_str().to_string())
+                    .push(" AND f.org_path < ").push_bind(path.upper_bound());
+                if let Some(r) = &f.rule {
+                    q.push(" AND f.rule = ").push_bind(r.clone());
+                }
+                if let Some(s) = &f.severity {
+                    q.push(" AND f.severity = ").push_bind(s.clone());
+                }
+                if f.deadlines {
+                    q.push(" AND f.rule IN (");
+                    let mut sep = q.separated(", ");
+                    for r in DEADLINE_RULES {
+                        sep.push_bind(r.to_string());
+                    }
+                    q.push(")");
+                }
+            };
+            let mut q = QueryBuilder::new("SELECT COUNT(*) FROM findings f");
+            filter(&mut q);
+            let total: i64 = q.build_query_scalar().fetch_one(p).await?;
+            let mut q = QueryBuilder::new(
+                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, f.subject_type, f.subject_id, \
+                 f.subject_name, f.message, f.dates, f.due_date, f.first_seen_at, f.resolved_at \
+                 FROM findings f JOIN orgs o ON o.id = f.org_id",
+            );
+            filter(&mut q);
+            if f.deadlines {
+                q.push(" ORDER BY f.due_date, f.id");
+            } else {
+                q.push(" ORDER BY f.severity, f.rule, f.org_path, f.subject_name, f.id");
+            }
+            q.push(" LIMIT ").push_bind(i64::from(page.per_page)).push(" OFFSET ").push_bind(page.offset());
+            let items: Vec<StoredFinding> = q.build_query_as().fetch_all(p).await?;
+            (total, items)
+        });
+        Ok(Page {
+            items,
+            total,
+            page: page.page,
+            per_page: page.per_page,
+        })
+    }
+
+    /// Open findings about one person or organisation.
+    pub async fn findings_of(&self, kind: &str, id: i64) -> Result<Vec<StoredFinding>> {
+        Ok(on_db!(&self.db, p => {
+            sqlx::query_as(
+                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, f.subject_type, f.subject_id, \
+                 f.subject_name, f.message, f.dates, f.due_date, f.first_seen_at, f.resolved_at \
+                 FROM findings f JOIN orgs o ON o.id = f.org_id \
+                 WHERE f.resolved_at IS NULL AND f.subject_type = $1 AND f.subject_id = $2 ORDER BY f.severity, f.rule, f.id",
+            )
+            .bind(kind).bind(id).fetch_all(p).await?
+        }))
+    }
+
+    /// Unread notifications of an account, newest first, with their findings.
+    pub async fn notifications(
+        &self,
+        account_id: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<StoredFinding>)> {
+        Ok(on_db!(&self.db, p => {
+            let unread: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL")
+                .bind(account_id).fetch_one(p).await?;
+            let items: Vec<StoredFinding> = sqlx::query_as(
+                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, f.subject_type, f.subject_id, \
+                 f.subject_name, f.message, f.dates, f.due_date, f.first_seen_at, f.resolved_at \
+                 FROM notifications n JOIN findings f ON f.id = n.finding_id JOIN orgs o ON o.id = f.org_id \
+                 WHERE n.account_id = $1 AND n.read_at IS NULL ORDER BY n.id DESC LIMIT $2",
+            )
+            .bind(account_id).bind(limit).fetch_all(p).await?;
+            (unread, items)
+        }))
+    }
+
+    pub async fn notifications_mark_read(&self, account_id: i64) -> Result<u64> {
+        let now = self.clock.now();
+        Ok(on_db!(&self.db, p => {
+            sqlx::query("UPDATE notifications SET read_at = $1 WHERE account_id = $2 AND read_at IS NULL")
+                .bind(now).bind(account_id).execute(p).await?.rows_affected()
+        }))
+    }
+}
