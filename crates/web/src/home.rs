@@ -32,6 +32,13 @@ struct HomePage {
     roots: Vec<OrgNode>,
     checklist: Vec<(bool, &'static str, &'static str)>,
     role: Option<Role>,
+    /// Deadlines in the caller's subtree, soonest first.
+    todo: Vec<crate::compliance::FindingView>,
+    todo_total: i64,
+    root_id: i64,
+    /// Unread notifications and the newest of them.
+    unread: i64,
+    notices: Vec<crate::compliance::FindingView>,
 }
 
 async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> PageResult {
@@ -41,7 +48,15 @@ async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> 
     let mut stats = Vec::new();
     let mut roots = Vec::new();
     let mut checklist = Vec::new();
+    let mut todo = Vec::new();
+    let mut todo_total = 0;
+    let mut root = 0;
     let role = auth.role();
+    let (unread, notices) = store.notifications(auth.account.id, 5).await?;
+    let notices = notices
+        .into_iter()
+        .map(crate::compliance::FindingView::of)
+        .collect();
     match &auth.scope {
         Scope::Subtree { root_id, .. } => {
             let counts = store.member_status_counts(&auth.scope).await?;
@@ -85,6 +100,25 @@ async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> 
                 href: format!("/members?org={root_id}&status=applicant"),
             });
             roots = store.org_roots(&auth.scope).await?;
+            root = *root_id;
+            let org = store.org_get(&auth.scope, *root_id).await?;
+            let page = store
+                .findings_list(
+                    &auth.scope,
+                    &org,
+                    &xianfeng_store::compliance::FindingFilter {
+                        deadlines: true,
+                        ..Default::default()
+                    },
+                    xianfeng_store::PageReq::new(None, Some(10)),
+                )
+                .await?;
+            todo_total = page.total;
+            todo = page
+                .items
+                .into_iter()
+                .map(crate::compliance::FindingView::of)
+                .collect();
         }
         Scope::Structure => {
             roots = store.org_roots(&auth.scope).await?;
@@ -145,6 +179,11 @@ async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> 
             roots,
             checklist,
             role,
+            todo,
+            todo_total,
+            root_id: root,
+            unread,
+            notices,
         },
         had,
     )

@@ -72,6 +72,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .merge(orgs::router())
         .merge(members::router())
         .merge(stats::router())
+        .merge(compliance::router())
         .merge(accounts::router())
         .merge(audit::router())
         .merge(uploads::router())

@@ -238,6 +238,7 @@ struct ShowPage {
     reasons: &'static [ArchiveReason],
     today: String,
     age: i32,
+    findings: Vec<crate::compliance::FindingView>,
 }
 
 async fn show_page(
@@ -254,9 +255,21 @@ async fn show_page(
     let ctx = PageCtx::new(auth, headers, active, m.name.clone());
     let had = ctx.flash.is_some();
     let today = state.store.clock.today();
+    let findings = if own {
+        Vec::new()
+    } else {
+        state
+            .store
+            .findings_of("person", id)
+            .await?
+            .into_iter()
+            .map(crate::compliance::FindingView::of)
+            .collect()
+    };
     render(
         &ShowPage {
             ctx,
+            findings,
             can_write: auth.scope.may_write_member(&m.path()),
             age: m.age_on(today),
             m,

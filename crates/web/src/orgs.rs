@@ -235,6 +235,7 @@ struct ShowPage {
     can_see_members: bool,
     term_years: i32,
     active_children: usize,
+    findings: Vec<crate::compliance::FindingView>,
 }
 
 async fn show(
@@ -257,9 +258,17 @@ async fn show(
         .kind()
         .map(|k| k.term_years(Sector::parse(&node.org.sector).unwrap_or(Sector::Other)))
         .unwrap_or(3);
+    let findings = state
+        .store
+        .findings_of("org", id)
+        .await?
+        .into_iter()
+        .map(crate::compliance::FindingView::of)
+        .collect();
     render(
         &ShowPage {
             ctx,
+            findings,
             tree: tree(&state.store, &auth.scope, Some(id), "/orgs/").await?,
             node,
             ancestors,

@@ -45,6 +45,8 @@ impl PageCtx {
             Some(Role::OrgAdmin) | Some(Role::OrgViewer) => {
                 add("/members", "党员名册", "☰");
                 add("/stats", "党内统计", "▤");
+                add("/development", "发展党员", "↗");
+                add("/compliance", "合规检查", "✓");
                 add("/orgs", "组织架构", "⊞");
             }
             Some(Role::SystemAdmin) => {

@@ -23,6 +23,7 @@ pub const KNOWN_ENV: &[&str] = &[
     "XIANFENG_TRUST_PROXY",
     "XIANFENG_LOG",
     "XIANFENG_TEST_DB",
+    "XIANFENG_DAILY_CHECK_HOUR",
 ];
 
 /// Names of `XIANFENG_*` variables that the program does not know (likely typos).
@@ -102,6 +103,34 @@ pub fn check_url(url: &str) -> Result<()> {
         bail!("数据库地址应以 sqlite:// 或 postgres:// 开头，例如 sqlite://xianfeng.db 或 postgres://localhost/xianfeng");
     }
     Ok(())
+}
+
+/// The daily compliance check: every few minutes, once the day's hour (China time) has come,
+/// tries to claim the day's run; across server copies on one database only one succeeds.
+pub async fn daily_check_loop(store: Store, hour: u32) {
+    use chrono::Timelike;
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+    loop {
+        tick.tick().await;
+        let now = store
+            .clock
+            .now()
+            .with_timezone(&xianfeng_domain::clock::china());
+        if now.hour() < hour {
+            continue;
+        }
+        match store.daily_check_once(now.date_naive()).await {
+            Ok(Some(r)) => tracing::info!(
+                seen = r.seen,
+                opened = r.opened,
+                closed = r.closed,
+                notified = r.notified,
+                "每日合规检查已完成"
+            ),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "每日合规检查失败，稍后重试"),
+        }
+    }
 }
 
 /// Findings as rows for the text and XLSX writers.

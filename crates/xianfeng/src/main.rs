@@ -253,6 +253,9 @@ struct ServeArgs {
     /// 位于可信反向代理之后：从 X-Forwarded-For 取客户端地址
     #[arg(long, env = "XIANFENG_TRUST_PROXY", default_value_t = false)]
     trust_proxy: bool,
+    /// 每日合规检查在北京时间几点之后运行（0–23）；多个服务副本共用数据库时每天只运行一次
+    #[arg(long, env = "XIANFENG_DAILY_CHECK_HOUR", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..24))]
+    daily_check_hour: u32,
 }
 
 #[derive(Args)]
@@ -856,12 +859,17 @@ async fn serve(a: ServeArgs) -> Result<()> {
         ..WebConfig::default()
     };
     let app = xianfeng_web::app(store.clone(), config);
+    let daily = tokio::spawn(xianfeng::daily_check_loop(
+        store.clone(),
+        a.daily_check_hour,
+    ));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    daily.abort();
     store.close().await;
     tracing::info!("已停止");
     Ok(())

@@ -275,7 +275,18 @@ async fn an_imported_sheet_gives_each_person_exactly_their_findings() {
     assert_eq!(report["created"], 5);
     assert_eq!(report["updated"], 1);
 
-    let out = app.cli(&["check", "--org", "QW", "--rule", "DEV", "--format", "json"]);
+    // The binary reads the real clock; the check names the test's day.
+    let out = app.cli(&[
+        "check",
+        "--org",
+        "QW",
+        "--rule",
+        "DEV",
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "json",
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -484,4 +495,237 @@ fn rand_suffix() -> u64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_nanos() as u64
+}
+
+#[tokio::test]
+async fn the_file_page_records_steps_refuses_what_is_forbidden_and_shows_findings() {
+    use reqwest::StatusCode;
+    use xianfeng_domain::scope::Role;
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    // A probationary member (as introducer: refused) and a full member (accepted).
+    let a_row = app.store.org_get(&Scope::Structure, d.a).await.unwrap();
+    let scope_a = Scope::Subtree {
+        root_id: d.a,
+        path: a_row.org_path(),
+        write: true,
+    };
+    let add = |name: &str, id: String, status: &str, adm: &str, conv: &str| MemberInput {
+        name: name.into(),
+        id_number: id,
+        status: status.into(),
+        category: "在职".into(),
+        admission_date: adm.into(),
+        conversion_date: conv.into(),
+        ..Default::default()
+    };
+    let prob = add(
+        "预备甲",
+        id_number("1988-01-01", 71),
+        "probationary",
+        "2026-01-10",
+        "",
+    );
+    let full = add(
+        "正式乙",
+        id_number("1970-01-01", 73),
+        "full",
+        "2000-07-01",
+        "2001-07-01",
+    );
+    let person = add("申请丙", id_number("1996-02-02", 75), "applicant", "", "");
+    let mut ids = Vec::new();
+    for m in [prob, full, person] {
+        let f = m.parse(app.clock.today()).unwrap();
+        ids.push(
+            app.store
+                .member_create(&Actor::cli("test"), &scope_a, d.a, &f)
+                .await
+                .unwrap(),
+        );
+    }
+    let person = ids[2];
+    let c = app
+        .login_as("jd_admin", Role::OrgAdmin, Some(d.street), None)
+        .await;
+    let r = app
+        .get_with(&c, &format!("/members/{person}/development"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("申请丙的发展档案") && html.contains("第1阶段 申请入党"));
+
+    // Application and a late talk: saved (history is recorded as it was), and found.
+    let r = app
+        .post_form(
+            &c,
+            &format!("/members/{person}/development"),
+            &[
+                ("application_date", "2026-09-01"),
+                ("talk_date", "2026-10-15"),
+                ("activist_date", "2026-10-20"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = app
+        .get_with(&c, &format!("/members/{person}/development"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("DEV-002"), "{html}");
+    // The roster follows: now an activist.
+    let m = app.store.member_get(&scope_a, person).await.unwrap();
+    assert_eq!(m.status, "activist");
+    assert_eq!(m.activist_date, Some("2026-10-20".parse().unwrap()));
+    // A future date is refused outright, with the message at the field.
+    let r = app
+        .post_form(
+            &c,
+            &format!("/members/{person}/development"),
+            &[
+                ("application_date", "2026-09-01"),
+                ("talk_date", "2027-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("谈话日期不能晚于今天"));
+
+    // A probationary member cannot be named a cultivation contact; a full member can.
+    let prob_id = id_number("1988-01-01", 71);
+    let r = app
+        .post_form(
+            &c,
+            &format!("/members/{person}/development/sponsor"),
+            &[
+                ("role", "contact"),
+                ("id_number", prob_id.as_str()),
+                ("named_on", "2026-10-20"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(app
+        .store
+        .dev_record(&scope_a, person)
+        .await
+        .unwrap()
+        .sponsors
+        .is_empty());
+    let full_id = id_number("1970-01-01", 73);
+    app.post_form(
+        &c,
+        &format!("/members/{person}/development/sponsor"),
+        &[
+            ("role", "contact"),
+            ("id_number", full_id.as_str()),
+            ("named_on", "2026-10-20"),
+        ],
+    )
+    .await;
+    let rec = app.store.dev_record(&scope_a, person).await.unwrap();
+    assert_eq!(rec.sponsors.len(), 1);
+    assert_eq!(rec.sponsors[0].sponsor.name, "正式乙");
+
+    // The compliance page counts it, the list links to the file, the export downloads.
+    let html = app
+        .get_with(&c, &format!("/compliance?org={}", d.street))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("DEV-002") && html.contains(&format!("/members/{person}/development")));
+    let r = app
+        .get_with(
+            &c,
+            &format!("/compliance/export.xlsx?org={}&rule=DEV-002", d.street),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let table =
+        xianfeng_exchange::read_table(&r.bytes().await.unwrap(), Default::default()).unwrap();
+    assert!(table
+        .rows
+        .iter()
+        .any(|row| row.iter().any(|c| c.text() == "申请丙")));
+    // The activists list shows the next step (filing within 30 days) and its deadline.
+    let html = app
+        .get_with(
+            &c,
+            &format!("/development?org={}&status=activist", d.street),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("申请丙") && html.contains("积极分子备案") && html.contains("2026-11-19"),
+        "{html}"
+    );
+    // Someone outside the subtree sees nothing of it.
+    let other = app
+        .login_as("zx_admin", Role::OrgAdmin, Some(d.other), None)
+        .await;
+    assert_eq!(
+        app.get_with(&other, &format!("/members/{person}/development"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn deadline_findings_reach_the_home_page_and_notify_once() {
+    use xianfeng_domain::scope::Role;
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let c = app
+        .login_as("a_admin", Role::OrgAdmin, Some(d.a), None)
+        .await;
+    // Probation ends in 20 days without a conversion application (DEV-019).
+    let a_row = app.store.org_get(&Scope::Structure, d.a).await.unwrap();
+    let f = MemberInput {
+        name: "将满".into(),
+        id_number: id_number("1990-05-05", 81),
+        status: "probationary".into(),
+        category: "在职".into(),
+        admission_date: "2025-12-13".into(),
+        ..Default::default()
+    }
+    .parse(app.clock.today())
+    .unwrap();
+    app.store
+        .member_create(
+            &Actor::cli("test"),
+            &Scope::Subtree {
+                root_id: d.a,
+                path: a_row.org_path(),
+                write: true,
+            },
+            d.a,
+            &f,
+        )
+        .await
+        .unwrap();
+    let html = app.get_with(&c, "/").await.text().await.unwrap();
+    assert!(
+        html.contains("待办") && html.contains("将满") && html.contains("2026-12-13"),
+        "{html}"
+    );
+    assert!(html.contains("新提醒"));
+    let account = app
+        .store
+        .account_by_username("a_admin")
+        .await
+        .unwrap()
+        .unwrap();
+    let (unread, _) = app.store.notifications(account.id, 10).await.unwrap();
+    assert_eq!(unread, 1);
+    // The daily run does not notify again for the same finding.
+    app.store.daily_check_once(app.clock.today()).await.unwrap();
+    assert_eq!(app.store.notifications(account.id, 10).await.unwrap().0, 1);
+    app.post_form(&c, "/notifications/read", &[]).await;
+    assert_eq!(app.store.notifications(account.id, 10).await.unwrap().0, 0);
 }
