@@ -549,3 +549,94 @@ pub async fn stats(store: &Store, url: &str, scale: crate::demo::Scale, runs: u3
     );
     Ok(())
 }
+
+/// The least any full check must do: read every active record the rules look at and decrypt
+/// its ID number.
+async fn check_baseline(store: &Store) -> Result<u64> {
+    use futures_util::TryStreamExt;
+    use sqlx::Row;
+    let mut n = 0u64;
+    on_db!(&store.db, p => {
+        let mut rows = sqlx::query(
+            "SELECT m.id, m.org_id, m.name, m.gender, m.birth_date, m.id_cipher, m.status, \
+             m.application_date, m.activist_date, m.candidate_date, m.admission_date, m.conversion_date \
+             FROM members m WHERE m.archived_at IS NULL",
+        )
+        .fetch(p);
+        while let Some(row) = rows.try_next().await? {
+            let cipher: Vec<u8> = row.try_get(5)?;
+            if store.keys.decrypt_id(&cipher).is_ok() {
+                n += 1;
+            }
+        }
+    });
+    Ok(n)
+}
+
+/// `bench check`: the whole check (every person and organisation), and the daily job's store
+/// of its findings when nothing changed since the last run, against [`check_baseline`].
+pub async fn check(store: &Store, scale: crate::demo::Scale, runs: u32) -> Result<()> {
+    let existing: i64 = on_db!(&store.db, p => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(p).await?
+    });
+    if existing == 0 {
+        let t = Instant::now();
+        let f = crate::demo::fill(store, scale, 1).await?;
+        println!(
+            "数据准备：{} 个组织，{} 名党员，{} 份发展档案，用时 {:.0} 秒",
+            f.orgs,
+            f.members,
+            f.dev_files,
+            t.elapsed().as_secs_f64()
+        );
+    } else {
+        println!("使用库中已有数据：{existing} 个组织");
+    }
+    let today = store.clock.today();
+    let baseline = time(runs, || async {
+        check_baseline(store).await?;
+        Ok(())
+    })
+    .await?;
+    let records = check_baseline(store).await?;
+    let full = time(runs, || async {
+        store.check_run(None, today, None).await?;
+        Ok(())
+    })
+    .await?;
+    let found = store.check_run(None, today, None).await?.len();
+    // The first run stores every finding; the measured runs are the steady state.
+    let first = Instant::now();
+    let r = store.findings_full_run().await?;
+    let first = first.elapsed();
+    let steady = time(runs, || async {
+        store.findings_full_run().await?;
+        Ok(())
+    })
+    .await?;
+    let b = baseline.as_secs_f64();
+    println!();
+    println!(
+        "| 合规检查（{:?}，{records} 条在册记录，发现 {found} 条，{runs} 次取中位数） | 用时 | 与基线之比 |",
+        store.engine()
+    );
+    println!("|---|---|---|");
+    println!("| 基线：读取全部在册记录并解密身份证号 | {} | 1.0 |", ms(baseline));
+    println!(
+        "| 全部规则检查（xianfeng check） | {} | {:.2} |",
+        ms(full),
+        full.as_secs_f64() / b
+    );
+    println!(
+        "| 每日检查首次运行：检查并写入 {} 条结果 | {} | {:.2} |",
+        r.opened,
+        ms(first),
+        first.as_secs_f64() / b
+    );
+    println!(
+        "| 每日检查（与上次相同，无新增） | {} | {:.2} |",
+        ms(steady),
+        steady.as_secs_f64() / b
+    );
+    Ok(())
+}

@@ -33,6 +33,8 @@ pub struct Filled {
     pub members: u64,
     pub probationary: u64,
     pub activists: u64,
+    /// Development files of activists and probationary members.
+    pub dev_files: u64,
 }
 
 // District figures of seed 004.
@@ -676,7 +678,10 @@ impl People<'_> {
                 let latest = years_ago(today, 1, 30);
                 let adm = adm.min(latest).max(adult);
                 admission = Some(adm);
-                conversion = Some(later(add_months(adm, 12), r.below(20)).min(today));
+                // Standing counts from the end of probation; a few rosters keep the date of the
+                // conversion meeting instead (DEV-017 finds them).
+                let end = add_months(adm, 12);
+                conversion = Some(if r.chance(15) { later(end, 1 + r.below(20)) } else { end }.min(today));
                 if adm.year() >= 2000 {
                     let app = years_ago(adm, 2, r.below(300)).max(adult);
                     application = Some(app);
@@ -789,15 +794,31 @@ fn choose(rng: &mut Rng, n: u64, k: u64) -> Vec<bool> {
         .collect()
 }
 
+/// A name for an office holder of organisation `id` (`k` tells the holders apart).
+fn officer_name(id: i64, k: u64) -> String {
+    let mut r = Rng::new((id as u64).wrapping_mul(2_654_435_761).wrapping_add(k));
+    let weights: Vec<u64> = SURNAMES.iter().map(|s| s.1).collect();
+    let chars = if r.chance(650) { MALE_CHARS } else { FEMALE_CHARS };
+    let mut name = SURNAMES[r.weighted(&weights)].0.to_string();
+    name.push_str(chars[r.below(chars.len() as u64) as usize]);
+    if r.chance(700) {
+        name.push_str(chars[r.below(chars.len() as u64) as usize]);
+    }
+    name
+}
+
 async fn insert_orgs(store: &Store, tx: &mut xianfeng_store::Tx, orgs: &[OrgSpec]) -> Result<()> {
     let now = store.clock.now();
     for chunk in orgs.chunks(1000) {
         on_tx!(tx, c => {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO orgs (id, parent_id, path, code, name, org_type, sector, founded_on, \
-                 term_start, term_end, created_at, updated_at) ",
+                 term_start, term_end, secretary, deputy_secretary, created_at, updated_at) ",
             );
             q.push_values(chunk, |mut b, o| {
+                // About one organisation in a hundred has no secretary on record.
+                let secretary = (o.id % 97 != 5).then(|| officer_name(o.id, 0));
+                let deputy = (!o.kind.is_branch() || o.weight > 40).then(|| officer_name(o.id, 1));
                 let years = o.kind.term_years(o.sector);
                 let start = add_months(store.clock.today(), -((o.id as i32 * 7) % (12 * years)));
                 b.push_bind(o.id)
@@ -810,6 +831,8 @@ async fn insert_orgs(store: &Store, tx: &mut xianfeng_store::Tx, orgs: &[OrgSpec
                     .push_bind(o.founded)
                     .push_bind(start)
                     .push_bind(add_months(start, 12 * years))
+                    .push_bind(secretary)
+                    .push_bind(deputy)
                     .push_bind(now)
                     .push_bind(now);
             });
@@ -1161,6 +1184,22 @@ pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
         }
     }
 
+    // Branches of seven or more members elect a committee (most have it on record).
+    let big: Vec<i64> = on_db!(&store.db, p => {
+        sqlx::query_scalar("SELECT org_id FROM members WHERE status IN ('probationary', 'full') GROUP BY org_id HAVING COUNT(*) >= 7 ORDER BY org_id")
+            .fetch_all(p).await?
+    });
+    let mut tx = store.begin().await?;
+    for id in big.iter().filter(|id| *id % 53 != 7) {
+        let names: Vec<String> = (2..5).map(|k| officer_name(*id, k)).collect();
+        on_tx!(&mut tx, c => {
+            sqlx::query("UPDATE orgs SET committee_members = $1 WHERE id = $2")
+                .bind(names.join("、")).bind(*id).execute(&mut *c).await?;
+        });
+    }
+    tx.commit().await?;
+    filled.dev_files = fill_dev_files(store, seed, today).await?;
+    eprintln!("已写入 {} 份发展档案", filled.dev_files);
     let mut tx = store.begin().await?;
     on_tx!(&mut tx, c => {
         sqlx::query("INSERT INTO member_placements (member_id, org_id, from_date, to_date) SELECT id, org_id, NULL, NULL FROM members")
@@ -1191,6 +1230,141 @@ pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
     tx.commit().await?;
     on_db!(&store.db, p => { sqlx::query("ANALYZE").execute(p).await?; });
     Ok(filled)
+}
+
+/// One generated development file: the dated steps (by [`Step::ALL`] order), votes and the
+/// assessments.
+struct DevRow {
+    member_id: i64,
+    dates: Vec<Option<NaiveDate>>,
+    votes: Option<(i32, i32, i32)>,
+    hours: Option<i32>,
+    assessments: Vec<NaiveDate>,
+}
+
+/// Development files for every activist and probationary member, following the roster's
+/// dates, with a few percent of the usual faults (late talks, missing filings, long gaps
+/// between assessments, meetings short of a majority, late approvals) for the check to find.
+async fn fill_dev_files(store: &Store, seed: u64, today: NaiveDate) -> Result<u64> {
+    use xianfeng_domain::development::Step;
+    type Pipeline = (i64, String, Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>);
+    let people: Vec<Pipeline> = on_db!(&store.db, p => {
+        sqlx::query_as(
+            "SELECT id, status, application_date, activist_date, candidate_date, admission_date FROM members \
+             WHERE status IN ('activist', 'probationary') ORDER BY id",
+        )
+        .fetch_all(p)
+        .await?
+    });
+    let mut r = Rng::new(seed.wrapping_mul(7_919).wrapping_add(17));
+    let mut rows: Vec<DevRow> = Vec::with_capacity(people.len());
+    let at = |d: NaiveDate, days: i64| d.checked_add_signed(chrono::TimeDelta::days(days)).unwrap_or(d);
+    for (id, status, app, act, cand, adm) in people {
+        let (Some(app), Some(act)) = (app, act) else { continue };
+        let mut d: std::collections::BTreeMap<Step, NaiveDate> = Default::default();
+        d.insert(Step::Application, app);
+        let talk = if r.chance(30) { at(app, 35 + r.below(25) as i64) } else { at(app, 5 + r.below(20) as i64) };
+        d.insert(Step::Talk, talk.min(act));
+        d.insert(Step::Activist, act);
+        if !r.chance(30) {
+            d.insert(Step::ActivistFiled, at(act, 3 + r.below(17) as i64).min(today));
+        }
+        // Assessments every four to six months (now and then a gap of seven to nine).
+        let until = cand.unwrap_or(today);
+        let mut assessments = Vec::new();
+        let mut last = act;
+        loop {
+            let months = if r.chance(40) { 7 + r.below(3) } else { 4 + r.below(3) } as i32;
+            let next = at(add_months(last, months), -(r.below(10) as i64));
+            if next >= until {
+                break;
+            }
+            assessments.push(next);
+            last = next;
+        }
+        let mut votes = None;
+        let mut hours = None;
+        if status == "probationary" {
+            let (Some(cand), Some(gm)) = (cand, adm) else { continue };
+            let span = (gm - cand).num_days().max(10);
+            let step = |f: f64| at(cand, (span as f64 * f) as i64);
+            d.insert(Step::Candidate, cand);
+            d.insert(Step::CandidateFiled, at(cand, 2 + r.below(5) as i64).min(step(0.15)));
+            d.insert(Step::PoliticalReview, step(0.2));
+            d.insert(Step::TrainingStart, step(0.35));
+            d.insert(Step::TrainingEnd, at(step(0.35), 2));
+            hours = Some(24 + r.below(9) as i32);
+            d.insert(Step::CommitteeReview, step(0.6));
+            d.insert(Step::Precheck, step(0.8));
+            d.insert(Step::GeneralMeeting, gm);
+            let entitled = 5 + r.below(36) as i32;
+            let present = if r.chance(15) {
+                entitled / 2
+            } else {
+                (entitled * (7 + r.below(4) as i32) / 10).max(entitled / 2 + 1)
+            };
+            votes = Some((entitled, present, (present - r.below(2) as i32).max(0)));
+            let approval = if r.chance(30) { at(gm, 95 + r.below(25) as i64) } else { at(gm, 20 + r.below(60) as i64) };
+            if approval <= today {
+                d.insert(Step::UpperTalk, at(gm, 5 + r.below(10) as i64).min(approval));
+                d.insert(Step::Approval, approval);
+                let oath = at(approval, 3 + r.below(12) as i64);
+                if oath <= today {
+                    d.insert(Step::Oath, oath);
+                }
+            }
+            let end = add_months(gm, 12);
+            if (end - today).num_days() <= 30 && r.chance(600) {
+                d.insert(Step::ConversionApplication, at(end, -(20 + r.below(10) as i64)).min(today));
+            }
+        }
+        rows.push(DevRow {
+            member_id: id,
+            dates: Step::ALL.iter().map(|s| d.get(s).copied()).collect(),
+            votes,
+            hours,
+            assessments,
+        });
+    }
+    let now = store.clock.now();
+    let cols: Vec<&str> = Step::ALL.iter().map(|s| s.field()).collect();
+    let mut tx = store.begin().await?;
+    for chunk in rows.chunks(400) {
+        on_tx!(&mut tx, c => {
+            let mut q = sqlx::QueryBuilder::new(format!(
+                "INSERT INTO dev_files (member_id, source, {}, training_hours_x10, votes_entitled, votes_present, votes_for, created_at, updated_at) ",
+                cols.join(", ")
+            ));
+            q.push_values(chunk, |mut b, row| {
+                b.push_bind(row.member_id).push_bind("import");
+                for d in &row.dates {
+                    b.push_bind(*d);
+                }
+                b.push_bind(row.hours.map(|h| h * 10))
+                    .push_bind(row.votes.map(|v| v.0))
+                    .push_bind(row.votes.map(|v| v.1))
+                    .push_bind(row.votes.map(|v| v.2))
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            q.build().execute(&mut *c).await?;
+        });
+    }
+    let assessments: Vec<(i64, NaiveDate)> = rows
+        .iter()
+        .flat_map(|r| r.assessments.iter().map(move |d| (r.member_id, *d)))
+        .collect();
+    for chunk in assessments.chunks(1000) {
+        on_tx!(&mut tx, c => {
+            let mut q = sqlx::QueryBuilder::new("INSERT INTO dev_assessments (member_id, assessed_on, created_at) ");
+            q.push_values(chunk, |mut b, (m, d)| {
+                b.push_bind(*m).push_bind(*d).push_bind(now);
+            });
+            q.build().execute(&mut *c).await?;
+        });
+    }
+    tx.commit().await?;
+    Ok(rows.len() as u64)
 }
 
 #[cfg(test)]

@@ -229,6 +229,15 @@ enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         runs: u32,
     },
+    /// 合规检查：全库检查（库为空时按规模生成演示数据），对比只读取并解密全部记录的基线
+    Check {
+        /// 规模（库为空时按此生成演示数据；库中已有数据时直接测量）
+        #[arg(long, value_enum, default_value_t = xianfeng::demo::Scale::District)]
+        scale: xianfeng::demo::Scale,
+        /// 测量次数（取中位数）
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+    },
 }
 
 #[derive(Args)]
@@ -434,6 +443,9 @@ async fn main() -> Result<()> {
                 }
                 BenchCommand::Stats { scale, runs } => {
                     xianfeng::bench::stats(&store, &url, scale, runs).await?
+                }
+                BenchCommand::Check { scale, runs } => {
+                    xianfeng::bench::check(&store, scale, runs).await?
                 }
             }
             store.close().await;
