@@ -168,6 +168,53 @@ impl RuleConfig {
             .unwrap_or_else(|| DEFAULT.get_or_init(Numbers::default))
     }
 
+    /// What is wrong with a configuration, in words for the person who wrote it.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.versions.is_empty() {
+            out.push("至少需要一个版本（versions）".to_string());
+        }
+        let mut days: Vec<NaiveDate> = self.versions.iter().map(|v| v.effective).collect();
+        days.sort();
+        days.dedup();
+        if days.len() != self.versions.len() {
+            out.push("两个版本的生效日期（effective）相同".to_string());
+        }
+        for r in &self.disabled {
+            if !RULES.iter().any(|(id, _, _)| id == r) {
+                out.push(format!("没有编号为 {r} 的规则"));
+            }
+        }
+        for v in &self.versions {
+            let n = &v.numbers;
+            let positive = [
+                n.min_age,
+                n.talk_within_months,
+                n.assessment_months,
+                n.candidate_after_months,
+                n.approval_months,
+                n.approval_extended_months,
+                n.probation_months,
+                n.conversion_approval_months,
+                n.extension_min_months,
+                n.extension_max_months,
+            ];
+            if positive.iter().any(|x| *x <= 0)
+                || n.training_days <= 0
+                || n.training_hours <= 0.0
+                || n.contacts_min > n.contacts_max
+                || n.extension_min_months > n.extension_max_months
+                || n.approval_months > n.approval_extended_months
+            {
+                out.push(format!(
+                    "{} 版本的数值不合理（应为正数，下限不大于上限）",
+                    v.effective
+                ));
+            }
+        }
+        out
+    }
+
     pub fn enabled(&self, rule: &str) -> bool {
         !self.disabled.iter().any(|d| d == rule)
     }

@@ -218,8 +218,8 @@ impl Store {
     }
 
     pub async fn set_rules_config(&self, actor: &Actor, cfg: &RuleConfig) -> Result<()> {
-        if cfg.versions.is_empty() {
-            return Err(StoreError::invalid("versions", "至少需要一个版本"));
+        if let Some(p) = cfg.problems().into_iter().next() {
+            return Err(StoreError::invalid("rules", p));
         }
         let value = serde_json::to_string(cfg).expect("plain struct");
         let now = self.clock.now();

@@ -621,7 +621,10 @@ pub async fn check(store: &Store, scale: crate::demo::Scale, runs: u32) -> Resul
         store.engine()
     );
     println!("|---|---|---|");
-    println!("| 基线：读取全部在册记录并解密身份证号 | {} | 1.0 |", ms(baseline));
+    println!(
+        "| 基线：读取全部在册记录并解密身份证号 | {} | 1.0 |",
+        ms(baseline)
+    );
     println!(
         "| 全部规则检查（xianfeng check） | {} | {:.2} |",
         ms(full),

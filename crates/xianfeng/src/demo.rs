@@ -681,7 +681,14 @@ impl People<'_> {
                 // Standing counts from the end of probation; a few rosters keep the date of the
                 // conversion meeting instead (DEV-017 finds them).
                 let end = add_months(adm, 12);
-                conversion = Some(if r.chance(15) { later(end, 1 + r.below(20)) } else { end }.min(today));
+                conversion = Some(
+                    if r.chance(15) {
+                        later(end, 1 + r.below(20))
+                    } else {
+                        end
+                    }
+                    .min(today),
+                );
                 if adm.year() >= 2000 {
                     let app = years_ago(adm, 2, r.below(300)).max(adult);
                     application = Some(app);
@@ -798,7 +805,11 @@ fn choose(rng: &mut Rng, n: u64, k: u64) -> Vec<bool> {
 fn officer_name(id: i64, k: u64) -> String {
     let mut r = Rng::new((id as u64).wrapping_mul(2_654_435_761).wrapping_add(k));
     let weights: Vec<u64> = SURNAMES.iter().map(|s| s.1).collect();
-    let chars = if r.chance(650) { MALE_CHARS } else { FEMALE_CHARS };
+    let chars = if r.chance(650) {
+        MALE_CHARS
+    } else {
+        FEMALE_CHARS
+    };
     let mut name = SURNAMES[r.weighted(&weights)].0.to_string();
     name.push_str(chars[r.below(chars.len() as u64) as usize]);
     if r.chance(700) {
@@ -1247,7 +1258,14 @@ struct DevRow {
 /// between assessments, meetings short of a majority, late approvals) for the check to find.
 async fn fill_dev_files(store: &Store, seed: u64, today: NaiveDate) -> Result<u64> {
     use xianfeng_domain::development::Step;
-    type Pipeline = (i64, String, Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>);
+    type Pipeline = (
+        i64,
+        String,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+    );
     let people: Vec<Pipeline> = on_db!(&store.db, p => {
         sqlx::query_as(
             "SELECT id, status, application_date, activist_date, candidate_date, admission_date FROM members \
@@ -1258,23 +1276,39 @@ async fn fill_dev_files(store: &Store, seed: u64, today: NaiveDate) -> Result<u6
     });
     let mut r = Rng::new(seed.wrapping_mul(7_919).wrapping_add(17));
     let mut rows: Vec<DevRow> = Vec::with_capacity(people.len());
-    let at = |d: NaiveDate, days: i64| d.checked_add_signed(chrono::TimeDelta::days(days)).unwrap_or(d);
+    let at = |d: NaiveDate, days: i64| {
+        d.checked_add_signed(chrono::TimeDelta::days(days))
+            .unwrap_or(d)
+    };
     for (id, status, app, act, cand, adm) in people {
-        let (Some(app), Some(act)) = (app, act) else { continue };
+        let (Some(app), Some(act)) = (app, act) else {
+            continue;
+        };
         let mut d: std::collections::BTreeMap<Step, NaiveDate> = Default::default();
         d.insert(Step::Application, app);
-        let talk = if r.chance(30) { at(app, 35 + r.below(25) as i64) } else { at(app, 5 + r.below(20) as i64) };
+        let talk = if r.chance(30) {
+            at(app, 35 + r.below(25) as i64)
+        } else {
+            at(app, 5 + r.below(20) as i64)
+        };
         d.insert(Step::Talk, talk.min(act));
         d.insert(Step::Activist, act);
         if !r.chance(30) {
-            d.insert(Step::ActivistFiled, at(act, 3 + r.below(17) as i64).min(today));
+            d.insert(
+                Step::ActivistFiled,
+                at(act, 3 + r.below(17) as i64).min(today),
+            );
         }
         // Assessments every four to six months (now and then a gap of seven to nine).
         let until = cand.unwrap_or(today);
         let mut assessments = Vec::new();
         let mut last = act;
         loop {
-            let months = if r.chance(40) { 7 + r.below(3) } else { 4 + r.below(3) } as i32;
+            let months = if r.chance(40) {
+                7 + r.below(3)
+            } else {
+                4 + r.below(3)
+            } as i32;
             let next = at(add_months(last, months), -(r.below(10) as i64));
             if next >= until {
                 break;
@@ -1285,11 +1319,16 @@ async fn fill_dev_files(store: &Store, seed: u64, today: NaiveDate) -> Result<u6
         let mut votes = None;
         let mut hours = None;
         if status == "probationary" {
-            let (Some(cand), Some(gm)) = (cand, adm) else { continue };
+            let (Some(cand), Some(gm)) = (cand, adm) else {
+                continue;
+            };
             let span = (gm - cand).num_days().max(10);
             let step = |f: f64| at(cand, (span as f64 * f) as i64);
             d.insert(Step::Candidate, cand);
-            d.insert(Step::CandidateFiled, at(cand, 2 + r.below(5) as i64).min(step(0.15)));
+            d.insert(
+                Step::CandidateFiled,
+                at(cand, 2 + r.below(5) as i64).min(step(0.15)),
+            );
             d.insert(Step::PoliticalReview, step(0.2));
             d.insert(Step::TrainingStart, step(0.35));
             d.insert(Step::TrainingEnd, at(step(0.35), 2));
@@ -1304,9 +1343,16 @@ async fn fill_dev_files(store: &Store, seed: u64, today: NaiveDate) -> Result<u6
                 (entitled * (7 + r.below(4) as i32) / 10).max(entitled / 2 + 1)
             };
             votes = Some((entitled, present, (present - r.below(2) as i32).max(0)));
-            let approval = if r.chance(30) { at(gm, 95 + r.below(25) as i64) } else { at(gm, 20 + r.below(60) as i64) };
+            let approval = if r.chance(30) {
+                at(gm, 95 + r.below(25) as i64)
+            } else {
+                at(gm, 20 + r.below(60) as i64)
+            };
             if approval <= today {
-                d.insert(Step::UpperTalk, at(gm, 5 + r.below(10) as i64).min(approval));
+                d.insert(
+                    Step::UpperTalk,
+                    at(gm, 5 + r.below(10) as i64).min(approval),
+                );
                 d.insert(Step::Approval, approval);
                 let oath = at(approval, 3 + r.below(12) as i64);
                 if oath <= today {
@@ -1315,7 +1361,10 @@ async fn fill_dev_files(store: &Store, seed: u64, today: NaiveDate) -> Result<u6
             }
             let end = add_months(gm, 12);
             if (end - today).num_days() <= 30 && r.chance(600) {
-                d.insert(Step::ConversionApplication, at(end, -(20 + r.below(10) as i64)).min(today));
+                d.insert(
+                    Step::ConversionApplication,
+                    at(end, -(20 + r.below(10) as i64)).min(today),
+                );
             }
         }
         rows.push(DevRow {

@@ -58,6 +58,27 @@ enum Command {
     Demo(DemoArgs),
     /// 合规检查：按规则目录检查发展党员程序、组织设置和党员信息（规则说明见 docs/rules.md）
     Check(CheckArgs),
+    /// 检查规则的数值配置：查看或设置（按生效日期分版本，可关闭地方性规则）
+    Rules(RulesArgs),
+}
+
+#[derive(Args)]
+struct RulesArgs {
+    #[command(subcommand)]
+    command: RulesCommand,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// 输出当前配置（JSON）
+    Show,
+    /// 从 JSON 文件设置配置（格式同 show 的输出），并立即重新检查全部记录
+    Set {
+        /// JSON 文件
+        file: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -405,6 +426,33 @@ async fn main() -> Result<()> {
         Command::Import(a) => import(a).await,
         Command::Stats(a) => stats(a).await,
         Command::Check(a) => check(a).await,
+        Command::Rules(a) => {
+            let store = store_of(&a.db).await?;
+            match a.command {
+                RulesCommand::Show => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&store.rules_config().await?)?
+                    );
+                }
+                RulesCommand::Set { file } => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("无法读取 {}", file.display()))?;
+                    let cfg: xianfeng_domain::compliance::RuleConfig = serde_json::from_str(&text)
+                        .map_err(|e| anyhow::anyhow!("配置文件格式错误：{e}"))?;
+                    store
+                        .set_rules_config(&Actor::cli("rules set"), &cfg)
+                        .await?;
+                    let r = store.findings_full_run().await?;
+                    println!(
+                        "已更新检查规则配置；重新检查：{} 条结果，新增 {}，已关闭 {}",
+                        r.seen, r.opened, r.closed
+                    );
+                }
+            }
+            store.close().await;
+            Ok(())
+        }
         Command::Demo(a) => {
             let store = store_of(&a.db).await?;
             let started = std::time::Instant::now();

@@ -840,3 +840,14 @@ fn next_steps_through_the_procedure() {
     );
     assert_eq!(facts(&f, MemberStatus::Full), None);
 }
+
+#[test]
+fn configuration_problems() {
+    assert!(cfg().problems().is_empty());
+    let mut c = cfg();
+    c.disabled.push("DEV-999".into());
+    c.versions[0].numbers.extension_min_months = 13;
+    let p = c.problems();
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(p[0].contains("DEV-999"));
+}
