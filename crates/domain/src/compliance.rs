@@ -804,35 +804,45 @@ fn dev_007(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
     }
 }
 
-fn dev_009(p: &PersonFacts, out: &mut Vec<Hit>) {
+/// A step (`first`) that must be on record, and not later, once `then` is recorded.
+fn required_before(
+    p: &PersonFacts,
+    out: &mut Vec<Hit>,
+    rule: &'static str,
+    first: Step,
+    then: Step,
+    missing: impl Fn(NaiveDate) -> String,
+    late: impl Fn(NaiveDate, NaiveDate) -> String,
+) {
     let Some(f) = p.file else { return };
-    let Some(review) = f.get(Step::CommitteeReview) else {
-        return;
-    };
-    match f.get(Step::PoliticalReview) {
-        None => out.push(
-            Hit::new(
-                "DEV-009",
-                Severity::Error,
-                format!("支委会审查（{}）前没有政治审查记录", fd(review)),
-            )
-            .step(Step::CommitteeReview, review),
-        ),
-        Some(pr) if pr > review => out.push(
-            Hit::new(
-                "DEV-009",
-                Severity::Error,
-                format!(
-                    "政治审查（{}）晚于支委会审查（{}），应先完成政治审查",
-                    fd(pr),
-                    fd(review)
-                ),
-            )
-            .step(Step::PoliticalReview, pr)
-            .step(Step::CommitteeReview, review),
+    let Some(t) = f.get(then) else { return };
+    match f.get(first) {
+        None => out.push(Hit::new(rule, Severity::Error, missing(t)).step(then, t)),
+        Some(d) if d > t => out.push(
+            Hit::new(rule, Severity::Error, late(d, t))
+                .step(first, d)
+                .step(then, t),
         ),
         _ => {}
     }
+}
+
+fn dev_009(p: &PersonFacts, out: &mut Vec<Hit>) {
+    required_before(
+        p,
+        out,
+        "DEV-009",
+        Step::PoliticalReview,
+        Step::CommitteeReview,
+        |t| format!("支委会审查（{}）前没有政治审查记录", fd(t)),
+        |d, t| {
+            format!(
+                "政治审查（{}）晚于支委会审查（{}），应先完成政治审查",
+                fd(d),
+                fd(t)
+            )
+        },
+    );
 }
 
 fn dev_010(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
@@ -944,30 +954,15 @@ fn dev_011(p: &PersonFacts, out: &mut Vec<Hit>) {
 }
 
 fn dev_012(p: &PersonFacts, out: &mut Vec<Hit>) {
-    let Some(f) = p.file else { return };
-    let Some(ap) = f.get(Step::Approval) else {
-        return;
-    };
-    match f.get(Step::UpperTalk) {
-        None => out.push(
-            Hit::new(
-                "DEV-012",
-                Severity::Error,
-                format!("上级党委审批（{}）前没有派人谈话的记录", fd(ap)),
-            )
-            .step(Step::Approval, ap),
-        ),
-        Some(t) if t > ap => out.push(
-            Hit::new(
-                "DEV-012",
-                Severity::Error,
-                format!("上级党委谈话（{}）晚于审批（{}）", fd(t), fd(ap)),
-            )
-            .step(Step::UpperTalk, t)
-            .step(Step::Approval, ap),
-        ),
-        _ => {}
-    }
+    required_before(
+        p,
+        out,
+        "DEV-012",
+        Step::UpperTalk,
+        Step::Approval,
+        |t| format!("上级党委审批（{}）前没有派人谈话的记录", fd(t)),
+        |d, t| format!("上级党委谈话（{}）晚于审批（{}）", fd(d), fd(t)),
+    );
 }
 
 fn dev_013(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {

@@ -63,9 +63,70 @@ pub const DEV_COLUMNS: &[Column] = &[
 ];
 
 /// Template headings in order (the template download writes these).
-pub fn template_headings() -> Vec<&'static str> {
-    DEV_COLUMNS.iter().map(|c| c.names[0]).collect()
-}
+pub const TEMPLATE_HEADINGS: [&str; 29] = [
+    "姓名",
+    "公民身份号码",
+    "所在党组织",
+    "申请入党日期",
+    "谈话日期",
+    "确定积极分子日期",
+    "积极分子备案日期",
+    "考察日期",
+    "确定发展对象日期",
+    "发展对象备案日期",
+    "政治审查日期",
+    "集中培训开始日期",
+    "集中培训结束日期",
+    "集中培训学时",
+    "支委会审查日期",
+    "上级党委预审日期",
+    "支部大会日期",
+    "应到会有表决权人数",
+    "实到会有表决权人数",
+    "赞成票数",
+    "上级党委谈话日期",
+    "上级党委审批日期",
+    "延长审批原因",
+    "入党宣誓日期",
+    "转正申请日期",
+    "转正支部大会日期",
+    "转正审批日期",
+    "培养联系人",
+    "入党介绍人",
+];
+
+/// The example row of the template.
+pub const TEMPLATE_EXAMPLE: [&str; 29] = [
+    "张三",
+    "（18位，末位可为X）",
+    "组织代码或全称",
+    "2023-03-01",
+    "2023-03-20",
+    "2023-06-01",
+    "2023-06-10",
+    "2023-12-01、2024-05-20",
+    "2024-06-10",
+    "2024-06-15",
+    "2024-07-01",
+    "2024-07-05",
+    "2024-07-07",
+    "24",
+    "2024-07-20",
+    "2024-08-01",
+    "2024-08-15",
+    "10",
+    "8",
+    "8",
+    "2024-08-25",
+    "2024-09-10",
+    "",
+    "2024-09-20",
+    "2025-07-20",
+    "2025-08-15",
+    "2025-09-01",
+    "李四",
+    "王五、赵六",
+];
 
 /// A row that could be read.
 #[derive(Debug, Clone)]
@@ -417,6 +478,12 @@ mod tests {
                 (4, "应到会有表决权人数")
             ]
         );
+    }
+
+    #[test]
+    fn the_template_headings_are_the_first_names_of_the_columns() {
+        let first: Vec<&str> = DEV_COLUMNS.iter().map(|c| c.names[0]).collect();
+        assert_eq!(first, TEMPLATE_HEADINGS.to_vec());
     }
 
     #[test]

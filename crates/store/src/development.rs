@@ -466,6 +466,22 @@ impl Store {
         Ok(())
     }
 
+    /// Opens a file for a person who has none yet (from the roster's dates).
+    async fn dev_ensure_file(&self, tx: &mut Tx, rec: &DevRecord) -> Result<()> {
+        if rec.exists {
+            return Ok(());
+        }
+        self.dev_write_file(
+            tx,
+            rec.member.id,
+            "system",
+            &rec.file,
+            &DevInput::default(),
+            false,
+        )
+        .await
+    }
+
     /// Inserts or replaces the file row.
     async fn dev_write_file(
         &self,
@@ -624,17 +640,7 @@ impl Store {
         }
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        if !rec.exists {
-            self.dev_write_file(
-                &mut tx,
-                member_id,
-                "system",
-                &rec.file,
-                &DevInput::default(),
-                false,
-            )
-            .await?;
-        }
+        self.dev_ensure_file(&mut tx, &rec).await?;
         on_tx!(&mut tx, c => {
             sqlx::query("INSERT INTO dev_assessments (member_id, assessed_on, note, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(member_id).bind(on).bind(&note).bind(now).execute(&mut *c).await?;
@@ -710,17 +716,7 @@ impl Store {
         }
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        if !rec.exists {
-            self.dev_write_file(
-                &mut tx,
-                member_id,
-                "system",
-                &rec.file,
-                &DevInput::default(),
-                false,
-            )
-            .await?;
-        }
+        self.dev_ensure_file(&mut tx, &rec).await?;
         on_tx!(&mut tx, c => {
             sqlx::query("INSERT INTO dev_sponsors (member_id, role, name, sponsor_member_id, named_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(member_id).bind(role.code()).bind(&name).bind(sponsor_member_id).bind(named_on).bind(now)

@@ -296,6 +296,7 @@ struct PipelinePage {
     results: Page<PipelineRow>,
     pages: Vec<Option<u32>>,
     base_query: String,
+    can_write: bool,
 }
 
 async fn pipeline(
@@ -327,6 +328,7 @@ async fn pipeline(
     render(
         &PipelinePage {
             ctx,
+            can_write: auth.scope.may_write_member(&org.org_path()),
             tree: tree(&state.store, &auth.scope, Some(org.id), "/development?org=").await?,
             org,
             status,

@@ -43,6 +43,8 @@ pub fn router() -> Router<AppState> {
 pub enum Kind {
     Members,
     Orgs,
+    /// Development files (发展党员台账), all or nothing.
+    Development,
 }
 
 impl Kind {
@@ -50,6 +52,7 @@ impl Kind {
         match s {
             "members" => Ok(Kind::Members),
             "orgs" => Ok(Kind::Orgs),
+            "development" => Ok(Kind::Development),
             _ => Err(AppError::NotFound("页面不存在".into())),
         }
     }
@@ -57,18 +60,21 @@ impl Kind {
         match self {
             Kind::Members => "members",
             Kind::Orgs => "orgs",
+            Kind::Development => "development",
         }
     }
     pub fn title(self) -> &'static str {
         match self {
             Kind::Members => "导入党员名册",
             Kind::Orgs => "导入组织",
+            Kind::Development => "导入发展党员台账",
         }
     }
     fn nav(self) -> &'static str {
         match self {
             Kind::Members => "/members",
             Kind::Orgs => "/orgs",
+            Kind::Development => "/development",
         }
     }
     /// How a count of accepted rows is read: “确认导入 12 人”.
@@ -76,6 +82,7 @@ impl Kind {
         match self {
             Kind::Members => "人",
             Kind::Orgs => "个组织",
+            Kind::Development => "份档案",
         }
     }
 }
@@ -103,7 +110,7 @@ async fn target(
                 .org_get(&auth.scope, id.unwrap_or(*root_id))
                 .await?;
             let allowed = match kind {
-                Kind::Members => auth.scope.may_write_member(&org.org_path()),
+                Kind::Members | Kind::Development => auth.scope.may_write_member(&org.org_path()),
                 Kind::Orgs => auth.scope.may_write_org(&org.org_path()),
             };
             if !allowed {
@@ -147,6 +154,10 @@ async fn run(
             };
             import_orgs(&state.store, &auth.actor(), &auth.scope, bytes, &opts).await
         }
+        Kind::Development => {
+            let opts = crate::imports::DevImport { within, dry_run };
+            crate::imports::import_development(&state.store, &auth.actor(), bytes, &opts).await
+        }
     }
 }
 
@@ -186,6 +197,7 @@ impl UploadPage {
         match (&self.kind, &self.org) {
             (Kind::Members, Some(o)) => format!("/members?org={}", o.id),
             (Kind::Orgs, Some(o)) => format!("/orgs/{}", o.id),
+            (Kind::Development, Some(o)) => format!("/development?org={}", o.id),
             (k, None) => k.nav().to_string(),
         }
     }
@@ -436,6 +448,9 @@ async fn errors_xlsx(
         Kind::Orgs => xianfeng_exchange::orgs::read_orgs(&table, today)
             .map(|s| s.header_row)
             .unwrap_or(1),
+        Kind::Development => xianfeng_exchange::development::read_development(&table, today)
+            .map(|s| s.header_row)
+            .unwrap_or(1),
     };
     let errors: Vec<(usize, String)> = report
         .rejected
@@ -518,6 +533,14 @@ async fn template(
                     "某某单位",
                     "科员",
                 ],
+            )
+        }
+        Kind::Development => {
+            auth.require(&[Role::OrgAdmin, Role::OrgViewer])?;
+            (
+                "发展党员台账",
+                &xianfeng_exchange::development::TEMPLATE_HEADINGS,
+                xianfeng_exchange::development::TEMPLATE_EXAMPLE.to_vec(),
             )
         }
         Kind::Orgs => {

@@ -729,3 +729,102 @@ async fn deadline_findings_reach_the_home_page_and_notify_once() {
     app.post_form(&c, "/notifications/read", &[]).await;
     assert_eq!(app.store.notifications(account.id, 10).await.unwrap().0, 0);
 }
+
+#[tokio::test]
+async fn the_upload_page_imports_a_development_sheet_all_or_nothing() {
+    use xianfeng_domain::scope::Role;
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let c = app
+        .login_as("jd_admin", Role::OrgAdmin, Some(d.street), None)
+        .await;
+    let tpl = app
+        .get_with(&c, "/imports/development/template.xlsx")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let table = xianfeng_exchange::read_table(&tpl, Default::default()).unwrap();
+    assert!(table
+        .rows
+        .iter()
+        .any(|r| r.iter().any(|c| c.text() == "转正审批日期")));
+    let upload = |bytes: Vec<u8>| {
+        let c = c.clone();
+        let app = &app;
+        let org = d.street.to_string();
+        async move {
+            let csrf = app.csrf(&c).await;
+            let form = reqwest::multipart::Form::new()
+                .text("_csrf", csrf)
+                .text("org", org)
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes).file_name("台账.xlsx"),
+                );
+            c.post(app.url("/imports/development"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    // One unreadable date: nothing can be imported, not even the good row.
+    let bad = row(&[
+        ("姓名", "坏行"),
+        ("公民身份号码", &id_number("1990-01-01", 91)),
+        ("所在党组织", "JD-01"),
+        ("申请入党日期", "2021-02-30"),
+    ]);
+    let html = upload(sheet(&[
+        full_history("张一", &id_number("1995-04-04", 11)),
+        bad,
+    ]))
+    .await;
+    assert!(html.contains("整个文件都不会导入"), "{html}");
+    assert!(!html.contains("确认导入"));
+    // A clean sheet: checked, then committed; findings are the check's business.
+    let late = row(&[
+        ("姓名", "晚谈"),
+        ("公民身份号码", &id_number("1990-01-01", 93)),
+        ("所在党组织", "第二社区党支部"),
+        ("申请入党日期", "2026-01-05"),
+        ("谈话日期", "2026-03-01"),
+    ]);
+    let html = upload(sheet(&[
+        full_history("张一", &id_number("1995-04-04", 11)),
+        late,
+    ]))
+    .await;
+    assert!(html.contains("确认导入 2 份档案"), "{html}");
+    let token = extract(&html, "name=\"token\" value=\"", "\"").unwrap();
+    let r = app
+        .post_form(
+            &c,
+            "/imports/development/commit",
+            &[("token", token.as_str()), ("org", &d.street.to_string())],
+        )
+        .await;
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let street = app
+        .store
+        .org_get(&Scope::Structure, d.street)
+        .await
+        .unwrap();
+    let scope = Scope::Subtree {
+        root_id: d.street,
+        path: street.org_path(),
+        write: false,
+    };
+    assert_eq!(app.store.member_count(&scope).await.unwrap(), 2);
+    let html = app
+        .get_with(&c, &format!("/compliance?org={}&rule=DEV-002", d.street))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("晚谈"), "{html}");
+}
