@@ -1412,6 +1412,22 @@ pub fn next_step(cfg: &RuleConfig, p: &PersonFacts) -> Option<NextStep> {
             let n = cfg.at(start);
             let ext = file.and_then(|f| f.probation_extension_months).unwrap_or(0);
             let end = add_months(start, n.probation_months + ext);
+            // On the roster as probationary, but the file has no approval yet.
+            if let Some(f) = file.filter(|f| f.get(Step::GeneralMeeting).is_some()) {
+                let reason = f.extension_reason.as_deref().is_some_and(|r| !r.is_empty());
+                let months = if reason {
+                    n.approval_extended_months
+                } else {
+                    n.approval_months
+                };
+                let due = Some(add_months(start, months));
+                if missing(Step::UpperTalk) {
+                    return next(Step::UpperTalk, due);
+                }
+                if missing(Step::Approval) {
+                    return next(Step::Approval, due);
+                }
+            }
             if file.is_some() && missing(Step::Oath) {
                 return next(Step::Oath, None);
             }

@@ -88,6 +88,7 @@ pub struct StoredFinding {
     pub org_id: i64,
     pub org_path: String,
     pub org_name: String,
+    pub org_code: String,
     pub subject_type: String,
     pub subject_id: i64,
     pub subject_name: String,
@@ -828,6 +829,13 @@ impl Store {
         Ok(Some(report))
     }
 
+    /// How many daily checks have been recorded (0 on a new database).
+    pub async fn daily_check_runs(&self) -> Result<i64> {
+        Ok(on_db!(&self.db, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM job_runs WHERE job = 'daily_check'").fetch_one(p).await?
+        }))
+    }
+
     /// Open findings of a subtree counted by rule and severity.
     pub async fn findings_summary(&self, scope: &Scope, org: &Org) -> Result<Vec<RuleCount>> {
         if !scope.sees_org(&org.org_path()) {
@@ -849,14 +857,27 @@ impl Store {
     }
 
     /// Direct sub-organisations ranked by the open errors, then warnings, of their subtrees.
-    pub async fn findings_ranking(&self, scope: &Scope, org: &Org) -> Result<Vec<OrgRank>> {
+    pub async fn findings_ranking(
+        &self,
+        scope: &Scope,
+        org: &Org,
+        f: &FindingFilter,
+    ) -> Result<Vec<OrgRank>> {
         if !scope.sees_org(&org.org_path()) {
             return Err(StoreError::Forbidden);
         }
         let path = org.org_path();
         let rows: Vec<(String, String, i64)> = on_db!(&self.db, p => {
-            sqlx::query_as("SELECT org_path, severity, COUNT(*) FROM findings WHERE resolved_at IS NULL AND org_path >= $1 AND org_path < $2 GROUP BY org_path, severity")
-                .bind(path.as_str()).bind(path.upper_bound()).fetch_all(p).await?
+            let mut q = QueryBuilder::new("SELECT org_path, severity, COUNT(*) FROM findings WHERE resolved_at IS NULL AND org_path >= ");
+            q.push_bind(path.as_str().to_string()).push(" AND org_path < ").push_bind(path.upper_bound());
+            if let Some(r) = &f.rule {
+                q.push(" AND rule = ").push_bind(r.clone());
+            }
+            if let Some(s) = &f.severity {
+                q.push(" AND severity = ").push_bind(s.clone());
+            }
+            q.push(" GROUP BY org_path, severity");
+            q.build_query_as().fetch_all(p).await?
         });
         let children = self.org_children(scope, org.id, false).await?;
         let depth = path.depth();
@@ -927,15 +948,15 @@ impl Store {
             filter(&mut q);
             let total: i64 = q.build_query_scalar().fetch_one(p).await?;
             let mut q = QueryBuilder::new(
-                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, f.subject_type, f.subject_id, \
+                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, o.code AS org_code, f.subject_type, f.subject_id, \
                  f.subject_name, f.message, f.dates, f.due_date, f.first_seen_at, f.resolved_at \
                  FROM findings f JOIN orgs o ON o.id = f.org_id",
             );
             filter(&mut q);
             if f.deadlines {
-                q.push(" ORDER BY f.due_date, f.id");
+                q.push(" ORDER BY f.due_date IS NULL, f.due_date, f.id");
             } else {
-                q.push(" ORDER BY f.severity, f.rule, f.org_path, f.subject_name, f.id");
+                q.push(" ORDER BY f.severity, f.rule, f.due_date IS NULL, f.due_date, f.org_path, f.subject_name, f.id");
             }
             q.push(" LIMIT ").push_bind(i64::from(page.per_page)).push(" OFFSET ").push_bind(page.offset());
             let items: Vec<StoredFinding> = q.build_query_as().fetch_all(p).await?;
@@ -953,7 +974,7 @@ impl Store {
     pub async fn findings_of(&self, kind: &str, id: i64) -> Result<Vec<StoredFinding>> {
         Ok(on_db!(&self.db, p => {
             sqlx::query_as(
-                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, f.subject_type, f.subject_id, \
+                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, o.code AS org_code, f.subject_type, f.subject_id, \
                  f.subject_name, f.message, f.dates, f.due_date, f.first_seen_at, f.resolved_at \
                  FROM findings f JOIN orgs o ON o.id = f.org_id \
                  WHERE f.resolved_at IS NULL AND f.subject_type = $1 AND f.subject_id = $2 ORDER BY f.severity, f.rule, f.id",
@@ -972,7 +993,7 @@ impl Store {
             let unread: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL")
                 .bind(account_id).fetch_one(p).await?;
             let items: Vec<StoredFinding> = sqlx::query_as(
-                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, f.subject_type, f.subject_id, \
+                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, o.code AS org_code, f.subject_type, f.subject_id, \
                  f.subject_name, f.message, f.dates, f.due_date, f.first_seen_at, f.resolved_at \
                  FROM notifications n JOIN findings f ON f.id = n.finding_id JOIN orgs o ON o.id = f.org_id \
                  WHERE n.account_id = $1 AND n.read_at IS NULL ORDER BY n.id DESC LIMIT $2",

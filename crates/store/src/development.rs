@@ -511,7 +511,8 @@ impl Store {
             sets.push(format!("probation_extension_months = ${}", n + 8));
             sets.push(format!("note = ${}", n + 9));
             sets.push(format!("updated_at = ${}", n + 10));
-            sets.push(format!("source = ${}", n + 12));
+            // A file keeps where it came from: an imported file stays one when edited.
+            sets.push(format!("source = COALESCE(source, ${})", n + 12));
             format!(
                 "UPDATE dev_files SET {}, version = version + 1 WHERE member_id = ${}",
                 sets.join(", "),
@@ -539,8 +540,9 @@ impl Store {
                 .bind(file.votes.map(|v| v.entitled))
                 .bind(file.votes.map(|v| v.present))
                 .bind(file.votes.map(|v| v.in_favour))
-                .bind(input.approval_org_id)
-                .bind(input.conversion_approval_org_id)
+                // An approving organisation is recorded with its approval only.
+                .bind(input.approval_org_id.filter(|_| file.get(Step::Approval).is_some()))
+                .bind(input.conversion_approval_org_id.filter(|_| file.get(Step::ConversionApproval).is_some()))
                 .bind(file.extension_reason.clone())
                 .bind(file.probation_extension_months)
                 .bind(input.note.clone())
@@ -679,7 +681,7 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         if named_on > self.clock.today() {
-            return Err(StoreError::invalid("named_on", "日期不能晚于今天"));
+            return Err(StoreError::invalid("named_on", "确定日期不能晚于今天"));
         }
         let (name, standing) = match sponsor_member_id {
             Some(id) => {

@@ -78,6 +78,8 @@ const READ_ROLES: &[Role] = &[Role::OrgAdmin, Role::OrgViewer];
 #[derive(Deserialize, Default)]
 pub struct CheckQuery {
     org: Option<i64>,
+    /// `1`: only the deadline rules (the home page's to-do list in full).
+    deadlines: Option<String>,
     rule: Option<String>,
     severity: Option<String>,
     status: Option<String>,
@@ -100,7 +102,7 @@ fn filter_of(q: &CheckQuery) -> FindingFilter {
     FindingFilter {
         rule: clean_param(&q.rule).filter(|r| RULES.iter().any(|(id, _, _)| id == r)),
         severity: clean_param(&q.severity).filter(|s| Severity::parse(s).is_some()),
-        deadlines: false,
+        deadlines: clean_param(&q.deadlines).is_some(),
     }
 }
 
@@ -120,6 +122,11 @@ pub struct FindingView {
 }
 
 impl FindingView {
+    /// Whether the deadline of the finding has passed.
+    pub fn overdue_on(&self, today: &NaiveDate) -> bool {
+        self.f.due_date.is_some_and(|d| d < *today)
+    }
+
     pub fn of(f: StoredFinding) -> FindingView {
         let dates: BTreeMap<String, NaiveDate> = serde_json::from_str(&f.dates).unwrap_or_default();
         let href = if f.subject_type == "org" {
@@ -153,6 +160,8 @@ struct IndexPage {
     keep: String,
     rule: String,
     severity: String,
+    deadlines: bool,
+    today: NaiveDate,
 }
 
 async fn index(
@@ -185,8 +194,8 @@ async fn index(
     }
     let total_errors = lines.iter().map(|l| l.errors).sum();
     let total_warnings = lines.iter().map(|l| l.warnings).sum();
-    let ranking = store.findings_ranking(&auth.scope, &org).await?;
     let f = filter_of(&q);
+    let ranking = store.findings_ranking(&auth.scope, &org, &f).await?;
     let page = store
         .findings_list(&auth.scope, &org, &f, PageReq::new(q.page, Some(50)))
         .await?;
@@ -198,10 +207,15 @@ async fn index(
     };
     let rule = f.rule.clone().unwrap_or_default();
     let severity = f.severity.clone().unwrap_or_default();
+    let deadlines = f.deadlines;
     let base_query = query(&[
         ("org", org.id.to_string()),
         ("rule", rule.clone()),
         ("severity", severity.clone()),
+        (
+            "deadlines",
+            if deadlines { "1".into() } else { String::new() },
+        ),
     ]);
     let ctx = PageCtx::new(&auth, &headers, "/compliance", "合规检查");
     let had = ctx.flash.is_some();
@@ -220,6 +234,8 @@ async fn index(
             base_query,
             rule,
             severity,
+            deadlines,
+            today: store.clock.today(),
         },
         had,
     )
@@ -234,19 +250,20 @@ async fn export_xlsx(
     let f = filter_of(&q);
     let mut rows = Vec::new();
     let mut page = 1;
-    // At most 100,000 rows in one workbook.
-    while page <= 200 {
+    // At most 100,000 rows in one workbook (500 pages of 200).
+    while page <= 500 {
         let p = state
             .store
-            .findings_list(&auth.scope, &org, &f, PageReq::new(Some(page), Some(500)))
+            .findings_list(&auth.scope, &org, &f, PageReq::new(Some(page), Some(200)))
             .await?;
         let n = p.items.len();
+        let total = p.total;
         for s in p.items {
             let v = FindingView::of(s);
             rows.push(xianfeng_exchange::compliance::FindingRow {
                 rule: v.f.rule.clone(),
                 severity: v.f.severity_label().to_string(),
-                org_code: String::new(),
+                org_code: v.f.org_code.clone(),
                 org_name: v.f.org_name.clone(),
                 subject_kind: if v.f.subject_type == "org" {
                     "组织"
@@ -258,7 +275,7 @@ async fn export_xlsx(
                 dates: v.dates,
             });
         }
-        if n < 500 {
+        if n == 0 || rows.len() as i64 >= total {
             break;
         }
         page += 1;
@@ -297,6 +314,17 @@ struct PipelinePage {
     pages: Vec<Option<u32>>,
     base_query: String,
     can_write: bool,
+}
+
+impl PipelinePage {
+    fn since_label(&self) -> &'static str {
+        match self.status {
+            MemberStatus::Applicant => "申请入党日期",
+            MemberStatus::Activist => "确定积极分子日期",
+            MemberStatus::Candidate => "确定发展对象日期",
+            _ => "入党日期",
+        }
+    }
 }
 
 async fn pipeline(
@@ -493,6 +521,21 @@ impl DevForm {
     }
 }
 
+impl FilePage {
+    fn has_contacts(&self) -> bool {
+        self.r
+            .sponsors
+            .iter()
+            .any(|s| s.sponsor.role == SponsorRole::Contact)
+    }
+    fn has_introducers(&self) -> bool {
+        self.r
+            .sponsors
+            .iter()
+            .any(|s| s.sponsor.role == SponsorRole::Introducer)
+    }
+}
+
 async fn file_view(
     state: &AppState,
     auth: &Auth,
@@ -612,7 +655,7 @@ async fn file_save(
             };
             Ok(redirect_with(
                 &format!("/members/{id}/development"),
-                if open.is_empty() { "ok" } else { "error" },
+                "ok",
                 &text,
             ))
         }
@@ -689,7 +732,7 @@ async fn sponsor_add(
     };
     let named_on = match parse_date(&f.named_on) {
         Ok(d) => d,
-        Err(e) => return Ok(redirect_with(&back, "error", &format!("日期：{e}"))),
+        Err(e) => return Ok(redirect_with(&back, "error", &format!("确定日期：{e}"))),
     };
     // A roster member is named by ID number; someone outside the system by name only.
     let sponsor_id = if f.id_number.trim().is_empty() {
@@ -697,7 +740,7 @@ async fn sponsor_add(
     } else {
         let idn = match xianfeng_domain::IdNumber::parse(&f.id_number) {
             Ok(v) => v,
-            Err(e) => return Ok(redirect_with(&back, "error", &format!("身份证号：{e}"))),
+            Err(e) => return Ok(redirect_with(&back, "error", &e.to_string())),
         };
         match state.store.member_id_for_binding(&idn).await? {
             Some(v) => Some(v),

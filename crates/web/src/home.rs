@@ -39,6 +39,7 @@ struct HomePage {
     /// Unread notifications and the newest of them.
     unread: i64,
     notices: Vec<crate::compliance::FindingView>,
+    today: chrono::NaiveDate,
 }
 
 async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> PageResult {
@@ -184,6 +185,7 @@ async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> 
             root_id: root,
             unread,
             notices,
+            today: store.clock.today(),
         },
         had,
     )
