@@ -92,6 +92,8 @@ pub struct Numbers {
     /// ORG-004: warning before a term ends; the longest approved postponement.
     pub term_warning_days: i64,
     pub term_postpone_months: i32,
+    /// DUES-001 and DUES-002.
+    pub dues: crate::dues::DuesNumbers,
 }
 
 impl Default for Numbers {
@@ -121,6 +123,7 @@ impl Default for Numbers {
             committee_suggested_from: 100,
             term_warning_days: 180,
             term_postpone_months: 12,
+            dues: crate::dues::DuesNumbers::default(),
         }
     }
 }
@@ -343,6 +346,12 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "身份证号校验位正确，出生日期、性别与记录一致",
     ),
     ("MEM-002", Severity::Error, "各日期先后顺序正确"),
+    ("DUES-001", Severity::Error, "按标准足额缴纳党费"),
+    (
+        "DUES-002",
+        Severity::Error,
+        "不连续六个月不缴党费，补缴不超过六个月",
+    ),
 ];
 
 /// Title of a rule, for page headings.

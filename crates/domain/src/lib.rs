@@ -7,6 +7,7 @@ pub mod clock;
 pub mod compliance;
 pub mod dates;
 pub mod development;
+pub mod dues;
 pub mod idnum;
 pub mod members;
 pub mod org;

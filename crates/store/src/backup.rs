@@ -38,6 +38,9 @@ pub const TABLES: &[&str] = &[
     "dev_sponsors",
     "findings",
     "notifications",
+    "dues_books",
+    "dues_bases",
+    "dues_payments",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

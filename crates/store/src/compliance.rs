@@ -251,7 +251,7 @@ impl Store {
         let wants = |rule: &str| prefix.is_none_or(|p| rule.starts_with(p));
         // Whether a family of rules (`DEV`, `ORG`, ...) can match the prefix at all.
         let family = |f: &str| prefix.is_none_or(|p| f.starts_with(p) || p.starts_with(f));
-        let want_people = family("DEV") || family("MEM");
+        let want_people = family("DEV") || family("MEM") || family("DUES");
         let want_orgs = family("ORG");
         let orgs = self.check_orgs(root).await?;
         let mut out = Vec::new();
@@ -386,6 +386,18 @@ impl Store {
             })
             .collect();
         let loaded = self.dev_files_load(cond).await?;
+        let dues = match cond {
+            FileCond::Subtree(root) => self.dues_data_subtree(root.as_ref()).await?,
+            FileCond::Members(ids) => {
+                let mut d = self.dues_data_for(ids).await?;
+                d.books = on_db!(&self.db, p => {
+                    sqlx::query_as::<_, (i64, NaiveDate)>("SELECT org_id, start_month FROM dues_books").fetch_all(p).await?
+                })
+                .into_iter()
+                .collect();
+                d
+            }
+        };
         let mut out = Vec::new();
         // A refresh of a few people: their organisations may lie outside `orgs`.
         if let FileCond::Members(ids) = cond {
@@ -477,6 +489,23 @@ impl Store {
             };
             for h in check_person(cfg, as_of, &facts) {
                 out.push(Finding::from_hit(h, info, subject.clone()));
+            }
+            // Dues, where the branch keeps them here, from the later of its first month and
+            // the month of admission.
+            if let (Some(start), true) = (dues.books.get(&r.org_id), status.is_member()) {
+                let from = admission
+                    .map(xianfeng_domain::dues::month_of)
+                    .map_or(*start, |a| a.max(*start));
+                let facts = xianfeng_domain::dues::DuesFacts {
+                    from,
+                    bases: dues.bases.get(&r.id).map(|v| v.as_slice()).unwrap_or(&[]),
+                    months: dues.months.get(&r.id).map(|v| v.as_slice()).unwrap_or(&[]),
+                };
+                for h in xianfeng_domain::dues::check_dues(cfg.at(as_of), as_of, &facts) {
+                    if cfg.enabled(h.rule) {
+                        out.push(Finding::from_hit(h, info, subject.clone()));
+                    }
+                }
             }
         };
         on_db!(&self.db, p => {

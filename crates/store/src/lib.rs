@@ -18,6 +18,7 @@ pub mod backup;
 pub mod compliance;
 pub mod crypto;
 pub mod development;
+pub mod dues;
 pub mod members;
 pub mod orgs;
 pub mod settings;

@@ -19,6 +19,7 @@ pub mod audit;
 pub mod auth;
 pub mod charts;
 pub mod compliance;
+pub mod dues;
 pub mod error;
 pub mod extract;
 pub mod forms;
@@ -73,6 +74,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .merge(members::router())
         .merge(stats::router())
         .merge(compliance::router())
+        .merge(dues::router())
         .merge(accounts::router())
         .merge(audit::router())
         .merge(uploads::router())

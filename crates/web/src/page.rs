@@ -47,6 +47,7 @@ impl PageCtx {
                 add("/stats", "党内统计", "▤");
                 add("/development", "发展党员", "↗");
                 add("/compliance", "合规检查", "✓");
+                add("/dues", "党费", "¥");
                 add("/orgs", "组织架构", "⊞");
             }
             Some(Role::SystemAdmin) => {

@@ -12,6 +12,7 @@ mod auth;
 mod backup;
 mod crash;
 mod development;
+mod dues;
 mod import;
 mod members;
 mod orgs;

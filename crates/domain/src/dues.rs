@@ -1,0 +1,436 @@
+//! Party dues (党费): the monthly amount by the brackets of DUES-001, and the checks of
+//! DUES-001 and DUES-002 over a member's months. Money is in fen (分), never floating point.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::compliance::{Hit, Numbers, Severity};
+use crate::dates::add_months;
+use crate::org::code_enum;
+
+code_enum! {
+    /// What the dues are computed from (党费计算类别).
+    DuesCategory {
+        Employed = "employed", "在职";
+        Retired = "retired", "离退休";
+        Student = "student", "学生";
+        Unemployed = "unemployed", "下岗失业";
+        Farmer = "farmer", "农民";
+        Relief = "relief", "低保或救济";
+    }
+}
+
+/// A bracket: up to `up_to` fen of the base (inclusive; `None` = no limit), this rate in basis
+/// points (1% = 100).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bracket {
+    pub up_to: Option<i64>,
+    pub rate_bp: i64,
+}
+
+/// The dues numbers of DUES-001 and DUES-002 (part of the rule configuration).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DuesNumbers {
+    /// Employed: the fixed part of after-tax monthly pay.
+    pub employed: Vec<Bracket>,
+    /// Retired: the basic pension without allowances.
+    pub retired: Vec<Bracket>,
+    /// Students, the unemployed and people on relief pay this fixed amount.
+    pub fixed: i64,
+    /// Farmers pay between these amounts.
+    pub farmer_min: i64,
+    pub farmer_max: i64,
+    /// DUES-002: months in a row without payment or a recorded reason.
+    pub unpaid_months: i32,
+    /// DUES-002: how many months back a payment may cover.
+    pub back_pay_months: i32,
+}
+
+impl Default for DuesNumbers {
+    fn default() -> Self {
+        let b = |up_to: Option<i64>, rate_bp| Bracket { up_to, rate_bp };
+        DuesNumbers {
+            employed: vec![
+                b(Some(300_000), 50),
+                b(Some(500_000), 100),
+                b(Some(1_000_000), 150),
+                b(None, 200),
+            ],
+            retired: vec![b(Some(500_000), 50), b(None, 100)],
+            fixed: 20,
+            farmer_min: 20,
+            farmer_max: 100,
+            unpaid_months: 6,
+            back_pay_months: 6,
+        }
+    }
+}
+
+/// What the monthly amount is computed from, as of a month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DuesBase {
+    pub category: DuesCategory,
+    /// Monthly base income in fen (employed, retired).
+    pub base: Option<i64>,
+    /// The amount a farmer pays, in fen.
+    pub farmer_amount: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DuesError {
+    #[error("{0}须填写月收入（基数）")]
+    NoBase(&'static str),
+    #[error("收入不能为负数")]
+    Negative,
+    #[error("农民党员每月缴纳 {min} 至 {max}（元）")]
+    FarmerRange { min: String, max: String },
+}
+
+/// Fen as yuan with two decimals: 9750 → "97.50".
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let f = fen.abs();
+    format!("{sign}{}.{:02}", f / 100, f % 100)
+}
+
+/// Reads "97.5", "97.50", "6500", "6,500.00" as fen.
+pub fn parse_yuan(input: &str) -> Option<i64> {
+    let s: String = input
+        .trim()
+        .chars()
+        .filter(|c| *c != ',' && *c != '，' && *c != '元' && !c.is_whitespace())
+        .collect();
+    if s.is_empty() || s.starts_with('-') {
+        return None;
+    }
+    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let w: i64 = whole.parse().ok()?;
+    let f: i64 = format!("{frac:0<2}").parse().ok()?;
+    w.checked_mul(100)?.checked_add(f)
+}
+
+fn by_brackets(base: i64, brackets: &[Bracket]) -> i64 {
+    let rate = brackets
+        .iter()
+        .find(|b| b.up_to.is_none_or(|u| base <= u))
+        .map(|b| b.rate_bp)
+        .unwrap_or(0);
+    // One rate on the whole base (not progressive), rounded half up to the fen.
+    (base * rate + 5_000) / 10_000
+}
+
+/// The monthly dues in fen (DUES-001).
+pub fn monthly_dues(n: &DuesNumbers, b: &DuesBase) -> Result<i64, DuesError> {
+    match b.category {
+        DuesCategory::Employed | DuesCategory::Retired => {
+            let base = b.base.ok_or(DuesError::NoBase(b.category.label()))?;
+            if base < 0 {
+                return Err(DuesError::Negative);
+            }
+            let brackets = if b.category == DuesCategory::Employed {
+                &n.employed
+            } else {
+                &n.retired
+            };
+            Ok(by_brackets(base, brackets))
+        }
+        DuesCategory::Student | DuesCategory::Unemployed | DuesCategory::Relief => Ok(n.fixed),
+        DuesCategory::Farmer => {
+            let a = b.farmer_amount.unwrap_or(n.farmer_min);
+            if a < n.farmer_min || a > n.farmer_max {
+                return Err(DuesError::FarmerRange {
+                    min: yuan(n.farmer_min),
+                    max: yuan(n.farmer_max),
+                });
+            }
+            Ok(a)
+        }
+    }
+}
+
+/// First day of `d`'s month.
+pub fn month_of(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+/// `2026-03`.
+pub fn month_label(m: NaiveDate) -> String {
+    format!("{:04}-{:02}", m.year(), m.month())
+}
+
+/// A month's record: paid (with amount and day), or not paid with a recorded reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthRecord {
+    pub month: NaiveDate,
+    pub amount: i64,
+    pub paid_on: Option<NaiveDate>,
+    /// A reason for not paying or for paying less (with the upper approval of a reduction).
+    pub reason: Option<String>,
+}
+
+/// What the check knows of one member's dues.
+#[derive(Debug, Clone)]
+pub struct DuesFacts<'a> {
+    /// The month dues are owed from: the later of the admission month and the month the
+    /// branch began keeping dues in the system.
+    pub from: NaiveDate,
+    /// Bases by the month they take effect, oldest first.
+    pub bases: &'a [(NaiveDate, DuesBase)],
+    pub months: &'a [MonthRecord],
+}
+
+/// DUES-001 and DUES-002 for one member as of `as_of` (months that have ended).
+pub fn check_dues(n: &Numbers, as_of: NaiveDate, f: &DuesFacts) -> Vec<Hit> {
+    let d = &n.dues;
+    let mut out = Vec::new();
+    let base_for = |m: NaiveDate| {
+        f.bases
+            .iter()
+            .rfind(|(from, _)| *from <= m)
+            .map(|(_, b)| *b)
+    };
+    for r in f.months {
+        if r.month < f.from {
+            continue;
+        }
+        if let (Some(paid_on), Some(b)) = (r.paid_on, base_for(r.month)) {
+            if let Ok(due) = monthly_dues(d, &b) {
+                if r.amount != due && r.reason.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                    out.push(Hit {
+                        rule: "DUES-001",
+                        severity: Severity::Error,
+                        key: format!("amount:{}", month_label(r.month)),
+                        message: format!(
+                            "{} 党费缴纳 {} 元，按标准应为 {} 元；少缴须经上级批准并登记原因",
+                            month_label(r.month),
+                            yuan(r.amount),
+                            yuan(due)
+                        ),
+                        dates: [("month", r.month), ("paid_on", paid_on)]
+                            .into_iter()
+                            .collect(),
+                        due: None,
+                    });
+                }
+            }
+            let covered = (paid_on.year() - r.month.year()) * 12 + paid_on.month() as i32
+                - r.month.month() as i32;
+            if covered > d.back_pay_months {
+                out.push(Hit {
+                    rule: "DUES-002",
+                    severity: Severity::Error,
+                    key: format!("backpay:{}", month_label(r.month)),
+                    message: format!(
+                        "{} 补缴了 {} 的党费，补缴超过 {} 个月",
+                        crate::dates::format_date(paid_on),
+                        month_label(r.month),
+                        d.back_pay_months
+                    ),
+                    dates: [("month", r.month), ("paid_on", paid_on)]
+                        .into_iter()
+                        .collect(),
+                    due: None,
+                });
+            }
+        }
+    }
+    // Months in a row with neither a payment nor a reason, up to the last ended month.
+    let last = add_months(month_of(as_of), -1);
+    let mut m = month_of(f.from);
+    let mut run: Vec<NaiveDate> = Vec::new();
+    while m <= last {
+        let rec = f.months.iter().find(|r| r.month == m);
+        let settled = rec.is_some_and(|r| {
+            r.paid_on.is_some_and(|p| p <= as_of)
+                || r.reason.as_deref().is_some_and(|s| !s.trim().is_empty())
+        });
+        if settled {
+            run.clear();
+        } else {
+            run.push(m);
+        }
+        m = add_months(m, 1);
+    }
+    if run.len() as i32 >= d.unpaid_months {
+        let first = run[0];
+        out.push(Hit {
+            rule: "DUES-002",
+            severity: Severity::Error,
+            key: "unpaid".into(),
+            message: format!(
+                "自 {} 起连续 {} 个月未缴纳党费，也没有登记原因，请了解情况、督促缴纳（连续六个月不交纳党费又无正当理由的，按党章第九条处理）",
+                month_label(first),
+                run.len()
+            ),
+            dates: [("from", first)].into_iter().collect(),
+            due: None,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        crate::parse_date(s).unwrap()
+    }
+    fn base(category: DuesCategory, base: i64) -> DuesBase {
+        DuesBase {
+            category,
+            base: Some(base),
+            farmer_amount: None,
+        }
+    }
+
+    #[test]
+    fn one_rate_on_the_whole_base() {
+        let n = DuesNumbers::default();
+        let due = |c, b| monthly_dues(&n, &base(c, b)).unwrap();
+        // 6,500 × 1.5% = 97.50, not progressive.
+        assert_eq!(due(DuesCategory::Employed, 650_000), 9_750);
+        // Both sides of each bracket.
+        assert_eq!(due(DuesCategory::Employed, 300_000), 1_500);
+        assert_eq!(due(DuesCategory::Employed, 300_001), 3_000);
+        assert_eq!(due(DuesCategory::Employed, 500_000), 5_000);
+        assert_eq!(due(DuesCategory::Employed, 500_001), 7_500);
+        assert_eq!(due(DuesCategory::Employed, 1_000_000), 15_000);
+        assert_eq!(due(DuesCategory::Employed, 1_000_001), 20_000);
+        assert_eq!(due(DuesCategory::Retired, 500_000), 2_500);
+        assert_eq!(due(DuesCategory::Retired, 500_001), 5_000);
+        // Rounded half up to the fen: 2,345.67 × 0.5% = 11.72835.
+        assert_eq!(due(DuesCategory::Employed, 234_567), 1_173);
+        assert_eq!(due(DuesCategory::Student, 0), 20);
+        assert_eq!(due(DuesCategory::Relief, 0), 20);
+    }
+
+    #[test]
+    fn farmers_pay_between_two_jiao_and_one_yuan() {
+        let n = DuesNumbers::default();
+        let f = |a| {
+            monthly_dues(
+                &n,
+                &DuesBase {
+                    category: DuesCategory::Farmer,
+                    base: None,
+                    farmer_amount: a,
+                },
+            )
+        };
+        assert_eq!(f(None), Ok(20));
+        assert_eq!(f(Some(100)), Ok(100));
+        assert!(f(Some(101)).is_err());
+        assert!(f(Some(19)).is_err());
+        assert!(matches!(
+            monthly_dues(
+                &n,
+                &DuesBase {
+                    category: DuesCategory::Employed,
+                    base: None,
+                    farmer_amount: None
+                }
+            ),
+            Err(DuesError::NoBase(_))
+        ));
+    }
+
+    #[test]
+    fn money_reads_and_writes() {
+        assert_eq!(parse_yuan("97.5"), Some(9_750));
+        assert_eq!(parse_yuan("6,500"), Some(650_000));
+        assert_eq!(parse_yuan("0.2"), Some(20));
+        assert_eq!(parse_yuan("1.234"), None);
+        assert_eq!(parse_yuan("-1"), None);
+        assert_eq!(parse_yuan("abc"), None);
+        assert_eq!(yuan(9_750), "97.50");
+        assert_eq!(yuan(20), "0.20");
+    }
+
+    fn paid(month: &str, amount: i64, on: &str) -> MonthRecord {
+        MonthRecord {
+            month: d(month),
+            amount,
+            paid_on: Some(d(on)),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn dues_001_amount_and_a_pay_change_from_its_month() {
+        let n = Numbers::default();
+        let bases = [
+            (d("2026-01-01"), base(DuesCategory::Employed, 650_000)),
+            (d("2026-03-01"), base(DuesCategory::Employed, 400_000)),
+        ];
+        let months = [
+            paid("2026-01-01", 9_750, "2026-01-10"),
+            paid("2026-02-01", 4_000, "2026-02-10"),
+            paid("2026-03-01", 4_000, "2026-03-10"),
+            MonthRecord {
+                reason: Some("经街道党工委批准减缴".into()),
+                ..paid("2026-04-01", 1_000, "2026-04-10")
+            },
+        ];
+        let f = DuesFacts {
+            from: d("2026-01-01"),
+            bases: &bases,
+            months: &months,
+        };
+        let hits = check_dues(&n, d("2026-05-15"), &f);
+        let keys: Vec<_> = hits.iter().map(|h| (h.rule, h.key.as_str())).collect();
+        assert_eq!(keys, vec![("DUES-001", "amount:2026-02")]);
+    }
+
+    #[test]
+    fn dues_002_six_months_in_a_row_and_back_pay() {
+        let n = Numbers::default();
+        let bases = [(d("2025-01-01"), base(DuesCategory::Student, 0))];
+        let f = |months: &[MonthRecord], as_of: &str| {
+            check_dues(
+                &n,
+                d(as_of),
+                &DuesFacts {
+                    from: d("2025-01-01"),
+                    bases: &bases,
+                    months,
+                },
+            )
+        };
+        let jan = [paid("2025-01-01", 20, "2025-01-05")];
+        // February to July unpaid: six ended months on 1 August, five on 31 July.
+        assert!(f(&jan, "2025-07-31").is_empty());
+        let h = f(&jan, "2025-08-01");
+        assert_eq!(h.len(), 1);
+        assert_eq!(h[0].dates["from"], d("2025-02-01"));
+        // A recorded reason breaks the run.
+        let with_reason = [
+            jan[0].clone(),
+            MonthRecord {
+                month: d("2025-04-01"),
+                amount: 0,
+                paid_on: None,
+                reason: Some("出国留学，经批准缓交".into()),
+            },
+        ];
+        assert!(f(&with_reason, "2025-08-01").is_empty());
+        // Paying July 2025's dues in February 2026 covers seven months back.
+        let late = [paid("2025-07-01", 20, "2026-02-01")];
+        let keys: Vec<String> = f(&late, "2026-02-15")
+            .iter()
+            .map(|h| h.key.clone())
+            .collect();
+        assert!(keys.contains(&"backpay:2025-07".to_string()));
+        let ok = [paid("2025-08-01", 20, "2026-02-01")];
+        assert!(!f(&ok, "2026-02-15")
+            .iter()
+            .any(|h| h.key.starts_with("backpay")));
+    }
+}

@@ -1,0 +1,351 @@
+//! Party dues (党费): a branch's month with batch entry, the collection sheet (党费收缴表),
+//! and the collection of the branches under an organisation.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use xianfeng_domain::dates::parse_date;
+use xianfeng_domain::dues::{month_label, month_of, parse_yuan, yuan, DuesBase, DuesCategory};
+use xianfeng_domain::members::MemberStatus;
+use xianfeng_domain::parse_year_month;
+use xianfeng_domain::scope::{Role, Scope};
+use xianfeng_exchange::export::{xlsx, Out, Sheet};
+use xianfeng_store::audit::AuditEvent;
+use xianfeng_store::dues::{BranchDues, DuesEntry, DuesLine};
+use xianfeng_store::orgs::Org;
+use xianfeng_store::StoreError;
+
+use crate::auth::Auth;
+use crate::error::{AppError, PageResult};
+use crate::extract::{Form, Query};
+use crate::forms::clean_param;
+use crate::orgs::{tree, Tree};
+use crate::page::{redirect_with, render, PageCtx};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dues", get(index).post(save))
+        .route("/dues/sheet.xlsx", get(sheet))
+}
+
+#[derive(Deserialize, Default)]
+pub struct DuesQuery {
+    org: Option<i64>,
+    month: Option<String>,
+}
+
+async fn target(
+    state: &AppState,
+    auth: &Auth,
+    org: Option<i64>,
+    month: &Option<String>,
+) -> Result<(Org, NaiveDate), AppError> {
+    auth.require(&[Role::OrgAdmin, Role::OrgViewer])?;
+    let root = match &auth.scope {
+        Scope::Subtree { root_id, .. } => *root_id,
+        _ => return Err(AppError::Forbidden),
+    };
+    let org = state
+        .store
+        .org_get(&auth.scope, org.unwrap_or(root))
+        .await?;
+    let this = month_of(state.store.clock.today());
+    let month = match clean_param(month) {
+        None => this,
+        Some(s) => {
+            month_of(parse_year_month(&s).map_err(|e| AppError::Invalid(format!("月份：{e}")))?)
+        }
+    };
+    if month > this {
+        return Err(AppError::Invalid("不能查看以后月份的党费".into()));
+    }
+    Ok((org, month))
+}
+
+#[derive(Template)]
+#[template(path = "dues/index.html")]
+struct IndexPage {
+    ctx: PageCtx,
+    tree: Tree,
+    org: Org,
+    month: String,
+    month_value: String,
+    is_branch: bool,
+    can_write: bool,
+    lines: Vec<DuesLine>,
+    branches: Vec<BranchDues>,
+    categories: &'static [DuesCategory],
+    today: String,
+    due_total: String,
+    paid_total: String,
+    paid_count: usize,
+}
+
+impl IndexPage {
+    fn status_label(&self, s: &str) -> &'static str {
+        MemberStatus::parse(s).map_or("", |s| s.label())
+    }
+    fn cat_selected(&self, l: &DuesLine, c: &DuesCategory) -> bool {
+        l.base.is_some_and(|b| b.category == *c)
+    }
+    fn base_text(&self, l: &DuesLine) -> String {
+        l.base
+            .and_then(|b| b.base.or(b.farmer_amount))
+            .map(yuan)
+            .unwrap_or_default()
+    }
+    fn amount_text(&self, l: &DuesLine) -> String {
+        match &l.record {
+            Some(r) if r.paid_on.is_some() => yuan(r.amount),
+            _ => l.due_text(),
+        }
+    }
+    fn paid_on_text(&self, l: &DuesLine) -> String {
+        l.record
+            .as_ref()
+            .and_then(|r| r.paid_on)
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    }
+    fn reason_text(&self, l: &DuesLine) -> String {
+        l.record
+            .as_ref()
+            .and_then(|r| r.reason.clone())
+            .unwrap_or_default()
+    }
+    fn is_paid(&self, l: &DuesLine) -> bool {
+        l.record.as_ref().is_some_and(|r| r.paid_on.is_some())
+    }
+    fn due_error(&self, l: &DuesLine) -> String {
+        l.due.clone().err().unwrap_or_default()
+    }
+}
+
+async fn index(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Query(q): Query<DuesQuery>,
+) -> PageResult {
+    let (org, month) = target(&state, &auth, q.org, &q.month).await?;
+    let is_branch = org.kind().is_some_and(|k| k.is_branch());
+    let (lines, branches) = if is_branch {
+        (
+            state.store.dues_month(&auth.scope, &org, month).await?,
+            Vec::new(),
+        )
+    } else {
+        (
+            Vec::new(),
+            state.store.dues_summary(&auth.scope, &org, month).await?,
+        )
+    };
+    let due_total: i64 = lines.iter().filter_map(|l| l.due.clone().ok()).sum();
+    let paid: Vec<i64> = lines
+        .iter()
+        .filter_map(|l| {
+            l.record
+                .as_ref()
+                .filter(|r| r.paid_on.is_some())
+                .map(|r| r.amount)
+        })
+        .collect();
+    let ctx = PageCtx::new(&auth, &headers, "/dues", "党费");
+    let had = ctx.flash.is_some();
+    render(
+        &IndexPage {
+            ctx,
+            tree: tree(&state.store, &auth.scope, Some(org.id), "/dues?org=").await?,
+            can_write: is_branch && auth.scope.may_write_member(&org.org_path()),
+            month: month_label(month),
+            month_value: month_label(month),
+            is_branch,
+            lines,
+            branches,
+            categories: DuesCategory::ALL,
+            today: state.store.clock.today().to_string(),
+            due_total: yuan(due_total),
+            paid_total: yuan(paid.iter().sum()),
+            paid_count: paid.len(),
+            org,
+        },
+        had,
+    )
+}
+
+#[derive(Deserialize, Default)]
+struct SaveForm {
+    #[serde(flatten)]
+    fields: HashMap<String, String>,
+}
+
+impl SaveForm {
+    fn get(&self, id: i64, key: &str) -> &str {
+        self.fields
+            .get(&format!("m{id}_{key}"))
+            .map(|s| s.trim())
+            .unwrap_or("")
+    }
+}
+
+async fn save(State(state): State<AppState>, auth: Auth, Form(f): Form<SaveForm>) -> PageResult {
+    auth.require(&[Role::OrgAdmin])?;
+    let org_id = f.fields.get("org").and_then(|s| s.parse().ok());
+    let month_text = f.fields.get("month").cloned();
+    let (org, month) = target(&state, &auth, org_id, &month_text).await?;
+    let back = format!("/dues?org={}&month={}", org.id, month_label(month));
+    let lines = state.store.dues_month(&auth.scope, &org, month).await?;
+    let mut entries = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
+    for l in &lines {
+        let id = l.member_id;
+        let Some(category) = DuesCategory::parse(f.get(id, "cat")) else {
+            if f.get(id, "paid") == "1" {
+                problems.push(format!("{}：请选择计算类别", l.name));
+            }
+            continue;
+        };
+        let money = f.get(id, "base");
+        let amount = if money.is_empty() {
+            None
+        } else {
+            parse_yuan(money)
+        };
+        if !money.is_empty() && amount.is_none() {
+            problems.push(format!("{}：“{money}”不是金额", l.name));
+            continue;
+        }
+        let base = match category {
+            DuesCategory::Farmer => DuesBase {
+                category,
+                base: None,
+                farmer_amount: amount,
+            },
+            _ => DuesBase {
+                category,
+                base: amount,
+                farmer_amount: None,
+            },
+        };
+        let paid = if f.get(id, "paid") == "1" {
+            let Some(a) = parse_yuan(f.get(id, "amount")) else {
+                problems.push(format!("{}：请填写实缴金额", l.name));
+                continue;
+            };
+            let on = match parse_date(f.get(id, "on")) {
+                Ok(d) => d,
+                Err(_) => {
+                    problems.push(format!("{}：请填写缴纳日期", l.name));
+                    continue;
+                }
+            };
+            Some((a, on))
+        } else {
+            None
+        };
+        let reason = xianfeng_domain::text::optional(f.get(id, "reason"), 100)
+            .map_err(|_| AppError::Invalid(format!("{}：原因最多 100 字", l.name)))?;
+        entries.push(DuesEntry {
+            member_id: id,
+            base,
+            paid,
+            reason,
+            collector: Some(auth.account.display_name.clone()),
+        });
+    }
+    if !problems.is_empty() {
+        return Ok(redirect_with(&back, "error", &problems.join("；")));
+    }
+    match state
+        .store
+        .dues_save_month(&auth.actor(), &auth.scope, &org, month, &entries)
+        .await
+    {
+        Ok(n) => Ok(redirect_with(
+            &back,
+            "ok",
+            &format!("已保存 {} 的党费登记（{n} 人）", month_label(month)),
+        )),
+        Err(StoreError::Invalid { message, .. }) => Ok(redirect_with(&back, "error", &message)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 党费收缴表: the branch's month as a workbook.
+async fn sheet(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<DuesQuery>,
+) -> PageResult {
+    let (org, month) = target(&state, &auth, q.org, &q.month).await?;
+    if !org.kind().is_some_and(|k| k.is_branch()) {
+        return Err(AppError::Invalid(
+            "党费收缴表按党支部导出，请先选择党支部".into(),
+        ));
+    }
+    let lines = state.store.dues_month(&auth.scope, &org, month).await?;
+    let rows: Vec<Vec<Out>> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let r = l.record.as_ref();
+            vec![
+                Out::Number((i + 1) as f64),
+                Out::text(l.name.clone()),
+                Out::text(MemberStatus::parse(&l.status).map_or("", |s| s.label())),
+                Out::text(l.base.map_or("", |b| b.category.label())),
+                Out::text(l.base.and_then(|b| b.base).map(yuan).unwrap_or_default()),
+                Out::text(l.due_text()),
+                Out::text(l.paid_text()),
+                Out::date(r.and_then(|r| r.paid_on)),
+                Out::text(l.collector.clone().unwrap_or_default()),
+                Out::text(r.and_then(|r| r.reason.clone()).unwrap_or_default()),
+            ]
+        })
+        .collect();
+    let title = format!("{}党费收缴表（{}）", org.name, month_label(month));
+    let bytes = xlsx(&Sheet {
+        name: "党费收缴表",
+        title: &title,
+        as_of: state.store.clock.today(),
+        headings: &[
+            "序号",
+            "姓名",
+            "党员类别",
+            "计算类别",
+            "月收入基数（元）",
+            "应缴（元）",
+            "实缴（元）",
+            "缴纳日期",
+            "收缴人",
+            "备注（减免缓交原因）",
+        ],
+        rows: &rows,
+    })
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    state
+        .store
+        .audit_now(
+            &auth.actor(),
+            AuditEvent::ok(
+                "dues.export",
+                format!("导出“{}”{} 党费收缴表", org.name, month_label(month)),
+            )
+            .on("org", org.id),
+        )
+        .await?;
+    Ok(crate::members::download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{}党费收缴表_{}.xlsx", org.name, month_label(month)),
+    )
+    .into_response())
+}
