@@ -346,6 +346,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "身份证号校验位正确，出生日期、性别与记录一致",
     ),
     ("MEM-002", Severity::Error, "各日期先后顺序正确"),
+    (
+        "MEM-004",
+        Severity::Warning,
+        "持组织关系介绍信在有效期内报到",
+    ),
     ("DUES-001", Severity::Error, "按标准足额缴纳党费"),
     (
         "DUES-002",

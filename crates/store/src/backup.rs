@@ -41,6 +41,7 @@ pub const TABLES: &[&str] = &[
     "dues_books",
     "dues_bases",
     "dues_payments",
+    "transfer_letters",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

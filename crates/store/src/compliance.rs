@@ -22,7 +22,7 @@ use crate::orgs::Org;
 use crate::{on_db, on_tx, Page, PageReq, Result, Store, StoreError};
 
 /// Rules whose findings are deadlines for the people responsible (to-do list, notifications).
-pub const DEADLINE_RULES: &[&str] = &["DEV-018", "DEV-019", "DEV-020", "ORG-004"];
+pub const DEADLINE_RULES: &[&str] = &["DEV-018", "DEV-019", "DEV-020", "ORG-004", "MEM-004"];
 
 /// Who or what a finding is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -398,6 +398,14 @@ impl Store {
                 d
             }
         };
+        let letters = match cond {
+            FileCond::Subtree(root) => self.letters_for_check(root.as_ref()).await?,
+            FileCond::Members(ids) => self.letters_for_members(ids).await?,
+        };
+        let mut letters_of: HashMap<i64, Vec<crate::letters::Letter>> = HashMap::new();
+        for l in letters {
+            letters_of.entry(l.member_id).or_default().push(l);
+        }
         let mut out = Vec::new();
         // A refresh of a few people: their organisations may lie outside `orgs`.
         if let FileCond::Members(ids) = cond {
@@ -489,6 +497,13 @@ impl Store {
             };
             for h in check_person(cfg, as_of, &facts) {
                 out.push(Finding::from_hit(h, info, subject.clone()));
+            }
+            for l in letters_of.get(&r.id).map(|v| v.as_slice()).unwrap_or(&[]) {
+                for h in crate::letters::letter_hits(l, as_of) {
+                    if cfg.enabled(h.rule) {
+                        out.push(Finding::from_hit(h, info, subject.clone()));
+                    }
+                }
             }
             // Dues, where the branch keeps them here, from the later of its first month and
             // the month of admission.

@@ -19,6 +19,7 @@ pub mod compliance;
 pub mod crypto;
 pub mod development;
 pub mod dues;
+pub mod letters;
 pub mod members;
 pub mod orgs;
 pub mod settings;

@@ -25,6 +25,7 @@ pub mod extract;
 pub mod forms;
 pub mod home;
 pub mod imports;
+pub mod letters;
 pub mod members;
 pub mod orgs;
 pub mod page;
@@ -75,6 +76,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .merge(stats::router())
         .merge(compliance::router())
         .merge(dues::router())
+        .merge(letters::router())
         .merge(accounts::router())
         .merge(audit::router())
         .merge(uploads::router())

@@ -239,6 +239,7 @@ struct ShowPage {
     today: String,
     age: i32,
     findings: Vec<crate::compliance::FindingView>,
+    letters: Vec<xianfeng_store::letters::Letter>,
 }
 
 async fn show_page(
@@ -266,10 +267,16 @@ async fn show_page(
             .map(crate::compliance::FindingView::of)
             .collect()
     };
+    let letters = if own {
+        Vec::new()
+    } else {
+        state.store.letters_of(&auth.scope, id).await?
+    };
     render(
         &ShowPage {
             ctx,
             findings,
+            letters,
             can_write: auth.scope.may_write_member(&m.path()),
             age: m.age_on(today),
             m,

@@ -48,6 +48,7 @@ impl PageCtx {
                 add("/development", "发展党员", "↗");
                 add("/compliance", "合规检查", "✓");
                 add("/dues", "党费", "¥");
+                add("/transfers", "关系转接", "⇄");
                 add("/orgs", "组织架构", "⊞");
             }
             Some(Role::SystemAdmin) => {

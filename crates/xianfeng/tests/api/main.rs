@@ -14,6 +14,7 @@ mod crash;
 mod development;
 mod dues;
 mod import;
+mod letters;
 mod members;
 mod orgs;
 mod schema;

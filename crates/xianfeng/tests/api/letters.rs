@@ -1,0 +1,171 @@
+//! Transfers of membership with letters: out to a branch of another subtree (the receiver
+//! confirms), out of the system (the sender records the receipt), in from outside; MEM-004.
+
+use reqwest::StatusCode;
+use xianfeng_domain::members::MemberInput;
+use xianfeng_domain::scope::{Role, Scope};
+use xianfeng_store::audit::Actor;
+
+use crate::helpers::*;
+
+async fn person(app: &TestApp, org: i64, name: &str, seq: u32) -> i64 {
+    let o = app.store.org_get(&Scope::Structure, org).await.unwrap();
+    let f = MemberInput {
+        name: name.into(),
+        id_number: id_number("1980-02-02", seq),
+        status: "full".into(),
+        category: "在职".into(),
+        admission_date: "2005-07-01".into(),
+        conversion_date: "2006-07-01".into(),
+        ..Default::default()
+    }
+    .parse(app.clock.today())
+    .unwrap();
+    app.store
+        .member_create(
+            &Actor::cli("test"),
+            &Scope::Subtree {
+                root_id: org,
+                path: o.org_path(),
+                write: true,
+            },
+            org,
+            &f,
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn letters_move_people_and_overdue_ones_are_found() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let a = app
+        .login_as("a_admin", Role::OrgAdmin, Some(d.a), None)
+        .await;
+    let c = app
+        .login_as("zx_admin", Role::OrgAdmin, Some(d.other), None)
+        .await;
+    let moving = person(&app, d.a, "转出甲", 21).await;
+    let leaving = person(&app, d.a, "转外乙", 23).await;
+    let late = person(&app, d.a, "逾期丙", 25).await;
+
+    // Out to 中心村党支部 (another subtree): the letter is open until the receiver confirms.
+    let r = app
+        .post_form(
+            &a,
+            &format!("/members/{moving}/letters"),
+            &[
+                ("letter_no", "示组转〔2026〕1号"),
+                ("to_code", "ZX-01"),
+                ("issued_on", "2026-11-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = app.get_with(&c, "/transfers").await.text().await.unwrap();
+    assert!(
+        html.contains("转出甲") && html.contains("确认报到"),
+        "{html}"
+    );
+    let letters = app
+        .store
+        .letters_of(&Scope::Structure.clone(), moving)
+        .await;
+    assert!(letters.is_err(), "the structure scope reads no member data");
+    let id = extract(&html, "action=\"/letters/", "/report").unwrap();
+    let r = app
+        .post_form(
+            &c,
+            &format!("/letters/{id}/report"),
+            &[("reported_on", "2026-11-10")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let c_row = app.store.org_get(&Scope::Structure, d.c).await.unwrap();
+    let scope_c = Scope::Subtree {
+        root_id: d.c,
+        path: c_row.org_path(),
+        write: true,
+    };
+    let m = app.store.member_get(&scope_c, moving).await.unwrap();
+    assert_eq!(m.org_id, d.c);
+    // The sender cannot confirm in the receiver's place.
+    app.post_form(
+        &a,
+        &format!("/members/{late}/letters"),
+        &[
+            ("letter_no", "示组转〔2026〕2号"),
+            ("to_code", "ZX-01"),
+            ("issued_on", "2026-07-01"),
+        ],
+    )
+    .await;
+    // Issued 2026-07-01, valid to 2026-10-01, not reported by 2026-11-23: MEM-004.
+    let open = app.store.findings_of("person", late).await.unwrap();
+    assert!(open.iter().any(|f| f.rule == "MEM-004"), "{open:?}");
+    let html = app.get_with(&a, "/").await.text().await.unwrap();
+    assert!(
+        html.contains("逾期丙"),
+        "the to-do list shows the overdue letter"
+    );
+
+    // Out of the system: the sender records the receipt and the person leaves the roster.
+    app.post_form(
+        &a,
+        &format!("/members/{leaving}/letters"),
+        &[
+            ("letter_no", "示组转〔2026〕3号"),
+            ("to_outside", "中共某省某市某区委员会组织部"),
+            ("issued_on", "2026-11-02"),
+        ],
+    )
+    .await;
+    let html = app
+        .get_with(&a, &format!("/members/{leaving}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let id = extract(&html, "action=\"/letters/", "/cancel").unwrap();
+    let r = app
+        .post_form(
+            &a,
+            &format!("/letters/{id}/report"),
+            &[("reported_on", "2026-11-20")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let a_row = app.store.org_get(&Scope::Structure, d.a).await.unwrap();
+    let scope_a = Scope::Subtree {
+        root_id: d.a,
+        path: a_row.org_path(),
+        write: true,
+    };
+    let m = app.store.member_get(&scope_a, leaving).await.unwrap();
+    assert_eq!(m.archive_reason.as_deref(), Some("transferred_out"));
+    assert_eq!(m.archive_date, Some("2026-11-20".parse().unwrap()));
+
+    // In from outside, reported after the letter's validity: MEM-004.
+    let arrived = person(&app, d.a, "转入丁", 27).await;
+    app.post_form(
+        &a,
+        &format!("/members/{arrived}/letters/in"),
+        &[
+            ("letter_no", "外组转〔2026〕9号"),
+            ("from", "中共某县委组织部"),
+            ("issued_on", "2026-06-01"),
+            ("reported_on", "2026-09-15"),
+        ],
+    )
+    .await;
+    let rules: Vec<String> = app
+        .store
+        .findings_of("person", arrived)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.rule)
+        .collect();
+    assert!(rules.contains(&"MEM-004".to_string()), "{rules:?}");
+}
