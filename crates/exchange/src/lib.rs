@@ -3,6 +3,7 @@
 
 pub mod compliance;
 pub mod development;
+pub mod dues;
 pub mod export;
 pub mod header;
 pub mod members;

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/dues", get(index).post(save))
         .route("/dues/sheet.xlsx", get(sheet))
+        .route("/dues/import", axum::routing::post(import))
 }
 
 #[derive(Deserialize, Default)]
@@ -348,4 +349,118 @@ async fn sheet(
         &format!("{}党费收缴表_{}.xlsx", org.name, month_label(month)),
     )
     .into_response())
+}
+
+/// Imports a filled-in collection sheet for the branch and month: all rows or none.
+async fn import(
+    State(state): State<AppState>,
+    auth: Auth,
+    mut form: axum::extract::Multipart,
+) -> PageResult {
+    auth.require(&[Role::OrgAdmin])?;
+    let mut org_id = None;
+    let mut month = None;
+    let mut bytes: Option<Vec<u8>> = None;
+    let failed = || AppError::Invalid("上传失败：文件过大或传输中断".into());
+    while let Some(field) = form.next_field().await.map_err(|_| failed())? {
+        match field.name() {
+            Some("org") => org_id = field.text().await.ok().and_then(|t| t.trim().parse().ok()),
+            Some("month") => month = field.text().await.ok(),
+            Some("file") => bytes = Some(field.bytes().await.map_err(|_| failed())?.to_vec()),
+            _ => {}
+        }
+    }
+    let (org, month) = target(&state, &auth, org_id, &month).await?;
+    let back = format!("/dues?org={}&month={}", org.id, month_label(month));
+    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
+        return Ok(redirect_with(&back, "error", "请选择要导入的党费收缴表"));
+    };
+    let table = match xianfeng_exchange::table::read_table(&bytes, Default::default()) {
+        Ok(t) => t,
+        Err(e) => return Ok(redirect_with(&back, "error", &e.to_string())),
+    };
+    let sheet = match xianfeng_exchange::dues::read_dues(&table) {
+        Ok(s) => s,
+        Err(e) => return Ok(redirect_with(&back, "error", &e.to_string())),
+    };
+    let lines = state.store.dues_month(&auth.scope, &org, month).await?;
+    let mut problems: Vec<String> = sheet
+        .rejected
+        .iter()
+        .map(|e| format!("第 {} 行 {}：{}", e.row, e.column, e.reason))
+        .collect();
+    let mut entries = Vec::new();
+    for r in &sheet.rows {
+        let named: Vec<&DuesLine> = lines.iter().filter(|l| l.name == r.name).collect();
+        let line = match named.as_slice() {
+            [one] => *one,
+            [] => {
+                problems.push(format!(
+                    "第 {} 行：{}不在本支部 {} 应缴党费的名单中",
+                    r.row,
+                    r.name,
+                    month_label(month)
+                ));
+                continue;
+            }
+            _ => {
+                problems.push(format!(
+                    "第 {} 行：本支部有多人名为{}，请在页面上逐人登记",
+                    r.row, r.name
+                ));
+                continue;
+            }
+        };
+        let category = match r.category.or(line.base.map(|b| b.category)) {
+            Some(c) => c,
+            None => {
+                problems.push(format!("第 {} 行：{}未填写计算类别", r.row, r.name));
+                continue;
+            }
+        };
+        let amount = r
+            .base
+            .or(line.base.and_then(|b| b.base.or(b.farmer_amount)));
+        let base = match category {
+            DuesCategory::Farmer => DuesBase {
+                category,
+                base: None,
+                farmer_amount: amount,
+            },
+            _ => DuesBase {
+                category,
+                base: amount,
+                farmer_amount: None,
+            },
+        };
+        entries.push(DuesEntry {
+            member_id: line.member_id,
+            base,
+            paid: r.paid,
+            reason: r.reason.clone(),
+            collector: Some(auth.account.display_name.clone()),
+        });
+    }
+    if !problems.is_empty() {
+        let n = problems.len();
+        problems.truncate(5);
+        return Ok(redirect_with(
+            &back,
+            "error",
+            &format!("未导入（共 {n} 处问题）：{}", problems.join("；")),
+        ));
+    }
+    match state
+        .store
+        .dues_save_month(&auth.actor(), &auth.scope, &org, month, &entries)
+        .await
+    {
+        Ok(n) => Ok(redirect_with(
+            &back,
+            "ok",
+            &format!("已从收缴表导入 {n} 人的党费登记"),
+        )),
+        Err(StoreError::Invalid { message, .. }) => Ok(redirect_with(&back, "error", &message)),
+        Err(e) => Err(e.into()),
+    }
 }

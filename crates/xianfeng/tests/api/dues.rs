@@ -154,6 +154,80 @@ async fn a_month_of_dues_is_entered_exported_summed_and_checked() {
         got.contains(&("在职甲".into(), "DUES-001".into())),
         "{got:?}"
     );
+    // July from a filled-in collection sheet (all rows or none).
+    let sheet = |rows: &[(&str, &str, &str, &str, &str)]| {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "第一社区党支部党费收缴表（2026-07）")
+            .unwrap();
+        for (c, h) in [
+            "姓名",
+            "计算类别",
+            "月收入基数（元）",
+            "实缴（元）",
+            "缴纳日期",
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string(1, c as u16, *h).unwrap();
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in [row.0, row.1, row.2, row.3, row.4].iter().enumerate() {
+                ws.write_string(r as u32 + 2, c as u16, *v).unwrap();
+            }
+        }
+        wb.save_to_buffer().unwrap()
+    };
+    let upload = |bytes: Vec<u8>| {
+        let c = c.clone();
+        let app = &app;
+        let org = d.a.to_string();
+        async move {
+            let csrf = app.csrf(&c).await;
+            let form = reqwest::multipart::Form::new()
+                .text("_csrf", csrf)
+                .text("org", org)
+                .text("month", "2026-07")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes).file_name("收缴表.xlsx"),
+                );
+            c.post(app.url("/dues/import"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = upload(sheet(&[
+        ("在职甲", "在职", "6500", "97.50", "2026-07-08"),
+        ("无此人", "学生", "", "0.2", "2026-07-08"),
+    ]))
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = app
+        .get_with(&c, &format!("/dues?org={}&month=2026-07", d.a))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("未导入") && html.contains("已缴 0 人"),
+        "{html}"
+    );
+    upload(sheet(&[
+        ("在职甲", "在职", "6500", "97.50", "2026-07-08"),
+        ("学生乙", "学生", "", "0.2", "2026-07-09"),
+    ]))
+    .await;
+    let html = app
+        .get_with(&c, &format!("/dues?org={}&month=2026-07", d.a))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("已缴 2 人，97.70 元"), "{html}");
     // A future month cannot be entered.
     let r = app
         .post_form(
