@@ -318,6 +318,10 @@ pub struct DevFile {
     pub probation_extension_months: Option<i32>,
     /// Whether the file says who the contacts and introducers were (see [`Source`]).
     pub sponsors_known: bool,
+    /// Who talked with the applicant (step 2) and, for the upper committee, with the candidate
+    /// (step 16).
+    pub talker: Option<String>,
+    pub upper_talker: Option<String>,
 }
 
 impl DevFile {

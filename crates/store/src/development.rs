@@ -49,6 +49,14 @@ pub struct DevRecord {
 pub struct Assessment {
     pub on: NaiveDate,
     pub note: Option<String>,
+    /// `activist` (培养考察) or `probation` (预备期考察).
+    pub stage: String,
+}
+
+impl Assessment {
+    pub fn is_probation(&self) -> bool {
+        self.stage == "probation"
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -68,6 +76,8 @@ pub struct DevInput {
     pub extension_reason: Option<String>,
     pub probation_extension_months: Option<i32>,
     pub note: Option<String>,
+    pub talker: Option<String>,
+    pub upper_talker: Option<String>,
 }
 
 /// A person in the pipeline with the next step due.
@@ -87,7 +97,7 @@ pub struct PipelineRow {
 
 const FILE_EXTRA: &str = "df.member_id, df.source, df.training_hours_x10, df.votes_entitled, \
     df.votes_present, df.votes_for, df.approval_org_id, df.conversion_approval_org_id, \
-    df.extension_reason, df.probation_extension_months, df.note, df.version, \
+    df.extension_reason, df.probation_extension_months, df.note, df.version, df.talker, df.upper_talker, \
     ao.name AS ap_name, ao.org_type AS ap_type, ao.sector AS ap_sector, \
     co.name AS cp_name, co.org_type AS cp_type, co.sector AS cp_sector";
 
@@ -147,6 +157,8 @@ macro_rules! file_row {
             _ => None,
         };
         file.extension_reason = row.try_get("extension_reason")?;
+        file.talker = row.try_get("talker")?;
+        file.upper_talker = row.try_get("upper_talker")?;
         file.probation_extension_months = row.try_get("probation_extension_months")?;
         file.approver = approver(
             row.try_get("ap_name")?,
@@ -243,7 +255,7 @@ impl Store {
             drop(s);
 
             let mut q = QueryBuilder::new(
-                "SELECT a.member_id, a.assessed_on, a.note FROM dev_assessments a JOIN members m ON m.id = a.member_id",
+                "SELECT a.member_id, a.assessed_on, a.note, a.stage FROM dev_assessments a JOIN members m ON m.id = a.member_id",
             );
             push_cond!(q, cond);
             q.push(" ORDER BY a.member_id, a.assessed_on");
@@ -253,6 +265,7 @@ impl Store {
                 assessments.entry(id).or_default().push(Assessment {
                     on: row.try_get(1)?,
                     note: row.try_get(2)?,
+                    stage: row.try_get(3)?,
                 });
             }
             drop(s);
@@ -289,9 +302,15 @@ impl Store {
         let mut files = HashMap::with_capacity(rows.len());
         let mut meta = HashMap::with_capacity(rows.len());
         for mut r in rows {
+            // The activist-stage assessments are the ones the rules time (DEV-006, DEV-018).
             r.file.assessments = assessments
                 .get(&r.member_id)
-                .map(|v| v.iter().map(|a| a.on).collect())
+                .map(|v| {
+                    v.iter()
+                        .filter(|a| !a.is_probation())
+                        .map(|a| a.on)
+                        .collect()
+                })
                 .unwrap_or_default();
             if let Some(s) = sponsors.get(&r.member_id) {
                 r.file.sponsors = s.iter().map(|s| s.sponsor.clone()).collect();
@@ -414,6 +433,8 @@ impl Store {
         file.votes = input.votes;
         file.extension_reason = input.extension_reason.clone();
         file.probation_extension_months = input.probation_extension_months;
+        file.talker = input.talker.clone();
+        file.upper_talker = input.upper_talker.clone();
         let allowed = self.dev_approver_choices(&before.member).await?;
         for id in [input.approval_org_id, input.conversion_approval_org_id]
             .into_iter()
@@ -513,6 +534,8 @@ impl Store {
             sets.push(format!("updated_at = ${}", n + 10));
             // A file keeps where it came from: an imported file stays one when edited.
             sets.push(format!("source = COALESCE(source, ${})", n + 12));
+            sets.push(format!("talker = ${}", n + 13));
+            sets.push(format!("upper_talker = ${}", n + 14));
             format!(
                 "UPDATE dev_files SET {}, version = version + 1 WHERE member_id = ${}",
                 sets.join(", "),
@@ -525,8 +548,10 @@ impl Store {
             format!(
                 "INSERT INTO dev_files ({cols}, training_hours_x10, votes_entitled, votes_present, votes_for, \
                  approval_org_id, conversion_approval_org_id, extension_reason, probation_extension_months, \
-                 note, updated_at, member_id, source, created_at) VALUES ({}, ${})",
+                 note, updated_at, member_id, source, talker, upper_talker, created_at) VALUES ({}, ${}, ${}, ${})",
                 binds.join(", "),
+                n + 13,
+                n + 14,
                 n + 10
             )
         };
@@ -548,7 +573,9 @@ impl Store {
                 .bind(input.note.clone())
                 .bind(now)
                 .bind(member_id)
-                .bind(source);
+                .bind(source)
+                .bind(file.talker.clone())
+                .bind(file.upper_talker.clone());
             q.execute(&mut *c).await?;
         });
         Ok(())
@@ -621,7 +648,8 @@ impl Store {
         Ok(Some(status))
     }
 
-    /// Records an assessment (考察) of an activist.
+    /// Records an assessment (考察): of an activist, or of a probationary member.
+    #[allow(clippy::too_many_arguments)]
     pub async fn dev_assessment_add(
         &self,
         actor: &Actor,
@@ -629,6 +657,7 @@ impl Store {
         member_id: i64,
         on: NaiveDate,
         note: Option<String>,
+        probation: bool,
     ) -> Result<()> {
         let rec = self.dev_record(scope, member_id).await?;
         if !scope.may_write_member(&rec.member.path()) {
@@ -637,15 +666,31 @@ impl Store {
         if on > self.clock.today() {
             return Err(StoreError::invalid("assessed_on", "考察日期不能晚于今天"));
         }
-        if rec.assessments.iter().any(|a| a.on == on) {
+        if rec
+            .assessments
+            .iter()
+            .any(|a| a.on == on && a.is_probation() == probation)
+        {
             return Err(StoreError::invalid("assessed_on", "该日期的考察已登记"));
+        }
+        if probation {
+            let start = rec
+                .file
+                .get(Step::GeneralMeeting)
+                .or(rec.member.admission_date);
+            if start.is_none_or(|s| on < s) {
+                return Err(StoreError::invalid(
+                    "assessed_on",
+                    "预备期考察应在接收为预备党员（支部大会）之后",
+                ));
+            }
         }
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         self.dev_ensure_file(&mut tx, &rec).await?;
         on_tx!(&mut tx, c => {
-            sqlx::query("INSERT INTO dev_assessments (member_id, assessed_on, note, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(member_id).bind(on).bind(&note).bind(now).execute(&mut *c).await?;
+            sqlx::query("INSERT INTO dev_assessments (member_id, assessed_on, note, stage, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(member_id).bind(on).bind(&note).bind(if probation { "probation" } else { "activist" }).bind(now).execute(&mut *c).await?;
         });
         self.audit(
             &mut tx,

@@ -446,6 +446,8 @@ impl DevForm {
             r.file.probation_extension_months.map(|v| v.to_string()),
         );
         put("note", r.note.clone());
+        put("talker", r.file.talker.clone());
+        put("upper_talker", r.file.upper_talker.clone());
         put("version", Some(r.version.to_string()));
         DevForm { dates: m }
     }
@@ -513,6 +515,13 @@ impl DevForm {
             Ok(v) => input.note = v,
             Err(_) => errors.add("note", "备注最多 500 字"),
         }
+        for (key, label) in [("talker", "谈话人"), ("upper_talker", "上级党委谈话人")] {
+            match xianfeng_domain::text::optional(self.get(key), 50) {
+                Ok(v) if key == "talker" => input.talker = v,
+                Ok(v) => input.upper_talker = v,
+                Err(_) => errors.add(key, &format!("{label}最多 50 字")),
+            }
+        }
         if errors.is_empty() {
             Ok(input)
         } else {
@@ -522,6 +531,20 @@ impl DevForm {
 }
 
 impl FilePage {
+    fn activist_assessments(&self) -> Vec<&xianfeng_store::development::Assessment> {
+        self.r
+            .assessments
+            .iter()
+            .filter(|a| !a.is_probation())
+            .collect()
+    }
+    fn probation_assessments(&self) -> Vec<&xianfeng_store::development::Assessment> {
+        self.r
+            .assessments
+            .iter()
+            .filter(|a| a.is_probation())
+            .collect()
+    }
     fn has_contacts(&self) -> bool {
         self.r
             .sponsors
@@ -678,6 +701,9 @@ struct AssessmentForm {
     assessed_on: String,
     #[serde(default)]
     note: String,
+    /// `probation` for an assessment during probation.
+    #[serde(default)]
+    stage: String,
 }
 
 async fn assessment_add(
@@ -696,7 +722,14 @@ async fn assessment_add(
         .map_err(|_| AppError::Invalid("考察情况最多 200 字".into()))?;
     match state
         .store
-        .dev_assessment_add(&auth.actor(), &auth.scope, id, on, note)
+        .dev_assessment_add(
+            &auth.actor(),
+            &auth.scope,
+            id,
+            on,
+            note,
+            f.stage == "probation",
+        )
         .await
     {
         Ok(()) => Ok(redirect_with(&back, "ok", "已登记考察")),

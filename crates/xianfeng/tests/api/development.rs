@@ -563,6 +563,7 @@ async fn the_file_page_records_steps_refuses_what_is_forbidden_and_shows_finding
             &[
                 ("application_date", "2026-09-01"),
                 ("talk_date", "2026-10-15"),
+                ("talker", "周谈话"),
                 ("activist_date", "2026-10-20"),
             ],
         )
@@ -574,7 +575,27 @@ async fn the_file_page_records_steps_refuses_what_is_forbidden_and_shows_finding
         .text()
         .await
         .unwrap();
-    assert!(html.contains("DEV-002"), "{html}");
+    assert!(
+        html.contains("DEV-002") && html.contains("周谈话"),
+        "{html}"
+    );
+    // An assessment of the activist stage is recorded; one "during probation" is refused
+    // before the person is admitted.
+    app.post_form(
+        &c,
+        &format!("/members/{person}/development/assessment"),
+        &[("assessed_on", "2026-11-20"), ("stage", "activist")],
+    )
+    .await;
+    app.post_form(
+        &c,
+        &format!("/members/{person}/development/assessment"),
+        &[("assessed_on", "2026-11-21"), ("stage", "probation")],
+    )
+    .await;
+    let rec = app.store.dev_record(&scope_a, person).await.unwrap();
+    assert_eq!(rec.assessments.len(), 1);
+    assert_eq!(rec.file.assessments, vec!["2026-11-20".parse().unwrap()]);
     // The roster follows: now an activist.
     let m = app.store.member_get(&scope_a, person).await.unwrap();
     assert_eq!(m.status, "activist");
