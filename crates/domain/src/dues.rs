@@ -99,6 +99,7 @@ pub fn parse_yuan(input: &str) -> Option<i64> {
     let s: String = input
         .trim()
         .chars()
+        .map(crate::text::half_width)
         .filter(|c| *c != ',' && *c != '，' && *c != '元' && !c.is_whitespace())
         .collect();
     if s.is_empty() || s.starts_with('-') {
@@ -202,7 +203,8 @@ pub fn check_dues(n: &Numbers, as_of: NaiveDate, f: &DuesFacts) -> Vec<Hit> {
         }
         if let (Some(paid_on), Some(b)) = (r.paid_on, base_for(r.month)) {
             if let Ok(due) = monthly_dues(d, &b) {
-                if r.amount != due && r.reason.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                // Paying more than the standard is allowed; less needs a recorded approval.
+                if r.amount < due && r.reason.as_deref().is_none_or(|s| s.trim().is_empty()) {
                     out.push(Hit {
                         rule: "DUES-001",
                         severity: Severity::Error,
@@ -347,6 +349,7 @@ mod tests {
         assert_eq!(parse_yuan("97.5"), Some(9_750));
         assert_eq!(parse_yuan("6,500"), Some(650_000));
         assert_eq!(parse_yuan("0.2"), Some(20));
+        assert_eq!(parse_yuan("５０００"), Some(500_000));
         assert_eq!(parse_yuan("1.234"), None);
         assert_eq!(parse_yuan("-1"), None);
         assert_eq!(parse_yuan("abc"), None);
@@ -384,7 +387,14 @@ mod tests {
             bases: &bases,
             months: &months,
         };
-        let hits = check_dues(&n, d("2026-05-15"), &f);
+        // Paying more than due is no finding.
+        let mut months = months.to_vec();
+        months.push(paid("2026-05-01", 10_000, "2026-05-10"));
+        let f = DuesFacts {
+            months: &months,
+            ..f
+        };
+        let hits = check_dues(&n, d("2026-06-15"), &f);
         let keys: Vec<_> = hits.iter().map(|h| (h.rule, h.key.as_str())).collect();
         assert_eq!(keys, vec![("DUES-001", "amount:2026-02")]);
     }

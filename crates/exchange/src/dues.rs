@@ -19,7 +19,13 @@ const COLUMNS: &[Column] = &[
     col!("name", "姓名"),
     col!("id_number", "公民身份号码", "身份证号", "身份证号码"),
     col!("category", "计算类别", "缴费类别"),
-    col!("base", "月收入基数", "缴费基数", "基数"),
+    col!(
+        "base",
+        "月收入基数",
+        "月收入基数或农民缴纳额",
+        "缴费基数",
+        "基数"
+    ),
     col!("paid", "实缴", "实缴金额", "缴纳金额"),
     col!("paid_on", "缴纳日期", "缴费日期"),
     col!("reason", "备注", "原因"),
@@ -71,6 +77,9 @@ pub fn read_dues(table: &Table) -> Result<DuesSheet, SheetError> {
             })
         };
         let name = text("name");
+        if name == "合计" {
+            continue;
+        }
         if name.is_empty() {
             bad("姓名", "姓名不能为空".into());
             continue;

@@ -316,12 +316,6 @@ impl Store {
                 if on > today {
                     return Err(StoreError::invalid("paid_on", "缴纳日期不能晚于今天"));
                 }
-                if on < month {
-                    return Err(StoreError::invalid(
-                        "paid_on",
-                        format!("缴纳日期不能早于所缴月份 {}", month_label(month)),
-                    ));
-                }
             }
         }
         let now = self.clock.now();
@@ -449,6 +443,8 @@ impl Store {
         })
         .into_iter()
         .collect();
+        let mut branches = branches;
+        branches.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(branches
             .into_iter()
             .map(|b| {

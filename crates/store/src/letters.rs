@@ -39,7 +39,11 @@ pub struct Letter {
 impl Letter {
     pub fn status_label(&self) -> &'static str {
         match self.status.as_str() {
+            "open" if self.to_org_id.is_none() && self.direction == "out" => "待对方接收",
             "open" => "待报到",
+            "reported" if self.to_org_id.is_none() && self.direction == "out" => {
+                "已转出（对方已接收）"
+            }
             "reported" => "已报到",
             "cancelled" => "已作废",
             _ => "",
@@ -114,7 +118,7 @@ pub fn letter_hits(l: &Letter, as_of: NaiveDate) -> Vec<Hit> {
                 format_date(r)
             ),
             dates: dates(Some(("reported_on", r))),
-            due: None,
+            due: Some(l.valid_until),
         }),
         _ => {}
     }
@@ -279,7 +283,7 @@ impl Store {
         scope: &Scope,
         letter_id: i64,
         reported_on: NaiveDate,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let l: Letter = on_db!(&self.db, p => {
             sqlx::query_as(&format!("SELECT {LETTER_COLS} {LETTER_FROM} WHERE l.id = $1"))
                 .bind(letter_id).fetch_optional(p).await?
@@ -334,6 +338,7 @@ impl Store {
                 tx.commit().await?;
                 self.findings_refresh_members(&[l.member_id]).await;
                 self.findings_refresh_orgs(&[member.0]).await;
+                Ok(true)
             }
             None => {
                 // Receipt confirmed by the organisation outside: the person leaves the roster.
@@ -354,9 +359,9 @@ impl Store {
                     sqlx::query("UPDATE transfer_letters SET status = 'reported', reported_on = $1, updated_at = $2 WHERE id = $3")
                         .bind(reported_on).bind(now).bind(l.id).execute(p).await?;
                 });
+                Ok(false)
             }
         }
-        Ok(())
     }
 
     /// Cancels an open letter (lost, expired and reissued): kept, marked 已作废.

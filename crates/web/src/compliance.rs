@@ -23,6 +23,10 @@ pub fn date_label(key: &str) -> &str {
         "to" => "止",
         "due" => "期限",
         "term_start" => "任期开始",
+        "issued_on" => "开具日期",
+        "reported_on" => "报到日期",
+        "month" => "所缴月份",
+        "paid_on" => "缴纳日期",
         other => other,
     }
 }
@@ -604,16 +608,7 @@ async fn file_view(
             (o, d)
         })
         .collect();
-    let (f, errors) = form.unwrap_or_else(|| {
-        let mut f = DevForm::of(&r);
-        // A new approval defaults to the nearest committee with approval power.
-        if let Some(d) = default_approver {
-            for key in ["approval_org_id", "conversion_approval_org_id"] {
-                f.dates.entry(key.to_string()).or_insert(d.to_string());
-            }
-        }
-        (f, Errors::new())
-    });
+    let (f, errors) = form.unwrap_or_else(|| (DevForm::of(&r), Errors::new()));
     let ctx = PageCtx::new(
         auth,
         headers,

@@ -37,6 +37,9 @@ pub fn router() -> Router<AppState> {
         .route("/dues/import", axum::routing::post(import))
 }
 
+/// The largest monthly payment accepted (100,000 yuan): larger figures are typing mistakes.
+const MAX_FEN: i64 = 10_000_000;
+
 #[derive(Deserialize, Default)]
 pub struct DuesQuery {
     org: Option<i64>,
@@ -85,6 +88,7 @@ struct IndexPage {
     branches: Vec<BranchDues>,
     categories: &'static [DuesCategory],
     today: String,
+    this_month: String,
     due_total: String,
     paid_total: String,
     paid_count: usize,
@@ -173,6 +177,7 @@ async fn index(
             branches,
             categories: DuesCategory::ALL,
             today: state.store.clock.today().to_string(),
+            this_month: month_label(state.store.clock.today()),
             due_total: yuan(due_total),
             paid_total: yuan(paid.iter().sum()),
             paid_count: paid.len(),
@@ -204,6 +209,7 @@ async fn save(State(state): State<AppState>, auth: Auth, Form(f): Form<SaveForm>
     let (org, month) = target(&state, &auth, org_id, &month_text).await?;
     let back = format!("/dues?org={}&month={}", org.id, month_label(month));
     let lines = state.store.dues_month(&auth.scope, &org, month).await?;
+    let today = state.store.clock.today();
     let mut entries = Vec::new();
     let mut problems: Vec<String> = Vec::new();
     for l in &lines {
@@ -237,11 +243,27 @@ async fn save(State(state): State<AppState>, auth: Auth, Form(f): Form<SaveForm>
             },
         };
         let paid = if f.get(id, "paid") == "1" {
-            let Some(a) = parse_yuan(f.get(id, "amount")) else {
-                problems.push(format!("{}：请填写实缴金额", l.name));
-                continue;
+            let raw = f.get(id, "amount");
+            let a = match parse_yuan(raw) {
+                _ if raw.is_empty() => {
+                    problems.push(format!("{}：请填写实缴金额", l.name));
+                    continue;
+                }
+                Some(a) if a <= MAX_FEN => a,
+                Some(_) => {
+                    problems.push(format!("{}：实缴金额“{raw}”过大，请核对", l.name));
+                    continue;
+                }
+                None => {
+                    problems.push(format!("{}：实缴金额“{raw}”不是金额", l.name));
+                    continue;
+                }
             };
             let on = match parse_date(f.get(id, "on")) {
+                Ok(d) if d > today => {
+                    problems.push(format!("{}：缴纳日期不能晚于今天", l.name));
+                    continue;
+                }
                 Ok(d) => d,
                 Err(_) => {
                     problems.push(format!("{}：请填写缴纳日期", l.name));
@@ -273,7 +295,10 @@ async fn save(State(state): State<AppState>, auth: Auth, Form(f): Form<SaveForm>
         Ok(n) => Ok(redirect_with(
             &back,
             "ok",
-            &format!("已保存 {} 的党费登记（{n} 人）", month_label(month)),
+            &format!(
+                "已保存 {} 的党费：登记缴纳或未缴原因 {n} 人，缴费基数已更新",
+                month_label(month)
+            ),
         )),
         Err(StoreError::Invalid { message, .. }) => Ok(redirect_with(&back, "error", &message)),
         Err(e) => Err(e.into()),
@@ -293,25 +318,49 @@ async fn sheet(
         ));
     }
     let lines = state.store.dues_month(&auth.scope, &org, month).await?;
-    let rows: Vec<Vec<Out>> = lines
+    let money = |f: Option<i64>| f.map_or(Out::Empty, |f| Out::Number(f as f64 / 100.0));
+    let mut rows: Vec<Vec<Out>> = lines
         .iter()
         .enumerate()
         .map(|(i, l)| {
             let r = l.record.as_ref();
+            let paid = r.filter(|r| r.paid_on.is_some());
             vec![
                 Out::Number((i + 1) as f64),
                 Out::text(l.name.clone()),
                 Out::text(MemberStatus::parse(&l.status).map_or("", |s| s.label())),
                 Out::text(l.base.map_or("", |b| b.category.label())),
-                Out::text(l.base.and_then(|b| b.base).map(yuan).unwrap_or_default()),
-                Out::text(l.due_text()),
-                Out::text(l.paid_text()),
-                Out::date(r.and_then(|r| r.paid_on)),
-                Out::text(l.collector.clone().unwrap_or_default()),
+                money(l.base.and_then(|b| b.base.or(b.farmer_amount))),
+                money(l.due.clone().ok()),
+                money(paid.map(|r| r.amount)),
+                Out::date(paid.and_then(|r| r.paid_on)),
+                Out::text(paid.and(l.collector.clone()).unwrap_or_default()),
                 Out::text(r.and_then(|r| r.reason.clone()).unwrap_or_default()),
             ]
         })
         .collect();
+    let due: i64 = lines.iter().filter_map(|l| l.due.clone().ok()).sum();
+    let paid: i64 = lines
+        .iter()
+        .filter_map(|l| {
+            l.record
+                .as_ref()
+                .filter(|r| r.paid_on.is_some())
+                .map(|r| r.amount)
+        })
+        .sum();
+    rows.push(vec![
+        Out::Empty,
+        Out::text("合计"),
+        Out::Empty,
+        Out::Empty,
+        Out::Empty,
+        money(Some(due)),
+        money(Some(paid)),
+        Out::Empty,
+        Out::Empty,
+        Out::Empty,
+    ]);
     let title = format!("{}党费收缴表（{}）", org.name, month_label(month));
     let bytes = xlsx(&Sheet {
         name: "党费收缴表",
@@ -322,7 +371,7 @@ async fn sheet(
             "姓名",
             "党员类别",
             "计算类别",
-            "月收入基数（元）",
+            "月收入基数或农民缴纳额（元）",
             "应缴（元）",
             "实缴（元）",
             "缴纳日期",
@@ -411,10 +460,17 @@ async fn import(
                 continue;
             }
         };
+        // A row with nothing paid, no reason and no base says nothing about the month.
+        if r.paid.is_none() && r.reason.is_none() && r.category.is_none() && r.base.is_none() {
+            continue;
+        }
         let category = match r.category.or(line.base.map(|b| b.category)) {
             Some(c) => c,
             None => {
-                problems.push(format!("第 {} 行：{}未填写计算类别", r.row, r.name));
+                problems.push(format!(
+                    "第 {} 行：{}未填写计算类别（本人尚未登记缴费基数）",
+                    r.row, r.name
+                ));
                 continue;
             }
         };
@@ -443,7 +499,7 @@ async fn import(
     }
     if !problems.is_empty() {
         let n = problems.len();
-        problems.truncate(5);
+        problems.truncate(20);
         return Ok(redirect_with(
             &back,
             "error",

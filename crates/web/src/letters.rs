@@ -45,9 +45,29 @@ struct IndexPage {
     today: NaiveDate,
     /// Organisation ids the caller may write to (to confirm arrivals).
     writable: Vec<i64>,
+    /// Organisation ids the caller sees (whose people the caller may open).
+    visible: Vec<i64>,
+    /// Organisation ids of the subtree shown.
+    here: Vec<i64>,
 }
 
 impl IndexPage {
+    /// Arriving in or leaving the subtree shown.
+    fn direction(&self, l: &Letter) -> &'static str {
+        match l.to_org_id {
+            Some(t) if self.here.contains(&t) => "转入",
+            _ if l.direction == "in" => "转入",
+            _ => "转出",
+        }
+    }
+    /// Whether the caller may open the person's page (where the person is now).
+    fn may_view(&self, l: &Letter) -> bool {
+        let now = match (l.status.as_str(), l.to_org_id) {
+            ("reported", Some(t)) => Some(t),
+            _ => l.from_org_id.or(l.to_org_id),
+        };
+        now.is_some_and(|o| self.visible.contains(&o))
+    }
     fn may_confirm(&self, l: &Letter) -> bool {
         l.status == "open"
             && match l.to_org_id {
@@ -73,12 +93,17 @@ async fn index(
         .org_get(&auth.scope, q.org.unwrap_or(root))
         .await?;
     let letters = state.store.letters_in(&org.org_path()).await?;
-    let writable = state
-        .store
-        .org_all(&auth.scope)
-        .await?
-        .into_iter()
+    let all = state.store.org_all(&auth.scope).await?;
+    let writable = all
+        .iter()
         .filter(|o| auth.scope.may_write_member(&o.org_path()))
+        .map(|o| o.id)
+        .collect();
+    let visible = all.iter().map(|o| o.id).collect();
+    let path = org.org_path();
+    let here = all
+        .iter()
+        .filter(|o| path.contains(&o.org_path()))
         .map(|o| o.id)
         .collect();
     let ctx = PageCtx::new(&auth, &headers, "/transfers", "组织关系转接");
@@ -91,6 +116,8 @@ async fn index(
             letters,
             today: state.store.clock.today(),
             writable,
+            visible,
+            here,
         },
         had,
     )
@@ -131,7 +158,7 @@ async fn issue(
     Form(f): Form<IssueForm>,
 ) -> PageResult {
     auth.require(&[Role::OrgAdmin])?;
-    let back = format!("/members/{id}#letters");
+    let back = format!("/members/{id}");
     let to = match (f.to_code.trim(), f.to_outside.trim()) {
         ("", "") => {
             return Ok(redirect_with(
@@ -206,7 +233,7 @@ async fn receive(
     Form(f): Form<ReceiveForm>,
 ) -> PageResult {
     auth.require(&[Role::OrgAdmin])?;
-    let back = format!("/members/{id}#letters");
+    let back = format!("/members/{id}");
     let dates = (
         parse_date(&f.issued_on),
         optional_date(&f.valid_until, "有效期"),
@@ -269,7 +296,16 @@ async fn report(
         .letter_report(&auth.actor(), &auth.scope, id, on)
         .await
     {
-        Ok(()) => Ok(redirect_with(&back, "ok", "已确认报到，组织关系已转接")),
+        Ok(true) => Ok(redirect_with(
+            &back,
+            "ok",
+            "已确认报到，组织关系已转入本支部",
+        )),
+        Ok(false) => Ok(redirect_with(
+            &back,
+            "ok",
+            "已登记对方接收，该人员已转出（出库，档案保留）",
+        )),
         Err(e) => Ok(redirect_with(&back, "error", &message(e)?)),
     }
 }

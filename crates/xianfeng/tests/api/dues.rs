@@ -82,7 +82,11 @@ async fn a_month_of_dues_is_entered_exported_summed_and_checked() {
     assert!(t
         .rows
         .iter()
-        .any(|row| row.iter().any(|c| c.text() == "97.50")));
+        .any(|row| row.iter().any(|c| c.text() == "97.5")));
+    assert!(t
+        .rows
+        .iter()
+        .any(|row| row.iter().any(|c| c.text() == "合计")));
     // The street sees both branches; A collected 2 of 2 in May.
     let html = app
         .get_with(&c, &format!("/dues?org={}&month=2026-05", d.street))
