@@ -92,6 +92,8 @@ struct IndexPage {
     due_total: String,
     paid_total: String,
     paid_count: usize,
+    /// Totals over the branches listed: members owing, paid, amount, in arrears.
+    totals: (i64, i64, String, i64, String),
 }
 
 impl IndexPage {
@@ -163,6 +165,18 @@ async fn index(
                 .map(|r| r.amount)
         })
         .collect();
+    let totals = {
+        let members: i64 = branches.iter().map(|b| b.members).sum();
+        let paid: i64 = branches.iter().map(|b| b.paid).sum();
+        let fen: i64 = branches.iter().map(|b| b.paid_fen).sum();
+        let arrears: i64 = branches.iter().map(|b| b.in_arrears).sum();
+        let rate = if members == 0 {
+            String::new()
+        } else {
+            format!("{:.1}%", paid as f64 * 100.0 / members as f64)
+        };
+        (members, paid, yuan(fen), arrears, rate)
+    };
     let ctx = PageCtx::new(&auth, &headers, "/dues", "党费");
     let had = ctx.flash.is_some();
     render(
@@ -181,6 +195,7 @@ async fn index(
             due_total: yuan(due_total),
             paid_total: yuan(paid.iter().sum()),
             paid_count: paid.len(),
+            totals,
             org,
         },
         had,

@@ -12,35 +12,8 @@ use xianfeng_store::audit::Actor;
 
 use crate::helpers::*;
 
-const HEAD: [&str; 27] = [
-    "姓名",
-    "公民身份号码",
-    "所在党组织",
-    "申请入党日期",
-    "谈话日期",
-    "确定积极分子日期",
-    "积极分子备案日期",
-    "考察日期",
-    "确定发展对象日期",
-    "发展对象备案日期",
-    "政治审查日期",
-    "集中培训开始日期",
-    "集中培训结束日期",
-    "集中培训学时",
-    "支委会审查日期",
-    "上级党委预审日期",
-    "支部大会日期",
-    "应到会有表决权人数",
-    "实到会有表决权人数",
-    "赞成票数",
-    "上级党委谈话日期",
-    "上级党委审批日期",
-    "延长审批原因",
-    "入党宣誓日期",
-    "转正申请日期",
-    "转正支部大会日期",
-    "转正审批日期",
-];
+/// The template's headings: the columns the issue lists, then the optional ones.
+const HEAD: [&str; 29] = xianfeng_exchange::development::TEMPLATE_HEADINGS;
 
 /// A row as column → value; the sheet writes dates as real Excel dates, counts as numbers.
 fn row(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -95,6 +95,10 @@ async fn a_month_of_dues_is_entered_exported_summed_and_checked() {
         .await
         .unwrap();
     assert!(html.contains("100.0%") && html.contains("未开始"), "{html}");
+    assert!(
+        html.contains("合计（2 个党支部）") && html.contains("应缴 2 人，已缴 2 人"),
+        "{html}"
+    );
     // June: 在职甲 pays 50.00 without a recorded approval (DUES-001). From June nobody pays
     // again: on 2026-11-23 five months (June–October) have ended unpaid for 学生乙, not yet six.
     let fields = [
