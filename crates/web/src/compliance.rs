@@ -90,7 +90,13 @@ pub struct CheckQuery {
     page: Option<u32>,
 }
 
-async fn target_org(state: &AppState, auth: &Auth, org: Option<i64>) -> Result<Org, AppError> {
+/// The organisation a work page is about: the one asked for, or the top of the caller's
+/// subtree; work roles only.
+pub(crate) async fn target_org(
+    state: &AppState,
+    auth: &Auth,
+    org: Option<i64>,
+) -> Result<Org, AppError> {
     auth.require(READ_ROLES)?;
     let root = match &auth.scope {
         Scope::Subtree { root_id, .. } => *root_id,

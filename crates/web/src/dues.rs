@@ -15,7 +15,7 @@ use xianfeng_domain::dates::parse_date;
 use xianfeng_domain::dues::{month_label, month_of, parse_yuan, yuan, DuesBase, DuesCategory};
 use xianfeng_domain::members::MemberStatus;
 use xianfeng_domain::parse_year_month;
-use xianfeng_domain::scope::{Role, Scope};
+use xianfeng_domain::scope::Role;
 use xianfeng_exchange::export::{xlsx, Out, Sheet};
 use xianfeng_store::audit::AuditEvent;
 use xianfeng_store::dues::{BranchDues, DuesEntry, DuesLine};
@@ -52,15 +52,7 @@ async fn target(
     org: Option<i64>,
     month: &Option<String>,
 ) -> Result<(Org, NaiveDate), AppError> {
-    auth.require(&[Role::OrgAdmin, Role::OrgViewer])?;
-    let root = match &auth.scope {
-        Scope::Subtree { root_id, .. } => *root_id,
-        _ => return Err(AppError::Forbidden),
-    };
-    let org = state
-        .store
-        .org_get(&auth.scope, org.unwrap_or(root))
-        .await?;
+    let org = crate::compliance::target_org(state, auth, org).await?;
     let this = month_of(state.store.clock.today());
     let month = match clean_param(month) {
         None => this,

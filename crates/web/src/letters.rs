@@ -83,15 +83,7 @@ async fn index(
     headers: HeaderMap,
     Query(q): Query<OrgQuery>,
 ) -> PageResult {
-    auth.require(&[Role::OrgAdmin, Role::OrgViewer])?;
-    let root = match &auth.scope {
-        Scope::Subtree { root_id, .. } => *root_id,
-        _ => return Err(AppError::Forbidden),
-    };
-    let org = state
-        .store
-        .org_get(&auth.scope, q.org.unwrap_or(root))
-        .await?;
+    let org = crate::compliance::target_org(&state, &auth, q.org).await?;
     let letters = state.store.letters_in(&org.org_path()).await?;
     let all = state.store.org_all(&auth.scope).await?;
     let writable = all

@@ -105,32 +105,20 @@ async fn an_imported_sheet_gives_each_person_exactly_their_findings() {
     let app = TestApp::spawn().await;
     let d = app.district().await;
     // Already on the roster: admitted on a day other than the general meeting.
-    let a_row = app.store.org_get(&Scope::Structure, d.a).await.unwrap();
     let sun_id = id_number("1990-02-02", 61);
-    let fields = MemberInput {
-        name: "孙六".into(),
-        id_number: sun_id.clone(),
-        status: "probationary".into(),
-        category: "在职".into(),
-        admission_date: "2025-11-01".into(),
-        ..Default::default()
-    }
-    .parse(app.clock.today())
-    .unwrap();
     let sun = app
-        .store
-        .member_create(
-            &Actor::cli("test"),
-            &Scope::Subtree {
-                root_id: d.a,
-                path: a_row.org_path(),
-                write: true,
-            },
+        .person(
             d.a,
-            &fields,
+            MemberInput {
+                name: "孙六".into(),
+                id_number: sun_id.clone(),
+                status: "probationary".into(),
+                category: "在职".into(),
+                admission_date: "2025-11-01".into(),
+                ..Default::default()
+            },
         )
-        .await
-        .unwrap();
+        .await;
 
     let rows = vec![
         full_history("张一", &id_number("1995-04-04", 11)),
@@ -509,13 +497,7 @@ async fn the_file_page_records_steps_refuses_what_is_forbidden_and_shows_finding
     let person = add("申请丙", id_number("1996-02-02", 75), "applicant", "", "");
     let mut ids = Vec::new();
     for m in [prob, full, person] {
-        let f = m.parse(app.clock.today()).unwrap();
-        ids.push(
-            app.store
-                .member_create(&Actor::cli("test"), &scope_a, d.a, &f)
-                .await
-                .unwrap(),
-        );
+        ids.push(app.person(d.a, m).await);
     }
     let person = ids[2];
     let c = app
@@ -679,30 +661,18 @@ async fn deadline_findings_reach_the_home_page_and_notify_once() {
         .login_as("a_admin", Role::OrgAdmin, Some(d.a), None)
         .await;
     // Probation ends in 20 days without a conversion application (DEV-019).
-    let a_row = app.store.org_get(&Scope::Structure, d.a).await.unwrap();
-    let f = MemberInput {
-        name: "将满".into(),
-        id_number: id_number("1990-05-05", 81),
-        status: "probationary".into(),
-        category: "在职".into(),
-        admission_date: "2025-12-13".into(),
-        ..Default::default()
-    }
-    .parse(app.clock.today())
-    .unwrap();
-    app.store
-        .member_create(
-            &Actor::cli("test"),
-            &Scope::Subtree {
-                root_id: d.a,
-                path: a_row.org_path(),
-                write: true,
-            },
-            d.a,
-            &f,
-        )
-        .await
-        .unwrap();
+    app.person(
+        d.a,
+        MemberInput {
+            name: "将满".into(),
+            id_number: id_number("1990-05-05", 81),
+            status: "probationary".into(),
+            category: "在职".into(),
+            admission_date: "2025-12-13".into(),
+            ..Default::default()
+        },
+    )
+    .await;
     let html = app.get_with(&c, "/").await.text().await.unwrap();
     assert!(
         html.contains("待办") && html.contains("将满") && html.contains("2026-12-13"),

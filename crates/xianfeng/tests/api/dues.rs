@@ -3,8 +3,7 @@
 
 use reqwest::StatusCode;
 use xianfeng_domain::members::MemberInput;
-use xianfeng_domain::scope::{Role, Scope};
-use xianfeng_store::audit::Actor;
+use xianfeng_domain::scope::Role;
 
 use crate::helpers::*;
 
@@ -12,15 +11,9 @@ use crate::helpers::*;
 async fn a_month_of_dues_is_entered_exported_summed_and_checked() {
     let app = TestApp::spawn().await;
     let d = app.district().await;
-    let a_row = app.store.org_get(&Scope::Structure, d.a).await.unwrap();
-    let scope_a = Scope::Subtree {
-        root_id: d.a,
-        path: a_row.org_path(),
-        write: true,
-    };
     let mut ids = Vec::new();
     for (name, seq) in [("在职甲", 11), ("学生乙", 13)] {
-        let f = MemberInput {
+        let input = MemberInput {
             name: name.into(),
             id_number: id_number("1985-01-01", seq),
             status: "full".into(),
@@ -28,15 +21,8 @@ async fn a_month_of_dues_is_entered_exported_summed_and_checked() {
             admission_date: "2010-07-01".into(),
             conversion_date: "2011-07-01".into(),
             ..Default::default()
-        }
-        .parse(app.clock.today())
-        .unwrap();
-        ids.push(
-            app.store
-                .member_create(&Actor::cli("test"), &scope_a, d.a, &f)
-                .await
-                .unwrap(),
-        );
+        };
+        ids.push(app.person(d.a, input).await);
     }
     let c = app
         .login_as("jd_admin", Role::OrgAdmin, Some(d.street), None)

@@ -322,6 +322,21 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Adds a person to the roster of `org` as its administrator would (checked input).
+    pub async fn person(&self, org: i64, input: xianfeng_domain::members::MemberInput) -> i64 {
+        let fields = input.parse(self.clock.today()).unwrap();
+        let o = self.store.org_get(&Scope::Structure, org).await.unwrap();
+        let scope = Scope::Subtree {
+            root_id: org,
+            path: o.org_path(),
+            write: true,
+        };
+        self.store
+            .member_create(&Actor::cli("test"), &scope, org, &fields)
+            .await
+            .unwrap()
+    }
+
     /// A district with two branches under a street working committee:
     /// root (QW) → street (JD) → branch A (JD-01), branch B (JD-02); and a second street (ZX).
     pub async fn district(&self) -> District {

@@ -4,36 +4,23 @@
 use reqwest::StatusCode;
 use xianfeng_domain::members::MemberInput;
 use xianfeng_domain::scope::{Role, Scope};
-use xianfeng_store::audit::Actor;
 
 use crate::helpers::*;
 
 async fn person(app: &TestApp, org: i64, name: &str, seq: u32) -> i64 {
-    let o = app.store.org_get(&Scope::Structure, org).await.unwrap();
-    let f = MemberInput {
-        name: name.into(),
-        id_number: id_number("1980-02-02", seq),
-        status: "full".into(),
-        category: "在职".into(),
-        admission_date: "2005-07-01".into(),
-        conversion_date: "2006-07-01".into(),
-        ..Default::default()
-    }
-    .parse(app.clock.today())
-    .unwrap();
-    app.store
-        .member_create(
-            &Actor::cli("test"),
-            &Scope::Subtree {
-                root_id: org,
-                path: o.org_path(),
-                write: true,
-            },
-            org,
-            &f,
-        )
-        .await
-        .unwrap()
+    app.person(
+        org,
+        MemberInput {
+            name: name.into(),
+            id_number: id_number("1980-02-02", seq),
+            status: "full".into(),
+            category: "在职".into(),
+            admission_date: "2005-07-01".into(),
+            conversion_date: "2006-07-01".into(),
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 #[tokio::test]
@@ -68,10 +55,7 @@ async fn letters_move_people_and_overdue_ones_are_found() {
         html.contains("转出甲") && html.contains("确认报到"),
         "{html}"
     );
-    let letters = app
-        .store
-        .letters_of(&Scope::Structure.clone(), moving)
-        .await;
+    let letters = app.store.letters_of(&Scope::Structure, moving).await;
     assert!(letters.is_err(), "the structure scope reads no member data");
     let id = extract(&html, "action=\"/letters/", "/report").unwrap();
     let r = app
