@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder};
 
 use crate::crypto::sha256_hex;
-use crate::{on_db, on_tx, Page, PageReq, Result, Store, Tx};
+use crate::{on_db, on_tx, Page, PageReq, Result, Store, StoreError, Tx};
 
 /// Who did it and from where.
 #[derive(Debug, Clone, Default)]
@@ -173,6 +173,18 @@ impl Store {
                 .fetch_one(&mut *c)
                 .await?
         });
+        // Every write is audited in its own transaction, after the head row's lock: a write made
+        // with a key the database no longer records (a copy still running after `key rotate`)
+        // is refused here and rolled back. A separate statement, so that on PostgreSQL it sees
+        // a rotation that committed while this one waited for the lock.
+        let recorded: Option<String> = on_tx!(tx, c => {
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'key_fingerprint'")
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        if recorded.is_some_and(|fp| fp != self.keys.fingerprint()) {
+            return Err(StoreError::KeyMismatch);
+        }
         let mut row = AuditRow {
             seq,
             at,

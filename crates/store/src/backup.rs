@@ -346,6 +346,9 @@ impl Store {
         if !ended {
             return Err(bad("文件不完整（缺少结束标记）"));
         }
+        // The copy's data must be readable with the key in use: refused (and rolled back) when
+        // the backup records another key or its ID numbers do not decrypt.
+        self.key_bind_in(&mut tx).await?;
         if let Tx::Postgres(t) = &mut tx {
             for table in TABLES {
                 let has_identity: bool = sqlx::query_scalar(

@@ -21,6 +21,7 @@ type HmacSha256 = Hmac<Sha256>;
 pub struct Keys {
     cipher: Aes256Gcm,
     lookup: [u8; 32],
+    fingerprint: String,
 }
 
 impl std::fmt::Debug for Keys {
@@ -41,7 +42,14 @@ impl Keys {
         Keys {
             cipher: Aes256Gcm::new_from_slice(&enc).expect("32-byte key"),
             lookup: derive(master, "xianfeng/id-number/lookup/v1"),
+            fingerprint: hex::encode(&derive(master, "xianfeng/key-fingerprint/v1")[..16]),
         }
+    }
+
+    /// A fingerprint of the master key, kept in the database to bind the key to its data:
+    /// derived one way from the key (it reveals nothing of it), equal for equal keys.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 
     /// Parses a master key written as 64 hex digits or base64 (url-safe or standard).
@@ -165,6 +173,12 @@ mod tests {
         tampered[last] ^= 1;
         assert!(keys.decrypt_id(&tampered).is_err());
         assert!(keys.decrypt_id(&[1, 2, 3]).is_err());
+        assert_eq!(
+            keys.fingerprint(),
+            Keys::from_master(&[7u8; 32]).fingerprint()
+        );
+        assert_ne!(keys.fingerprint(), other.fingerprint());
+        assert_eq!(keys.fingerprint().len(), 32);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod compliance;
 pub mod crypto;
 pub mod development;
 pub mod dues;
+pub mod keybind;
 pub mod letters;
 pub mod members;
 pub mod orgs;
@@ -50,6 +51,9 @@ pub enum StoreError {
     Config(String),
     #[error("加解密失败")]
     Crypto,
+    /// The key in use is not the key the database's data is encrypted with.
+    #[error("数据加密密钥与数据库不符")]
+    KeyMismatch,
 }
 
 impl StoreError {

@@ -2,15 +2,14 @@
 
 pub mod bench;
 pub mod demo;
+mod keyfile;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
-use xianfeng_domain::Clock;
-use xianfeng_store::{Keys, Store};
+use anyhow::{bail, Result};
+use xianfeng_store::Store;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://xianfeng.db";
-pub const DEFAULT_KEY_FILE: &str = "xianfeng.key";
 
 /// Every environment variable the program reads; others starting with `XIANFENG_` are warned about.
 pub const KNOWN_ENV: &[&str] = &[
@@ -34,57 +33,7 @@ pub fn unknown_env() -> Vec<String> {
         .collect()
 }
 
-/// The master key: from `XIANFENG_SECRET_KEY`, or from the key file, which is created with a
-/// new random key (readable by the owner only) when it does not exist yet.
-pub fn load_keys(secret: Option<&str>, key_file: &Path) -> Result<Keys> {
-    if let Some(s) = secret.filter(|s| !s.trim().is_empty()) {
-        let master = Keys::parse_master(s).context("XIANFENG_SECRET_KEY")?;
-        return Ok(Keys::from_master(&master));
-    }
-    if key_file.exists() {
-        let text = std::fs::read_to_string(key_file)
-            .with_context(|| format!("读取密钥文件 {} 失败", key_file.display()))?;
-        let master = Keys::parse_master(&text)
-            .with_context(|| format!("密钥文件 {} 格式错误", key_file.display()))?;
-        return Ok(Keys::from_master(&master));
-    }
-    let master = Keys::generate_master();
-    write_private(key_file, &hex_string(&master))
-        .with_context(|| format!("创建密钥文件 {} 失败", key_file.display()))?;
-    tracing::warn!(
-        file = %key_file.display(),
-        "已生成新的数据加密密钥文件：请与数据库备份分开妥善保管，丢失后身份证号将无法解密"
-    );
-    Ok(Keys::from_master(&master))
-}
-
-fn hex_string(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path)?;
-    f.write_all(content.as_bytes())?;
-    f.write_all(b"\n")?;
-    f.sync_all()
-}
-
-/// Connects and migrates.
-pub async fn open_store(url: &str, keys: Keys, clock: Clock) -> Result<Store> {
-    let store = Store::connect(url, keys, clock)
-        .await
-        .with_context(|| format!("连接数据库 {} 失败", xianfeng_store::redact_url(url)))?;
-    store.migrate().await.context("数据库迁移失败")?;
-    Ok(store)
-}
+pub use keyfile::*;
 
 /// Turns `sqlite://PATH` into a path (for messages and backups).
 pub fn sqlite_path(url: &str) -> Option<PathBuf> {
@@ -101,6 +50,17 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
 pub fn check_url(url: &str) -> Result<()> {
     if xianfeng_store::Engine::of_url(url).is_none() {
         bail!("数据库地址应以 sqlite:// 或 postgres:// 开头，例如 sqlite://xianfeng.db 或 postgres://localhost/xianfeng");
+    }
+    if let Some(dir) = sqlite_path(url)
+        .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        if !dir.is_dir() {
+            bail!(
+                "数据库文件所在的目录 {} 不存在：请先建立该目录，或检查 --database-url",
+                dir.display()
+            );
+        }
     }
     Ok(())
 }
@@ -188,27 +148,5 @@ mod tests {
         );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(sqlite_path("postgres://h/db"), None);
-    }
-
-    #[test]
-    fn key_file_is_created_once() {
-        let dir = std::env::temp_dir().join(format!("xf-key-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("k.key");
-        let _ = std::fs::remove_file(&path);
-        let a = load_keys(None, &path).unwrap();
-        let b = load_keys(None, &path).unwrap();
-        assert_eq!(a.id_lookup("x"), b.id_lookup("x"));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
-        }
-        let c = load_keys(Some(&"11".repeat(32)), &path).unwrap();
-        assert_ne!(c.id_lookup("x"), a.id_lookup("x"));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use xianfeng::{
-    check_url, load_keys, open_store, unknown_env, DEFAULT_DATABASE_URL, DEFAULT_KEY_FILE,
+    check_url, choose_key, default_key_file, open_bound, open_store, unknown_env,
+    DEFAULT_DATABASE_URL,
 };
 use xianfeng_domain::scope::{Role, Scope};
 use xianfeng_domain::Clock;
@@ -29,9 +30,18 @@ struct DbArgs {
     /// 数据库地址：sqlite://文件路径 或 postgres://用户@主机/库名
     #[arg(long, env = "XIANFENG_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     database_url: String,
-    /// 数据加密密钥文件（不存在时自动生成）
-    #[arg(long, env = "XIANFENG_KEY_FILE", default_value = DEFAULT_KEY_FILE, global = true)]
-    key_file: PathBuf,
+    /// 数据加密密钥文件（默认：SQLite 为数据库文件旁的 xianfeng.key，PostgreSQL 为当前目录的 xianfeng.key；只为还没有加密数据的数据库生成）
+    #[arg(long, env = "XIANFENG_KEY_FILE", global = true)]
+    key_file: Option<PathBuf>,
+}
+
+impl DbArgs {
+    /// The key file in use: the one given, or the database's default.
+    fn key_file(&self) -> PathBuf {
+        self.key_file
+            .clone()
+            .unwrap_or_else(|| default_key_file(&self.database_url))
+    }
 }
 
 #[derive(Subcommand)]
@@ -60,6 +70,28 @@ enum Command {
     Check(CheckArgs),
     /// 检查规则的数值配置：查看或设置（按生效日期分版本，可关闭地方性规则）
     Rules(RulesArgs),
+    /// 数据加密密钥：查看所用密钥是否与数据库相符，或更换密钥
+    Key(KeyArgs),
+}
+
+#[derive(Args)]
+struct KeyArgs {
+    #[command(subcommand)]
+    command: KeyCommand,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// 显示所用密钥的来源和指纹，以及数据库记录的指纹
+    Status,
+    /// 更换密钥：用新密钥重新加密全部身份证号并重算检索键（一个事务，记入审计），此后原密钥被拒绝
+    Rotate {
+        /// 新密钥文件：已存在则读取其中的密钥，不存在则生成新密钥写入（权限 600）
+        #[arg(long)]
+        new_key_file: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -372,11 +404,12 @@ fn init_logging() {
         .init();
 }
 
+/// Opens the database with the key in use, refusing a key that is not the database's.
 async fn store_of(db: &DbArgs) -> Result<Store> {
     check_url(&db.database_url)?;
     let secret = std::env::var("XIANFENG_SECRET_KEY").ok();
-    let keys = load_keys(secret.as_deref(), &db.key_file)?;
-    open_store(&db.database_url, keys, Clock::system()).await
+    let choice = choose_key(secret.as_deref(), &db.key_file())?;
+    open_bound(&db.database_url, choice, Clock::system()).await
 }
 
 /// A readable temporary password with upper case, digits, lower case and a symbol.
@@ -404,13 +437,99 @@ fn read_password_stdin() -> Result<String> {
     Ok(s)
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+/// Errors end the program with one Chinese sentence on standard error and exit status 1,
+/// never a stack trace, whatever `RUST_BACKTRACE` says.
+fn main() -> std::process::ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!("错误：程序内部出错（{what}），未完成的操作没有写入；请把这条信息和所用的命令告诉系统维护人员。");
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return std::process::ExitCode::SUCCESS;
+            }
+            eprintln!("{}", usage_error(&e));
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("错误：无法启动运行环境：{e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误：{}", one_sentence(&e));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes as one line, without repeating a cause that the message before it
+/// already quotes; no backtrace.
+fn one_sentence(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string().replace('\n', " ");
+        if text.contains(part.trim()) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push('：');
+        }
+        text.push_str(part.trim());
+    }
+    text
+}
+
+/// A command-line usage error in one Chinese sentence.
+fn usage_error(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ErrorKind};
+    let arg = e
+        .get(ContextKind::InvalidArg)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let value = e
+        .get(ContextKind::InvalidValue)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let what = match e.kind() {
+        ErrorKind::UnknownArgument => format!("不认识的参数 {arg}"),
+        ErrorKind::InvalidSubcommand => format!("不认识的子命令 {value}"),
+        ErrorKind::MissingRequiredArgument => format!("缺少必需的参数 {arg}"),
+        ErrorKind::MissingSubcommand => "缺少子命令".to_string(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            format!("参数 {arg} 的值 {value} 无效")
+        }
+        ErrorKind::ArgumentConflict => format!("参数 {arg} 不能与其他参数同时使用"),
+        ErrorKind::TooManyValues => format!("参数 {arg} 的值太多"),
+        _ => "命令行参数有误".to_string(),
+    };
+    format!("错误：{what}；用 xianfeng --help 或 xianfeng 子命令 --help 查看用法。")
+}
+
+async fn run(cli: Cli) -> Result<()> {
     init_logging();
     for k in unknown_env() {
         tracing::warn!(variable = %k, "未知的环境变量（拼写错误？），已忽略");
     }
-    let cli = Cli::parse();
     match cli.command {
         Command::Serve(a) => serve(a).await,
         Command::Migrate(a) => {
@@ -453,6 +572,7 @@ async fn main() -> Result<()> {
             store.close().await;
             Ok(())
         }
+        Command::Key(a) => key(a).await,
         Command::Demo(a) => {
             let store = store_of(&a.db).await?;
             let started = std::time::Instant::now();
@@ -508,8 +628,7 @@ async fn main() -> Result<()> {
                         Ok(())
                     }
                     Verdict::Broken { seq, reason } => {
-                        println!("审计日志在第 {seq} 条处断裂：{reason}");
-                        std::process::exit(1);
+                        bail!("审计日志在第 {seq} 条处断裂：{reason}")
                     }
                 },
             }
@@ -547,8 +666,8 @@ async fn main() -> Result<()> {
                 a.file.display()
             );
             println!(
-                "提示：恢复时还需要同一个数据加密密钥（{} 或 XIANFENG_SECRET_KEY）。",
-                a.db.key_file.display()
+                "提示：恢复时还需要同一个数据加密密钥（{} 或 XIANFENG_SECRET_KEY），请与备份分开保管。",
+                a.db.key_file().display()
             );
             Ok(())
         }
@@ -556,7 +675,20 @@ async fn main() -> Result<()> {
             let file = std::fs::File::open(&a.file)
                 .with_context(|| format!("无法打开 {}", a.file.display()))?;
             let store = store_of(&a.db).await?;
-            let report = store.restore_from(BufReader::new(file)).await?;
+            let report = match store.restore_from(BufReader::new(file)).await {
+                Ok(r) => r,
+                Err(xianfeng_store::StoreError::KeyMismatch) => {
+                    store.close().await;
+                    let secret = std::env::var("XIANFENG_SECRET_KEY").ok();
+                    let source = choose_key(secret.as_deref(), &a.db.key_file())?.source;
+                    bail!(
+                        "备份文件 {} 不是用{}加密的，未恢复任何数据：请用 --key-file 或 XIANFENG_SECRET_KEY 给出做备份时数据库所用的密钥。",
+                        a.file.display(),
+                        source.describe()
+                    )
+                }
+                Err(e) => return Err(e.into()),
+            };
             store
                 .audit_now(
                     &Actor::cli("restore"),
@@ -890,6 +1022,54 @@ async fn admin(a: AdminArgs) -> Result<()> {
     Ok(())
 }
 
+async fn key(a: KeyArgs) -> Result<()> {
+    match a.command {
+        KeyCommand::Status => {
+            let store = store_of(&a.db).await?;
+            let secret = std::env::var("XIANFENG_SECRET_KEY").ok();
+            let source = choose_key(secret.as_deref(), &a.db.key_file())?.source;
+            println!("所用密钥：{}", source.describe());
+            println!("密钥指纹：{}", store.keys.fingerprint());
+            println!(
+                "数据库 {} 记录的指纹与之相符。",
+                xianfeng_store::redact_url(&a.db.database_url)
+            );
+            store.close().await;
+        }
+        KeyCommand::Rotate { new_key_file } => {
+            let store = store_of(&a.db).await?;
+            let (master, created) = if new_key_file.exists() {
+                (xianfeng::read_key_file(&new_key_file)?, false)
+            } else {
+                let m = xianfeng_store::Keys::generate_master();
+                xianfeng::write_key_file(&new_key_file, &m)?;
+                (m, true)
+            };
+            let new = xianfeng_store::Keys::from_master(&master);
+            let n = match store.key_rotate(&Actor::cli("key rotate"), &new).await {
+                Ok(n) => n,
+                Err(e) => {
+                    store.close().await;
+                    if created {
+                        let _ = std::fs::remove_file(&new_key_file);
+                    }
+                    return Err(anyhow::anyhow!("更换密钥失败，未做任何改动：{e}"));
+                }
+            };
+            store.close().await;
+            println!("已用新密钥重新加密 {n} 个身份证号并重算检索键，已记入审计。");
+            println!(
+                "新密钥在 {}{}：今后所有服务副本和命令都须使用它（放到原密钥文件 {} 的位置，或用 --key-file / XIANFENG_SECRET_KEY 指定）；原密钥从此被拒绝，仍在运行的服务副本会自行停止，请用新密钥重新启动。",
+                new_key_file.display(),
+                if created { "（新生成，权限 600）" } else { "" },
+                a.db.key_file().display()
+            );
+            println!("用原密钥做的备份仍须用原密钥恢复：请把原密钥与这些备份一起保管。");
+        }
+    }
+    Ok(())
+}
+
 async fn serve(a: ServeArgs) -> Result<()> {
     let store = store_of(&a.db).await?;
     let listener = tokio::net::TcpListener::bind(a.listen)
@@ -923,14 +1103,37 @@ async fn serve(a: ServeArgs) -> Result<()> {
         store.clone(),
         a.daily_check_hour,
     ));
+    // A rotation of the key by another process stops this copy: it holds the old key.
+    let rotated = std::sync::Arc::new(tokio::sync::Notify::new());
+    let watch = {
+        let store = store.clone();
+        let rotated = rotated.clone();
+        tokio::spawn(async move {
+            xianfeng::key_watch(store, std::time::Duration::from_secs(15)).await;
+            rotated.notify_one();
+        })
+    };
+    let stopped_by_rotation = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stopped_by_rotation.clone();
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        tokio::select! {
+            _ = shutdown_signal() => {},
+            _ = rotated.notified() => {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            },
+        }
+    })
     .await?;
     daily.abort();
+    watch.abort();
     store.close().await;
+    if stopped_by_rotation.load(std::sync::atomic::Ordering::SeqCst) {
+        bail!("数据库中的数据加密密钥已更换，本服务用的是原密钥，已停止：请用新密钥重新启动。");
+    }
     tracing::info!("已停止");
     Ok(())
 }

@@ -92,16 +92,12 @@ async fn the_log_refuses_changes_and_verify_names_the_first_broken_link() {
         v => panic!("expected a broken chain, got {v:?}"),
     }
     // The command line says the same and fails.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xianfeng"))
-        .args(["audit", "verify", "--database-url", &app.database_url])
-        .env("XIANFENG_SECRET_KEY", "00".repeat(32))
-        .output()
-        .unwrap();
+    let out = app.cli(&["audit", "verify"]);
     assert!(!out.status.success());
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("第 3 条"),
+        String::from_utf8_lossy(&out.stderr).contains("第 3 条"),
         "{}",
-        String::from_utf8_lossy(&out.stdout)
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 

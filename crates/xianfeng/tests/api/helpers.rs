@@ -279,21 +279,13 @@ impl TestApp {
 
     /// Builds an organisation directly in the store (as the system administrator would).
     pub async fn org(&self, parent: Option<i64>, code: &str, name: &str, kind: &str) -> i64 {
-        let fields = xianfeng_store::orgs::OrgFields {
-            code: xianfeng_domain::org::OrgCode::parse(code).unwrap(),
-            name: name.into(),
-            org_type: xianfeng_domain::org::OrgType::parse(kind).unwrap(),
-            sector: xianfeng_domain::org::Sector::Community,
-            founded_on: None,
-            secretary: None,
-            deputy_secretary: None,
-            committee_members: None,
-            term_start: None,
-            term_end: None,
-            contact_phone: None,
-        };
         self.store
-            .org_create(&Actor::cli("test"), &Scope::Structure, parent, &fields)
+            .org_create(
+                &Actor::cli("test"),
+                &Scope::Structure,
+                parent,
+                &org_fields(code, name, kind),
+            )
             .await
             .unwrap()
             .id
@@ -363,6 +355,34 @@ impl TestApp {
             c,
         }
     }
+}
+
+/// The fields of a community organisation with only its code, name and type.
+pub fn org_fields(code: &str, name: &str, kind: &str) -> xianfeng_store::orgs::OrgFields {
+    xianfeng_store::orgs::OrgFields {
+        code: xianfeng_domain::org::OrgCode::parse(code).unwrap(),
+        name: name.into(),
+        org_type: xianfeng_domain::org::OrgType::parse(kind).unwrap(),
+        sector: xianfeng_domain::org::Sector::Community,
+        founded_on: None,
+        secretary: None,
+        deputy_secretary: None,
+        committee_members: None,
+        term_start: None,
+        term_end: None,
+        contact_phone: None,
+    }
+}
+
+/// How many people are on the roster of an organisation's subtree.
+pub async fn people_under(store: &Store, root: i64) -> i64 {
+    let o = store.org_get(&Scope::Structure, root).await.unwrap();
+    let scope = Scope::Subtree {
+        root_id: root,
+        path: o.org_path(),
+        write: false,
+    };
+    store.member_count(&scope).await.unwrap()
 }
 
 pub struct District {

@@ -14,6 +14,7 @@ mod crash;
 mod development;
 mod dues;
 mod import;
+mod keys;
 mod letters;
 mod members;
 mod orgs;
