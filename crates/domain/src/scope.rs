@@ -51,6 +51,16 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Every organisation of every top-level tree, with writes: what the command line speaks
+    /// for when it is given no organisation (an import whose rows name their organisations).
+    pub fn whole_tree() -> Scope {
+        Scope::Subtree {
+            root_id: 0,
+            path: OrgPath::from_stored("/".into()),
+            write: true,
+        }
+    }
+
     /// The subtree this scope covers for organisation reads, if any; `None` with `Structure`
     /// means the whole tree.
     pub fn sees_org(&self, path: &OrgPath) -> bool {

@@ -86,39 +86,72 @@ fn resolve<'a>(orgs: &'a [Org], text: &str) -> Result<&'a Org, String> {
     match named.len() {
         1 => Ok(named[0]),
         0 => Err(format!("找不到所在党组织“{text}”（请填写组织代码或全称）")),
-        n => Err(format!("有 {n} 个组织名为“{text}”，请改填组织代码")),
+        n => {
+            let codes: Vec<&str> = named.iter().map(|o| o.code.as_str()).collect();
+            Err(format!(
+                "有 {n} 个组织名为“{text}”（组织代码 {}），请改填其中一个组织代码",
+                codes.join("、")
+            ))
+        }
     }
 }
 
-/// The organisation an import works under: the one named, or the only top-level one.
-async fn import_root(store: &Store, within: Option<&str>) -> Result<Org, ImportError> {
-    let root = match within {
+/// Where an import works: under one organisation (its rows may name any organisation inside
+/// it, rows that name none go to it), or over the whole tree when it has several top-level
+/// organisations and none was named (every row must name its organisation).
+struct ImportRoot {
+    org: Option<Org>,
+    scope: Scope,
+}
+
+impl ImportRoot {
+    /// The organisation a row goes to.
+    fn place<'a>(&'a self, orgs: &'a [Org], named: Option<&str>) -> Result<&'a Org, String> {
+        match (named, &self.org) {
+            (Some(text), _) => resolve(orgs, text),
+            (None, Some(root)) => Ok(root),
+            (None, None) => Err(
+                "请填写所在党组织（系统中有多个顶层组织，或用 --org 指定导入到哪个组织之下）"
+                    .into(),
+            ),
+        }
+    }
+}
+
+/// The organisation an import works under: the one named, the only top-level one, or the
+/// whole tree when there are several top-level organisations.
+async fn import_root(store: &Store, within: Option<&str>) -> Result<ImportRoot, ImportError> {
+    let org = match within {
         Some(code) => store
             .org_by_code(&Scope::Structure, code)
             .await
             .map_err(|_| ImportError::File(format!("找不到组织代码 {code}")))?,
         None => {
-            let roots = store.org_roots(&Scope::Structure).await?;
+            let mut roots = store.org_roots(&Scope::Structure).await?;
             match roots.len() {
-                1 => roots
-                    .into_iter()
-                    .next()
-                    .map(|n| n.org)
-                    .ok_or_else(|| ImportError::File("还没有组织".into()))?,
                 0 => {
                     return Err(ImportError::File(
                         "还没有建立任何组织，请先建立组织架构".into(),
                     ))
                 }
+                1 => roots.remove(0).org,
                 _ => {
-                    return Err(ImportError::File(
-                        "系统中有多个顶层组织，请用 --org 指定导入到哪个组织之下".into(),
-                    ))
+                    return Ok(ImportRoot {
+                        org: None,
+                        scope: Scope::whole_tree(),
+                    })
                 }
             }
         }
     };
-    Ok(root)
+    Ok(ImportRoot {
+        scope: Scope::Subtree {
+            root_id: org.id,
+            path: OrgPath::from_stored(org.path.clone()),
+            write: true,
+        },
+        org: Some(org),
+    })
 }
 
 /// Reads, checks and (unless told otherwise) commits a member roster file.
@@ -136,20 +169,12 @@ pub async fn import_members(
     )
     .map_err(|e| ImportError::File(e.to_string()))?;
     let root = import_root(store, opts.within.as_deref()).await?;
-    let scope = Scope::Subtree {
-        root_id: root.id,
-        path: OrgPath::from_stored(root.path.clone()),
-        write: true,
-    };
+    let scope = root.scope.clone();
     let orgs = store.org_all(&scope).await?;
     let mut rejected = sheet.rejected.clone();
     let mut items = Vec::new();
     for row in &sheet.accepted {
-        let org = match &row.org {
-            Some(text) => resolve(&orgs, text),
-            None => Ok(&root),
-        };
-        match org {
+        match root.place(&orgs, row.org.as_deref()) {
             Ok(o) => items.push(ImportItem {
                 row: row.row,
                 org_id: o.id,
@@ -281,16 +306,12 @@ pub async fn import_development(
     let sheet = xianfeng_exchange::development::read_development(&table, store.clock.today())
         .map_err(|e| ImportError::File(e.to_string()))?;
     let root = import_root(store, opts.within.as_deref()).await?;
-    let scope = Scope::Subtree {
-        root_id: root.id,
-        path: OrgPath::from_stored(root.path.clone()),
-        write: true,
-    };
+    let scope = root.scope.clone();
     let orgs = store.org_all(&scope).await?;
     let mut rejected = sheet.rejected.clone();
     let mut items = Vec::new();
     for row in &sheet.accepted {
-        match resolve(&orgs, &row.org) {
+        match root.place(&orgs, Some(&row.org)) {
             Ok(o) => items.push(xianfeng_store::development::DevImportItem {
                 row: row.row,
                 name: row.name.clone(),

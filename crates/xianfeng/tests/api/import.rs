@@ -663,3 +663,81 @@ async fn an_upload_without_the_token_as_its_first_field_is_refused() {
         assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn rows_that_name_their_organisation_import_without_org_across_top_level_trees() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    // A second top-level organisation with a branch of the same name as one in the first tree.
+    let school = app.org(None, "XX", "示范学校党委", "committee").await;
+    app.org(Some(school), "XX-01", "第一社区党支部", "branch")
+        .await;
+    let dir = std::env::temp_dir().join(format!("xf-roots-{}-{}", std::process::id(), d.root));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rows: Vec<(&str, String, &str, &str)> = vec![
+        ("张三", unique_id(11), "JD-01", "2005-07-01"),
+        ("李四", unique_id(12), "XX-01", "2005-07-01"),
+        ("王五", unique_id(13), "中心村党支部", "2005-07-01"),
+    ];
+    let file = dir.join("roots.xlsx");
+    std::fs::write(&file, roster(&rows)).unwrap();
+    let path = file.to_str().unwrap();
+    let out = app.cli(&["import", "members", path, "--format", "json"]);
+    let j: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert!(out.status.success(), "{j}");
+    assert_eq!(j["created"].as_u64(), Some(3), "{j}");
+    assert_eq!(people_under(&app.store, d.root).await, 2);
+    assert_eq!(people_under(&app.store, school).await, 1);
+
+    // A name that several organisations carry is a row error listing their codes.
+    let rows: Vec<(&str, String, &str, &str)> =
+        vec![("赵六", unique_id(14), "第一社区党支部", "2005-07-01")];
+    std::fs::write(&file, roster(&rows)).unwrap();
+    let out = app.cli(&["import", "members", path, "--format", "json"]);
+    assert!(!out.status.success());
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reason = j["rejected"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("JD-01") && reason.contains("XX-01"),
+        "{reason}"
+    );
+    // --org still narrows: inside the school the name is unique.
+    let out = app.cli(&["import", "members", path, "--org", "XX", "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(people_under(&app.store, school).await, 2);
+    // A row that names an organisation outside --org is refused.
+    let rows: Vec<(&str, String, &str, &str)> =
+        vec![("钱七", unique_id(15), "JD-01", "2005-07-01")];
+    std::fs::write(&file, roster(&rows)).unwrap();
+    let out = app.cli(&["import", "members", path, "--org", "XX", "--format", "json"]);
+    assert!(!out.status.success());
+
+    // Development files too.
+    let dev = dir.join("dev.csv");
+    std::fs::write(
+        &dev,
+        format!(
+            "姓名,公民身份号码,所在党组织,申请入党日期\n申请甲,{},XX-01,2026-03-01\n申请乙,{},ZX-01,2026-03-02\n",
+            id_number("1998-02-02", 21),
+            id_number("1998-02-02", 23)
+        ),
+    )
+    .unwrap();
+    let out = app.cli(&[
+        "import",
+        "development",
+        dev.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let j: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert!(out.status.success(), "{j}");
+    assert_eq!(j["created"].as_u64(), Some(2), "{j}");
+    std::fs::remove_dir_all(&dir).ok();
+}
