@@ -60,34 +60,6 @@ pub struct DuesEntry {
     pub collector: Option<String>,
 }
 
-/// A branch's collection in a month.
-#[derive(Debug, Clone, Serialize)]
-pub struct BranchDues {
-    pub org_id: i64,
-    pub name: String,
-    pub code: String,
-    /// Whether the branch keeps dues here (since when).
-    pub since: Option<NaiveDate>,
-    pub members: i64,
-    pub paid: i64,
-    pub paid_fen: i64,
-    /// Members with months unpaid without a reason before this month.
-    pub in_arrears: i64,
-}
-
-impl BranchDues {
-    pub fn rate(&self) -> String {
-        if self.members == 0 {
-            String::new()
-        } else {
-            format!("{:.1}%", self.paid as f64 * 100.0 / self.members as f64)
-        }
-    }
-    pub fn paid_yuan(&self) -> String {
-        yuan(self.paid_fen)
-    }
-}
-
 /// The dues of the members of a subtree, as the check reads them.
 #[derive(Debug, Default)]
 pub(crate) struct DuesData {
@@ -390,76 +362,152 @@ impl Store {
         Ok(written)
     }
 
-    /// The branches under `org` (or `org` itself if it is a branch) with their month's
-    /// collection.
-    pub async fn dues_summary(
+    /// The direct sub-organisations of `org`, each with the month's collection rolled up over
+    /// its whole subtree (like the statistics' sub-organisation rows), so that an upper
+    /// organisation's page has one row per child however large the tree below. Every count is
+    /// grouped by the members' organisation path in the database; the rows are summed here.
+    pub async fn dues_rollup(
         &self,
         scope: &Scope,
         org: &Org,
         month: NaiveDate,
-    ) -> Result<Vec<BranchDues>> {
+    ) -> Result<Vec<DuesRollup>> {
         if !scope.sees_member(0, &org.org_path()) {
             return Err(StoreError::Forbidden);
         }
         let month = month_of(month);
         let path = org.org_path();
-        let branches: Vec<Org> = self
-            .org_all(scope)
-            .await?
-            .into_iter()
-            .filter(|o| path.contains(&o.org_path()) && o.kind().is_some_and(|k| k.is_branch()))
-            .collect();
-        let books: HashMap<i64, NaiveDate> = on_db!(&self.db, p => {
-            sqlx::query_as::<_, (i64, NaiveDate)>("SELECT org_id, start_month FROM dues_books").fetch_all(p).await?
-        })
-        .into_iter()
-        .collect();
+        let (lo, hi) = (path.as_str().to_string(), path.upper_bound());
         let end = add_months(month, 1);
-        let counts: HashMap<i64, i64> = on_db!(&self.db, p => {
-            sqlx::query_as::<_, (i64, i64)>(
-                "SELECT org_id, COUNT(*) FROM members WHERE archived_at IS NULL AND status IN ('probationary', 'full') \
-                 AND (admission_date IS NULL OR admission_date < $1) AND org_path >= $2 AND org_path < $3 GROUP BY org_id",
+        type Child = (i64, String, String, String, String);
+        type Counts = (
+            Vec<(String, String, Option<NaiveDate>)>,
+            Vec<(String, i64)>,
+            Vec<(String, i64, i64)>,
+            Vec<(String, i64)>,
+        );
+        let (children, (orgs, members, paid, arrears)): (Vec<Child>, Counts) = on_db!(&self.db, p => {
+            let children = sqlx::query_as(
+                "SELECT id, name, code, org_type, path FROM orgs WHERE parent_id = $1 AND archived_at IS NULL ORDER BY code",
             )
-            .bind(end).bind(path.as_str()).bind(path.upper_bound()).fetch_all(p).await?
-        })
-        .into_iter()
-        .collect();
-        let paid: HashMap<i64, (i64, i64)> = on_db!(&self.db, p => {
-            sqlx::query_as::<_, (i64, i64, i64)>(
-                "SELECT m.org_id, COUNT(*), CAST(SUM(d.amount_fen) AS BIGINT) FROM dues_payments d JOIN members m ON m.id = d.member_id \
-                 WHERE d.month = $1 AND d.paid_on IS NOT NULL AND m.archived_at IS NULL AND m.org_path >= $2 AND m.org_path < $3 GROUP BY m.org_id",
+            .bind(org.id).fetch_all(p).await?;
+            let orgs = sqlx::query_as(
+                "SELECT o.path, o.org_type, b.start_month FROM orgs o LEFT JOIN dues_books b ON b.org_id = o.id \
+                 WHERE o.path > $1 AND o.path < $2 AND o.archived_at IS NULL",
             )
-            .bind(month).bind(path.as_str()).bind(path.upper_bound()).fetch_all(p).await?
-        })
-        .into_iter()
-        .map(|(o, n, s)| (o, (n, s)))
-        .collect();
-        let arrears: HashMap<i64, i64> = on_db!(&self.db, p => {
-            sqlx::query_as::<_, (i64, i64)>(
-                "SELECT f.org_id, COUNT(DISTINCT f.subject_id) FROM findings f WHERE f.resolved_at IS NULL AND f.rule = 'DUES-002' \
-                 AND f.org_path >= $1 AND f.org_path < $2 GROUP BY f.org_id",
+            .bind(&lo).bind(&hi).fetch_all(p).await?;
+            let members = sqlx::query_as(
+                "SELECT org_path, COUNT(*) FROM members WHERE org_path > $1 AND org_path < $2 AND archived_at IS NULL \
+                 AND status IN ('probationary', 'full') AND (admission_date IS NULL OR admission_date < $3) GROUP BY org_path",
             )
-            .bind(path.as_str()).bind(path.upper_bound()).fetch_all(p).await?
-        })
-        .into_iter()
-        .collect();
-        let mut branches = branches;
-        branches.sort_by(|a, b| a.code.cmp(&b.code));
-        Ok(branches
+            .bind(&lo).bind(&hi).bind(end).fetch_all(p).await?;
+            let paid = sqlx::query_as(
+                "SELECT m.org_path, COUNT(*), CAST(SUM(d.amount_fen) AS BIGINT) FROM dues_payments d JOIN members m ON m.id = d.member_id \
+                 WHERE d.month = $1 AND d.paid_on IS NOT NULL AND m.archived_at IS NULL AND m.org_path > $2 AND m.org_path < $3 \
+                 GROUP BY m.org_path",
+            )
+            .bind(month).bind(&lo).bind(&hi).fetch_all(p).await?;
+            let arrears = sqlx::query_as(
+                "SELECT org_path, COUNT(DISTINCT subject_id) FROM findings WHERE resolved_at IS NULL AND rule = 'DUES-002' \
+                 AND org_path > $1 AND org_path < $2 GROUP BY org_path",
+            )
+            .bind(&lo).bind(&hi).fetch_all(p).await?;
+            (children, (orgs, members, paid, arrears))
+        });
+        let mut rows: Vec<DuesRollup> = children
             .into_iter()
-            .map(|b| {
-                let (n, sum) = paid.get(&b.id).copied().unwrap_or((0, 0));
-                BranchDues {
-                    org_id: b.id,
-                    since: books.get(&b.id).copied(),
-                    members: counts.get(&b.id).copied().unwrap_or(0),
-                    paid: n,
-                    paid_fen: sum,
-                    in_arrears: arrears.get(&b.id).copied().unwrap_or(0),
-                    name: b.name,
-                    code: b.code,
-                }
+            .map(|(id, name, code, kind, path)| DuesRollup {
+                org_id: id,
+                name,
+                code,
+                is_branch: xianfeng_domain::org::OrgType::parse(&kind)
+                    .is_some_and(|k| k.is_branch()),
+                path,
+                branches: 0,
+                keeping: 0,
+                members: 0,
+                paid: 0,
+                paid_fen: 0,
+                in_arrears: 0,
             })
-            .collect())
+            .collect();
+        // The child a path lies under: its own path is a prefix.
+        let index: HashMap<String, usize> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.path.clone(), i))
+            .collect();
+        let child_of = |p: &str| -> Option<usize> {
+            let rest = p.get(lo.len()..)?;
+            let seg = rest.find('/')?;
+            index.get(&p[..lo.len() + seg + 1]).copied()
+        };
+        for (p, kind, start) in &orgs {
+            if let Some(i) = child_of(p) {
+                if xianfeng_domain::org::OrgType::parse(kind).is_some_and(|k| k.is_branch()) {
+                    rows[i].branches += 1;
+                    if start.is_some_and(|s| s <= month) {
+                        rows[i].keeping += 1;
+                    }
+                }
+            }
+        }
+        for (p, n) in members {
+            if let Some(i) = child_of(&p) {
+                rows[i].members += n;
+            }
+        }
+        for (p, n, fen) in paid {
+            if let Some(i) = child_of(&p) {
+                rows[i].paid += n;
+                rows[i].paid_fen += fen;
+            }
+        }
+        for (p, n) in arrears {
+            if let Some(i) = child_of(&p) {
+                rows[i].in_arrears += n;
+            }
+        }
+        Ok(rows)
+    }
+}
+
+/// A direct sub-organisation's collection in a month, over its whole subtree.
+#[derive(Debug, Clone, Serialize)]
+pub struct DuesRollup {
+    pub org_id: i64,
+    pub name: String,
+    pub code: String,
+    pub path: String,
+    pub is_branch: bool,
+    /// Branches in the subtree (the organisation itself included) and how many of them keep
+    /// dues here by the month.
+    pub branches: i64,
+    pub keeping: i64,
+    pub members: i64,
+    pub paid: i64,
+    pub paid_fen: i64,
+    /// Members with six months in a row unpaid without a reason (open DUES-002 findings).
+    pub in_arrears: i64,
+}
+
+impl DuesRollup {
+    /// Paid as a share of those owing (0 when nobody owes).
+    pub fn rate_value(&self) -> f64 {
+        if self.members == 0 {
+            0.0
+        } else {
+            self.paid as f64 / self.members as f64
+        }
+    }
+    pub fn rate(&self) -> String {
+        if self.members == 0 {
+            String::new()
+        } else {
+            format!("{:.1}%", self.rate_value() * 100.0)
+        }
+    }
+    pub fn paid_yuan(&self) -> String {
+        yuan(self.paid_fen)
     }
 }

@@ -18,16 +18,17 @@ use xianfeng_domain::parse_year_month;
 use xianfeng_domain::scope::Role;
 use xianfeng_exchange::export::{xlsx, Out, Sheet};
 use xianfeng_store::audit::AuditEvent;
-use xianfeng_store::dues::{BranchDues, DuesEntry, DuesLine};
+use xianfeng_store::dues::{DuesEntry, DuesLine, DuesRollup};
 use xianfeng_store::orgs::Org;
 use xianfeng_store::StoreError;
+use xianfeng_store::{Page, PageReq};
 
 use crate::auth::Auth;
 use crate::error::{AppError, PageResult};
 use crate::extract::{Form, Query};
 use crate::forms::clean_param;
 use crate::orgs::{tree, Tree};
-use crate::page::{redirect_with, render, PageCtx};
+use crate::page::{page_numbers, redirect_with, render, PageCtx};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -44,6 +45,31 @@ const MAX_FEN: i64 = 10_000_000;
 pub struct DuesQuery {
     org: Option<i64>,
     month: Option<String>,
+    /// Order of the sub-organisations: code (default), rate (lowest first), arrears (most
+    /// first), unpaid (most first).
+    sort: Option<String>,
+    /// Only the sub-organisations with members in arrears.
+    arrears: Option<String>,
+    page: Option<u32>,
+}
+
+/// Sub-organisations per page.
+const ROWS_PER_PAGE: u32 = 30;
+
+/// Orders the rows as asked; ties by code.
+fn sort_rows(rows: &mut [DuesRollup], sort: &str) {
+    rows.sort_by(|a, b| {
+        let by = match sort {
+            "rate" => a
+                .rate_value()
+                .partial_cmp(&b.rate_value())
+                .unwrap_or(std::cmp::Ordering::Equal),
+            "arrears" => b.in_arrears.cmp(&a.in_arrears),
+            "unpaid" => (b.members - b.paid).cmp(&(a.members - a.paid)),
+            _ => std::cmp::Ordering::Equal,
+        };
+        by.then_with(|| a.code.cmp(&b.code))
+    });
 }
 
 async fn target(
@@ -77,15 +103,24 @@ struct IndexPage {
     is_branch: bool,
     can_write: bool,
     lines: Vec<DuesLine>,
-    branches: Vec<BranchDues>,
+    /// The page of sub-organisations shown.
+    results: Page<DuesRollup>,
+    pages: Vec<Option<u32>>,
+    /// The query without the page, for the pager.
+    base_query: String,
+    sort: String,
+    arrears_only: bool,
+    /// Sub-organisations before the filter.
+    children: usize,
     categories: &'static [DuesCategory],
     today: String,
     this_month: String,
     due_total: String,
     paid_total: String,
     paid_count: usize,
-    /// Totals over the branches listed: members owing, paid, amount, in arrears.
-    totals: (i64, i64, String, i64, String),
+    /// Totals over every sub-organisation: members owing, paid, amount, in arrears, rate,
+    /// branches, branches keeping dues here.
+    totals: (i64, i64, String, i64, String, i64, i64),
 }
 
 impl IndexPage {
@@ -126,6 +161,14 @@ impl IndexPage {
     fn due_error(&self, l: &DuesLine) -> String {
         l.due.clone().err().unwrap_or_default()
     }
+    /// The address of this view with another order (first page).
+    fn sort_href(&self, sort: &str) -> String {
+        let mut q = format!("/dues?org={}&month={}&sort={sort}", self.org.id, self.month);
+        if self.arrears_only {
+            q.push_str("&arrears=1");
+        }
+        q
+    }
 }
 
 async fn index(
@@ -136,7 +179,7 @@ async fn index(
 ) -> PageResult {
     let (org, month) = target(&state, &auth, q.org, &q.month).await?;
     let is_branch = org.kind().is_some_and(|k| k.is_branch());
-    let (lines, branches) = if is_branch {
+    let (lines, rows) = if is_branch {
         (
             state.store.dues_month(&auth.scope, &org, month).await?,
             Vec::new(),
@@ -144,7 +187,7 @@ async fn index(
     } else {
         (
             Vec::new(),
-            state.store.dues_summary(&auth.scope, &org, month).await?,
+            state.store.dues_rollup(&auth.scope, &org, month).await?,
         )
     };
     let due_total: i64 = lines.iter().filter_map(|l| l.due.clone().ok()).sum();
@@ -158,17 +201,46 @@ async fn index(
         })
         .collect();
     let totals = {
-        let members: i64 = branches.iter().map(|b| b.members).sum();
-        let paid: i64 = branches.iter().map(|b| b.paid).sum();
-        let fen: i64 = branches.iter().map(|b| b.paid_fen).sum();
-        let arrears: i64 = branches.iter().map(|b| b.in_arrears).sum();
+        let members: i64 = rows.iter().map(|b| b.members).sum();
+        let paid: i64 = rows.iter().map(|b| b.paid).sum();
+        let fen: i64 = rows.iter().map(|b| b.paid_fen).sum();
+        let arrears: i64 = rows.iter().map(|b| b.in_arrears).sum();
         let rate = if members == 0 {
             String::new()
         } else {
             format!("{:.1}%", paid as f64 * 100.0 / members as f64)
         };
-        (members, paid, yuan(fen), arrears, rate)
+        let branches: i64 = rows.iter().map(|b| b.branches).sum();
+        let keeping: i64 = rows.iter().map(|b| b.keeping).sum();
+        (members, paid, yuan(fen), arrears, rate, branches, keeping)
     };
+    let sort = match clean_param(&q.sort).as_deref() {
+        Some(s @ ("rate" | "arrears" | "unpaid")) => s.to_string(),
+        _ => "code".to_string(),
+    };
+    let arrears_only = clean_param(&q.arrears).is_some_and(|v| v == "1");
+    let children = rows.len();
+    let mut rows: Vec<DuesRollup> = rows
+        .into_iter()
+        .filter(|r| !arrears_only || r.in_arrears > 0)
+        .collect();
+    sort_rows(&mut rows, &sort);
+    let req = PageReq::new(q.page, Some(ROWS_PER_PAGE));
+    let total = rows.len() as i64;
+    let results = Page {
+        items: rows
+            .into_iter()
+            .skip(req.offset() as usize)
+            .take(req.per_page as usize)
+            .collect(),
+        total,
+        page: req.page,
+        per_page: req.per_page,
+    };
+    let mut base_query = format!("org={}&month={}&sort={sort}", org.id, month_label(month));
+    if arrears_only {
+        base_query.push_str("&arrears=1");
+    }
     let ctx = PageCtx::new(&auth, &headers, "/dues", "党费");
     let had = ctx.flash.is_some();
     render(
@@ -180,7 +252,12 @@ async fn index(
             month_value: month_label(month),
             is_branch,
             lines,
-            branches,
+            pages: page_numbers(results.page, results.pages()),
+            results,
+            base_query,
+            sort,
+            arrears_only,
+            children,
             categories: DuesCategory::ALL,
             today: state.store.clock.today().to_string(),
             this_month: month_label(state.store.clock.today()),

@@ -50,11 +50,8 @@ async fn a_month_of_dues_is_entered_exported_summed_and_checked() {
     let r = app.post_form(&c, "/dues", &refs).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let html = app
-        .get_with(&c, &format!("/dues?org={}&month=2026-05", d.a))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .html(&c, &format!("/dues?org={}&month=2026-05", d.a))
+        .await;
     assert!(
         html.contains("97.50") && html.contains("已缴 2 人，97.70 元"),
         "{html}"
@@ -75,16 +72,46 @@ async fn a_month_of_dues_is_entered_exported_summed_and_checked() {
         .any(|row| row.iter().any(|c| c.text() == "合计")));
     // The street sees both branches; A collected 2 of 2 in May.
     let html = app
-        .get_with(&c, &format!("/dues?org={}&month=2026-05", d.street))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(html.contains("100.0%") && html.contains("未开始"), "{html}");
+        .html(&c, &format!("/dues?org={}&month=2026-05", d.street))
+        .await;
+    assert!(html.contains("100.0%") && html.contains("1（1）"), "{html}");
     assert!(
-        html.contains("合计（2 个党支部）") && html.contains("应缴 2 人，已缴 2 人"),
+        html.contains("合计（2 个直属下级组织）")
+            && html.contains("2 个党支部（1 个已在系统中登记党费）")
+            && html.contains("应缴 2 人，已缴 2 人"),
         "{html}"
     );
+    // The district rolls the street's branches up into one row, with drill-down.
+    let root = app
+        .login_as("qw_admin", Role::OrgAdmin, Some(d.root), None)
+        .await;
+    let html = app
+        .html(
+            &root,
+            &format!("/dues?org={}&month=2026-05&sort=rate", d.root),
+        )
+        .await;
+    assert!(
+        html.contains(&format!("/dues?org={}&amp;month=2026-05", d.street))
+            && html.contains("示范街道党工委")
+            && html.contains("中心镇党委")
+            && html.contains("合计（2 个直属下级组织）"),
+        "{html}"
+    );
+    let street_row = html
+        .split(&format!("/dues?org={}&amp;month=2026-05", d.street))
+        .nth(1)
+        .unwrap();
+    let street_row = street_row.split("</tr>").next().unwrap();
+    assert!(street_row.contains("2（1）"), "{street_row}");
+    // Only those in arrears: nobody yet.
+    let html = app
+        .html(
+            &root,
+            &format!("/dues?org={}&month=2026-05&arrears=1", d.root),
+        )
+        .await;
+    assert!(html.contains("没有符合条件的下级组织"), "{html}");
     // June: 在职甲 pays 50.00 without a recorded approval (DUES-001). From June nobody pays
     // again: on 2026-11-23 five months (June–October) have ended unpaid for 学生乙, not yet six.
     let fields = [
@@ -201,11 +228,8 @@ async fn a_month_of_dues_is_entered_exported_summed_and_checked() {
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let html = app
-        .get_with(&c, &format!("/dues?org={}&month=2026-07", d.a))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .html(&c, &format!("/dues?org={}&month=2026-07", d.a))
+        .await;
     assert!(
         html.contains("未导入") && html.contains("已缴 0 人"),
         "{html}"
@@ -216,11 +240,8 @@ async fn a_month_of_dues_is_entered_exported_summed_and_checked() {
     ]))
     .await;
     let html = app
-        .get_with(&c, &format!("/dues?org={}&month=2026-07", d.a))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .html(&c, &format!("/dues?org={}&month=2026-07", d.a))
+        .await;
     assert!(html.contains("已缴 2 人，97.70 元"), "{html}");
     // A future month cannot be entered.
     let r = app

@@ -188,6 +188,11 @@ impl TestApp {
         c.get(self.url(path)).send().await.unwrap()
     }
 
+    /// The text of a page fetched with a client.
+    pub async fn html(&self, c: &Client, path: &str) -> String {
+        self.get_with(c, path).await.text().await.unwrap()
+    }
+
     /// Posts a form with the session's CSRF token.
     pub async fn post_form(&self, c: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
         let csrf = self.csrf(c).await;
