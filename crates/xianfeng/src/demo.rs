@@ -2,9 +2,14 @@
 //!
 //! The district is the one of seed 004: 1 district committee, 30 grassroots committees, 2
 //! secondary committees, 76 general branches and 859 branches (968 organisations), 34,921
-//! members of whom 1,403 probationary, and 1,399 activists. The province is 14 cities of
-//! districts built the same way: 104 districts, 100,687 organisations, 3,000,000 members.
-//! The same seed and the same reference day give the same data.
+//! members of whom 1,403 probationary, and 1,399 activists. The seed gives no figures for
+//! applicants and candidates; they follow the national proportions of the in-party statistics
+//! (about two applicants and a quarter of a candidate per activist): 2,826 applicants and 350
+//! candidates. The province is 14 cities of districts built the same way: 104 districts,
+//! 100,687 organisations, 3,000,000 members. The same seed and the same reference day give the
+//! same data. The work records of a district (development files with their sponsors, a year of
+//! dues, letters of transfer, and a realistic few of every fault the check knows) are in
+//! [`work`](crate::demo_work).
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -33,14 +38,21 @@ pub struct Filled {
     pub members: u64,
     pub probationary: u64,
     pub activists: u64,
-    /// Development files of activists and probationary members.
+    pub applicants: u64,
+    pub candidates: u64,
+    /// Development files of the people in the pipeline and of the recently converted.
     pub dev_files: u64,
+    /// Months of dues recorded (payments and recorded reasons).
+    pub dues_months: u64,
+    pub letters: u64,
 }
 
 // District figures of seed 004.
 pub const DISTRICT_MEMBERS: u64 = 34_921;
 pub const DISTRICT_PROBATIONARY: u64 = 1_403;
 pub const DISTRICT_ACTIVISTS: u64 = 1_399;
+pub const DISTRICT_APPLICANTS: u64 = 2_826;
+pub const DISTRICT_CANDIDATES: u64 = 350;
 pub const PROVINCE_MEMBERS: u64 = 3_000_000;
 const PROVINCE_CITIES: usize = 14;
 const PROVINCE_DISTRICTS: usize = 104;
@@ -704,7 +716,19 @@ impl People<'_> {
                 activist = Some(later(app, 60 + r.below(60)).min(adm));
                 candidate = Some(years_ago(adm, 0, 30 + r.below(90)).max(activist.unwrap()));
             }
-            _ => {
+            MemberStatus::Candidate => {
+                // Designated within the last ten months, a year or more after the activist.
+                let cand = years_ago(today, 0, 10 + r.below(290));
+                let act = years_ago(cand, 1, r.below(240));
+                let app = years_ago(act, 0, 40 + r.below(200)).max(adult);
+                application = Some(app);
+                activist = Some(act.max(app));
+                candidate = Some(cand.max(act));
+            }
+            MemberStatus::Applicant => {
+                application = Some(years_ago(today, 0, 3 + r.below(330)).max(adult));
+            }
+            MemberStatus::Activist => {
                 let app = years_ago(today, 1, r.below(300)).max(adult);
                 application = Some(app);
                 activist = Some(later(app, 30 + r.below(120)).min(today));
@@ -926,7 +950,9 @@ fn district_people(
     let sizes = apportion(members, &weights);
     let prob = choose(&mut people.rng, members, probationary);
     let act_sizes = apportion(activists, &sizes);
-    let mut rows = Vec::with_capacity((members + activists) as usize);
+    let app_sizes = apportion(activists * DISTRICT_APPLICANTS / DISTRICT_ACTIVISTS, &sizes);
+    let cand_sizes = apportion(activists * DISTRICT_CANDIDATES / DISTRICT_ACTIVISTS, &sizes);
+    let mut rows = Vec::with_capacity((members + activists * 4) as usize);
     let mut i = 0usize;
     for ((org, n), a) in branches.iter().zip(&sizes).zip(&act_sizes) {
         for _ in 0..*n {
@@ -940,6 +966,14 @@ fn district_people(
         }
         for _ in 0..*a {
             rows.push(people.person(org, MemberStatus::Activist));
+        }
+    }
+    for ((org, a), c) in branches.iter().zip(&app_sizes).zip(&cand_sizes) {
+        for _ in 0..*a {
+            rows.push(people.person(org, MemberStatus::Applicant));
+        }
+        for _ in 0..*c {
+            rows.push(people.person(org, MemberStatus::Candidate));
         }
     }
     rows
@@ -1184,6 +1218,8 @@ pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
         filled.members += members[k];
         filled.probationary += probationary[k];
         filled.activists += activists[k];
+        filled.applicants += activists[k] * DISTRICT_APPLICANTS / DISTRICT_ACTIVISTS;
+        filled.candidates += activists[k] * DISTRICT_CANDIDATES / DISTRICT_ACTIVISTS;
         if districts.len() > 1 {
             eprintln!(
                 "区县 {}/{}：累计 {} 名党员（{:.0} 秒）",
@@ -1210,7 +1246,18 @@ pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
     }
     tx.commit().await?;
     filled.dev_files = fill_dev_files(store, seed, today).await?;
-    eprintln!("已写入 {} 份发展档案", filled.dev_files);
+    // The work records of the (first) district.
+    let (work_root, work_path) = {
+        let o = &orgs[districts[0].0];
+        (o.id, OrgPath::from_stored(o.path.clone()))
+    };
+    filled.dev_files += crate::demo_work::conversions(store, seed, today, &work_path).await?;
+    let sponsors = crate::demo_work::sponsors(store, seed, &work_path).await?;
+    crate::demo_work::faults(store, seed, &work_path).await?;
+    eprintln!(
+        "已写入 {} 份发展档案（培养联系人、入党介绍人 {} 人次）",
+        filled.dev_files, sponsors
+    );
     let mut tx = store.begin().await?;
     on_tx!(&mut tx, c => {
         sqlx::query("INSERT INTO member_placements (member_id, org_id, from_date, to_date) SELECT id, org_id, NULL, NULL FROM members")
@@ -1239,6 +1286,9 @@ pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
         )
         .await?;
     tx.commit().await?;
+    filled.dues_months = crate::demo_work::dues(store, seed, today, &work_path).await?;
+    eprintln!("已写入 {} 条党费记录", filled.dues_months);
+    filled.letters = crate::demo_work::letters(store, seed, today, work_root, &work_path).await?;
     on_db!(&store.db, p => { sqlx::query("ANALYZE").execute(p).await?; });
     // The compliance pages read stored findings: check everything once now.
     let r = store.findings_full_run().await?;
@@ -1272,7 +1322,7 @@ async fn fill_dev_files(store: &Store, seed: u64, today: NaiveDate) -> Result<u6
     let people: Vec<Pipeline> = on_db!(&store.db, p => {
         sqlx::query_as(
             "SELECT id, status, application_date, activist_date, candidate_date, admission_date FROM members \
-             WHERE status IN ('activist', 'probationary') ORDER BY id",
+             WHERE status IN ('applicant', 'activist', 'candidate', 'probationary') ORDER BY id",
         )
         .fetch_all(p)
         .await?
@@ -1284,16 +1334,29 @@ async fn fill_dev_files(store: &Store, seed: u64, today: NaiveDate) -> Result<u6
             .unwrap_or(d)
     };
     for (id, status, app, act, cand, adm) in people {
-        let (Some(app), Some(act)) = (app, act) else {
-            continue;
-        };
         let mut d: std::collections::BTreeMap<Step, NaiveDate> = Default::default();
+        let Some(app) = app else { continue };
         d.insert(Step::Application, app);
+        // The talk within a month, now and then late; a few recent applicants still wait.
         let talk = if r.chance(30) {
             at(app, 35 + r.below(25) as i64)
         } else {
             at(app, 5 + r.below(20) as i64)
         };
+        if status == "applicant" {
+            if talk <= today && !r.chance(40) {
+                d.insert(Step::Talk, talk);
+            }
+            rows.push(DevRow {
+                member_id: id,
+                dates: Step::ALL.iter().map(|s| d.get(s).copied()).collect(),
+                votes: None,
+                hours: None,
+                assessments: Vec::new(),
+            });
+            continue;
+        }
+        let Some(act) = act else { continue };
         d.insert(Step::Talk, talk.min(act));
         d.insert(Step::Activist, act);
         if !r.chance(30) {
@@ -1321,6 +1384,23 @@ async fn fill_dev_files(store: &Store, seed: u64, today: NaiveDate) -> Result<u6
         }
         let mut votes = None;
         let mut hours = None;
+        if status == "candidate" {
+            if let Some(cand) = cand {
+                d.insert(Step::Candidate, cand);
+                if !r.chance(40) {
+                    d.insert(
+                        Step::CandidateFiled,
+                        at(cand, 2 + r.below(12) as i64).min(today),
+                    );
+                }
+                if r.chance(500) {
+                    d.insert(
+                        Step::PoliticalReview,
+                        at(cand, 20 + r.below(40) as i64).min(today),
+                    );
+                }
+            }
+        }
         if status == "probationary" {
             let (Some(cand), Some(gm)) = (cand, adm) else {
                 continue;

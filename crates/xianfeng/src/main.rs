@@ -395,7 +395,7 @@ struct BackupArgs {
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("XIANFENG_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=error"));
     // Logs go to standard error: standard output carries the reports (JSON, tables).
     tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -578,11 +578,16 @@ async fn run(cli: Cli) -> Result<()> {
             let started = std::time::Instant::now();
             let f = xianfeng::demo::fill(&store, a.scale, a.seed).await?;
             println!(
-                "已生成演示数据：{} 个组织，{} 名党员（其中预备党员 {} 名），入党积极分子 {} 名，用时 {:.1} 秒",
+                "已生成演示数据：{} 个组织，{} 名党员（其中预备党员 {} 名），入党申请人 {} 名、入党积极分子 {} 名、发展对象 {} 名，发展档案 {} 份，党费记录 {} 条，组织关系介绍信 {} 封，用时 {:.1} 秒",
                 f.orgs,
                 f.members,
                 f.probationary,
+                f.applicants,
                 f.activists,
+                f.candidates,
+                f.dev_files,
+                f.dues_months,
+                f.letters,
                 started.elapsed().as_secs_f64()
             );
             store.close().await;

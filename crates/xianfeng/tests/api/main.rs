@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod backup;
 mod crash;
+mod demo;
 mod development;
 mod dues;
 mod import;

@@ -1,0 +1,96 @@
+//! The demo district fills every screen: people at every stage, a year of dues, letters, and
+//! findings of every implemented rule.
+
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use xianfeng_domain::scope::Role;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn the_demo_district_shows_every_feature_on_first_start() {
+    let app = TestApp::spawn().await;
+    let out = app.cli(&["demo", "--seed", "3"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("入党申请人 2826 名") && text.contains("发展对象 350 名"),
+        "{text}"
+    );
+
+    // Every rule the check implements has findings in the demo.
+    let out = app.cli(&["check", "--format", "json"]);
+    assert!(out.status.success());
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: BTreeSet<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    let missing: Vec<&str> = xianfeng_domain::compliance::RULES
+        .iter()
+        .map(|(id, ..)| *id)
+        .filter(|id| !found.contains(*id))
+        .collect();
+    assert!(missing.is_empty(), "rules without a finding: {missing:?}");
+
+    // The district's administrator sees applicants and candidates on the home page, the
+    // dues of the sub-organisations and a branch's month, and letters.
+    let root: i64 = app
+        .store
+        .org_by_code(&xianfeng_domain::scope::Scope::Structure, "XF")
+        .await
+        .unwrap()
+        .id;
+    let c = app
+        .login_as("xf_admin", Role::OrgAdmin, Some(root), None)
+        .await;
+    let home = app.html(&c, "/").await;
+    for label in ["入党申请人", "发展对象"] {
+        let i = home
+            .find(&format!("<span class=\"stat-label\">{label}"))
+            .unwrap();
+        let value = home[..i].rsplit("stat-value\">").next().unwrap();
+        let n: i64 = value.split('<').next().unwrap().parse().unwrap();
+        assert!(n > 0, "{label} on the home page: {n}");
+    }
+    let r = app.get_with(&c, &format!("/dues?org={root}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let dues = r.text().await.unwrap();
+    assert!(
+        dues.contains("已在系统中登记党费") && dues.contains("%"),
+        "{dues}"
+    );
+    let branch: i64 = sqlx_scalar(
+        &app,
+        "SELECT org_id FROM dues_books ORDER BY org_id LIMIT 1",
+    )
+    .await;
+    let month =
+        xianfeng_domain::dues::month_label(chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap());
+    let html = app
+        .html(&c, &format!("/dues?org={branch}&month={month}"))
+        .await;
+    assert!(
+        html.contains("已缴") && !html.contains("没有应缴党费的党员"),
+        "{html}"
+    );
+    let letters: i64 = sqlx_scalar(&app, "SELECT COUNT(*) FROM transfer_letters").await;
+    assert!(letters >= 30, "{letters}");
+}
+
+async fn sqlx_scalar(app: &TestApp, sql: &str) -> i64 {
+    match &app.store.db {
+        xianfeng_store::Db::Sqlite { read, .. } => {
+            sqlx::query_scalar(sql).fetch_one(read).await.unwrap()
+        }
+        xianfeng_store::Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+    }
+}
