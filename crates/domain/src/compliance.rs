@@ -92,6 +92,10 @@ pub struct Numbers {
     /// ORG-004: warning before a term ends; the longest approved postponement.
     pub term_warning_days: i64,
     pub term_postpone_months: i32,
+    /// MEM-003: months out of contact before standing is suspended; months after the
+    /// suspension before removal.
+    pub lost_contact_months: i32,
+    pub lost_contact_removal_months: i32,
     /// DUES-001 and DUES-002.
     pub dues: crate::dues::DuesNumbers,
 }
@@ -123,6 +127,8 @@ impl Default for Numbers {
             committee_suggested_from: 100,
             term_warning_days: 180,
             term_postpone_months: 12,
+            lost_contact_months: 6,
+            lost_contact_removal_months: 24,
             dues: crate::dues::DuesNumbers::default(),
         }
     }
@@ -346,6 +352,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "身份证号校验位正确，出生日期、性别与记录一致",
     ),
     ("MEM-002", Severity::Error, "各日期先后顺序正确"),
+    (
+        "MEM-003",
+        Severity::Warning,
+        "失去联系满六个月停止党籍，停止党籍满两年仍无联系的除名",
+    ),
     (
         "MEM-004",
         Severity::Warning,

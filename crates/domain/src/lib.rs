@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod compliance;
+pub mod contact;
 pub mod dates;
 pub mod development;
 pub mod dues;

@@ -22,6 +22,7 @@ pub const TABLES: &[&str] = &[
     "member_transfers",
     "member_archive_events",
     "member_placements",
+    "member_contact_events",
     "accounts",
     "password_history",
     "login_failures",

@@ -22,7 +22,9 @@ use crate::orgs::Org;
 use crate::{on_db, on_tx, Page, PageReq, Result, Store, StoreError};
 
 /// Rules whose findings are deadlines for the people responsible (to-do list, notifications).
-pub const DEADLINE_RULES: &[&str] = &["DEV-018", "DEV-019", "DEV-020", "ORG-004", "MEM-004"];
+pub const DEADLINE_RULES: &[&str] = &[
+    "DEV-018", "DEV-019", "DEV-020", "ORG-004", "MEM-003", "MEM-004",
+];
 
 /// Who or what a finding is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -402,6 +404,10 @@ impl Store {
             FileCond::Subtree(root) => self.letters_for_check(root.as_ref()).await?,
             FileCond::Members(ids) => self.letters_for_members(ids).await?,
         };
+        let contact = match cond {
+            FileCond::Subtree(root) => self.contact_for_check(root.as_ref(), None).await?,
+            FileCond::Members(ids) => self.contact_for_check(None, Some(ids)).await?,
+        };
         let mut letters_of: HashMap<i64, Vec<crate::letters::Letter>> = HashMap::new();
         for l in letters {
             letters_of.entry(l.member_id).or_default().push(l);
@@ -497,6 +503,15 @@ impl Store {
             };
             for h in check_person(cfg, as_of, &facts) {
                 out.push(Finding::from_hit(h, info, subject.clone()));
+            }
+            if let Some(events) = contact.get(&r.id) {
+                for h in
+                    xianfeng_domain::contact::check_contact(cfg.at(as_of), as_of, status, events)
+                {
+                    if cfg.enabled(h.rule) {
+                        out.push(Finding::from_hit(h, info, subject.clone()));
+                    }
+                }
             }
             for l in letters_of.get(&r.id).map(|v| v.as_slice()).unwrap_or(&[]) {
                 for h in crate::letters::letter_hits(l, as_of) {

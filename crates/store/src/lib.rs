@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod audit;
 pub mod backup;
 pub mod compliance;
+pub mod contact;
 pub mod crypto;
 pub mod development;
 pub mod dues;

@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/members/{id}/edit", get(edit_page).post(edit_submit))
         .route("/members/{id}/archive", post(archive))
         .route("/members/{id}/restore", post(restore))
+        .route("/members/{id}/contact", post(contact))
         .route(
             "/members/{id}/transfer",
             get(transfer_page).post(transfer_submit),
@@ -240,6 +241,11 @@ struct ShowPage {
     age: i32,
     findings: Vec<crate::compliance::FindingView>,
     letters: Vec<xianfeng_store::letters::Letter>,
+    /// Contact events, oldest first, and the episode open today.
+    contact: Vec<xianfeng_store::contact::ContactRow>,
+    lost: Option<xianfeng_domain::contact::LostContact>,
+    /// What may be recorded next (for the form's choices).
+    contact_choices: Vec<xianfeng_domain::contact::ContactKind>,
 }
 
 async fn show_page(
@@ -272,11 +278,25 @@ async fn show_page(
     } else {
         state.store.letters_of(&auth.scope, id).await?
     };
+    let contact = state.store.contact_events(&auth.scope, id).await?;
+    let events: Vec<_> = contact
+        .iter()
+        .filter_map(xianfeng_store::contact::ContactRow::event)
+        .collect();
+    let lost = xianfeng_domain::contact::lost_on(&events, today);
+    let contact_choices = xianfeng_domain::contact::ContactKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| xianfeng_domain::contact::may_record(&events, *k, today).is_ok())
+        .collect();
     render(
         &ShowPage {
             ctx,
             findings,
             letters,
+            contact,
+            lost,
+            contact_choices,
             can_write: auth.scope.may_write_member(&m.path()),
             age: m.age_on(today),
             m,
@@ -614,6 +634,47 @@ async fn edit_submit(
         heading,
         m.id_masked,
     )
+}
+
+#[derive(Deserialize)]
+struct ContactForm {
+    kind: String,
+    date: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Records a loss of contact, its end, or a suspension of standing (MEM-003).
+async fn contact(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(f): Form<ContactForm>,
+) -> PageResult {
+    auth.require(&[Role::OrgAdmin])?;
+    let back = format!("/members/{id}#contact");
+    let Some(kind) = xianfeng_domain::contact::ContactKind::parse(&f.kind) else {
+        return Ok(redirect_with(&back, "error", "请选择登记事项"));
+    };
+    let date = match parse_date(&f.date) {
+        Ok(d) => d,
+        Err(e) => return Ok(redirect_with(&back, "error", &format!("日期：{e}"))),
+    };
+    let note = xianfeng_domain::text::optional(&f.note, 200)
+        .map_err(|_| AppError::Invalid("说明最多 200 字".into()))?;
+    match state
+        .store
+        .contact_record(&auth.actor(), &auth.scope, id, kind, date, note.as_deref())
+        .await
+    {
+        Ok(()) => Ok(redirect_with(
+            &back,
+            "ok",
+            &format!("已登记：{}", kind.label()),
+        )),
+        Err(StoreError::Invalid { message, .. }) => Ok(redirect_with(&back, "error", &message)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -1254,6 +1254,7 @@ pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
     filled.dev_files += crate::demo_work::conversions(store, seed, today, &work_path).await?;
     let sponsors = crate::demo_work::sponsors(store, seed, &work_path).await?;
     crate::demo_work::faults(store, seed, &work_path).await?;
+    crate::demo_work::lost_contact(store, seed, today, &work_path).await?;
     eprintln!(
         "已写入 {} 份发展档案（培养联系人、入党介绍人 {} 人次）",
         filled.dev_files, sponsors

@@ -641,3 +641,44 @@ pub async fn letters(
     }
     Ok(n)
 }
+
+/// Members whose category is 失联 lost contact on a recorded day; those out of contact for
+/// long mostly had their standing suspended six or seven months later (MEM-003 finds the
+/// rest, and those suspended two years ago).
+pub async fn lost_contact(
+    store: &Store,
+    seed: u64,
+    today: NaiveDate,
+    under: &OrgPath,
+) -> Result<u64> {
+    let all = people(store, under).await?;
+    let mut r = Rng::new(seed.wrapping_mul(613).wrapping_add(29));
+    let now = store.clock.now();
+    let mut tx = store.begin().await?;
+    let mut n = 0;
+    for p in all.iter().filter(|p| {
+        p.category == "lost_contact" && (p.status == "full" || p.status == "probationary")
+    }) {
+        let floor = p.admission_date.unwrap_or(p.birth_date);
+        let lost = add_months(today, -(1 + r.below(36) as i32)).max(at(floor, 1));
+        let suspended = add_months(lost, 6 + r.below(2) as i32);
+        let suspend = suspended <= today && r.chance(700);
+        on_tx!(&mut tx, c => {
+            sqlx::query(
+                "INSERT INTO member_contact_events (member_id, kind, on_date, prev_category, note, created_at) VALUES ($1, 'lost', $2, $3, $4, $5)",
+            )
+            .bind(p.id).bind(lost).bind("employed").bind("电话无法接通，外出地址不详").bind(now)
+            .execute(&mut *c).await?;
+            if suspend {
+                sqlx::query(
+                    "INSERT INTO member_contact_events (member_id, kind, on_date, note, created_at) VALUES ($1, 'suspended', $2, $3, $4)",
+                )
+                .bind(p.id).bind(suspended).bind("经支部大会讨论，停止其党籍").bind(now)
+                .execute(&mut *c).await?;
+            }
+        });
+        n += 1;
+    }
+    tx.commit().await?;
+    Ok(n)
+}

@@ -10,6 +10,7 @@ mod api;
 mod audit;
 mod auth;
 mod backup;
+mod contact;
 mod crash;
 mod demo;
 mod development;

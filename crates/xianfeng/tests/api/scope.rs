@@ -157,6 +157,21 @@ async fn writes_outside_scope_are_refused_and_change_nothing() {
         (&who.adm_a, format!("/members/{m_c}/restore"), vec![]),
         (
             &who.adm_a,
+            format!("/members/{m_c}/contact"),
+            vec![("kind", "lost".into()), ("date", "2026-11-01".into())],
+        ),
+        (
+            &who.view_street,
+            format!("/members/{m_a}/contact"),
+            vec![("kind", "lost".into()), ("date", "2026-11-01".into())],
+        ),
+        (
+            &who.mem,
+            format!("/members/{m_a}/contact"),
+            vec![("kind", "lost".into()), ("date", "2026-11-01".into())],
+        ),
+        (
+            &who.adm_a,
             format!("/members/{m_c}/edit"),
             vec![("name", "改".into()), ("status", "full".into())],
         ),
