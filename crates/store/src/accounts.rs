@@ -960,3 +960,102 @@ impl Store {
         tx.commit().await
     }
 }
+
+/// An import of the JSON API: the stashed file with its options, state and last report.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ImportJob {
+    pub kind: String,
+    pub file_name: String,
+    pub state: String,
+    pub options: String,
+    pub report: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Keeps an upload checked through the API for an hour, with its options, state and report;
+    /// returns its id (a random token, shown to its owner only).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn import_job_create(
+        &self,
+        account_id: i64,
+        kind: &str,
+        file_name: &str,
+        data: &[u8],
+        state: &str,
+        options: &str,
+        report: &str,
+    ) -> Result<String> {
+        let token = self.stash_put(account_id, kind, file_name, data).await?;
+        self.import_job_update(&token, state, report, Some(options), false)
+            .await?;
+        Ok(token)
+    }
+
+    /// The owner's import (within the hour), without the file.
+    pub async fn import_job_get(&self, account_id: i64, token: &str) -> Result<Option<ImportJob>> {
+        let since = self.clock.now() - Duration::hours(1);
+        Ok(on_db!(&self.db, p => {
+            sqlx::query_as(
+                "SELECT kind, file_name, state, options, report, created_at FROM upload_stash \
+                 WHERE token_hash = $1 AND account_id = $2 AND created_at > $3 AND state IS NOT NULL",
+            )
+            .bind(sha256_hex(token.as_bytes())).bind(account_id).bind(since).fetch_optional(p).await?
+        }))
+    }
+
+    /// The stashed file of the owner's import.
+    pub async fn import_job_file(&self, account_id: i64, token: &str) -> Result<Option<Vec<u8>>> {
+        let since = self.clock.now() - Duration::hours(1);
+        Ok(on_db!(&self.db, p => {
+            sqlx::query_scalar(
+                "SELECT data FROM upload_stash WHERE token_hash = $1 AND account_id = $2 AND created_at > $3 AND state IS NOT NULL",
+            )
+            .bind(sha256_hex(token.as_bytes())).bind(account_id).bind(since).fetch_optional(p).await?
+        }))
+    }
+
+    /// Sets an import's state and report (and options); `drop_file` empties the stashed file
+    /// once it is no longer needed.
+    pub async fn import_job_update(
+        &self,
+        token: &str,
+        state: &str,
+        report: &str,
+        options: Option<&str>,
+        drop_file: bool,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query(
+                "UPDATE upload_stash SET state = $1, report = $2, options = COALESCE($3, options) WHERE token_hash = $4",
+            )
+            .bind(state).bind(report).bind(options).bind(sha256_hex(token.as_bytes()))
+            .execute(&mut *c).await?;
+            if drop_file {
+                sqlx::query("UPDATE upload_stash SET data = $1 WHERE token_hash = $2")
+                    .bind(Vec::<u8>::new()).bind(sha256_hex(token.as_bytes()))
+                    .execute(&mut *c).await?;
+            }
+        });
+        tx.commit().await
+    }
+
+    /// Marks an import as being committed, once: false when another request got there first
+    /// or it is not ready.
+    pub async fn import_job_claim(&self, token: &str, from: &[&str]) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, c => {
+            let mut q = sqlx::QueryBuilder::new("UPDATE upload_stash SET state = 'committing' WHERE token_hash = ");
+            q.push_bind(sha256_hex(token.as_bytes())).push(" AND state IN (");
+            let mut sep = q.separated(", ");
+            for s in from {
+                sep.push_bind(s.to_string());
+            }
+            q.push(")");
+            q.build().execute(&mut *c).await?.rows_affected()
+        });
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+}

@@ -29,6 +29,13 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::orgs::OrgForm;
 use crate::AppState;
 
+mod development;
+mod dues;
+mod findings;
+mod imports;
+mod letters;
+mod stats;
+
 // ---------- errors ----------
 
 #[derive(Serialize, ToSchema)]
@@ -133,6 +140,47 @@ impl IntoResponse for ApiError {
 }
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// The organisation a work request is about: the one named by id or code, or the root of the
+/// caller's subtree. Member data (statistics, findings, dues, development files) is for work
+/// roles only, exactly as on the pages.
+async fn work_org(
+    state: &AppState,
+    auth: &ApiAuth,
+    id: Option<i64>,
+    code: Option<&str>,
+) -> Result<Org, ApiError> {
+    let Scope::Subtree { root_id, .. } = &auth.scope else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "该接口只对党务管理员、党务查询员开放",
+        ));
+    };
+    match (id, code.map(str::trim).filter(|c| !c.is_empty())) {
+        (Some(id), _) => Ok(state.store.org_get(&auth.scope, id).await?),
+        (None, Some(code)) => Ok(state.store.org_by_code(&auth.scope, code).await?),
+        (None, None) => Ok(state.store.org_get(&auth.scope, *root_id).await?),
+    }
+}
+
+/// A date given in a query or body, or a 422 naming the field.
+fn date_field(field: &str, value: &str) -> Result<NaiveDate, ApiError> {
+    parse_date(value).map_err(|e| {
+        ApiError::invalid(vec![FieldProblem {
+            field: field.into(),
+            message: e.to_string(),
+        }])
+    })
+}
+
+/// A 422 for one field.
+fn invalid_field(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::invalid(vec![FieldProblem {
+        field: field.into(),
+        message: message.into(),
+    }])
+}
 
 // ---------- authentication ----------
 
@@ -804,7 +852,16 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "先锋 Xianfeng API", version = "1", description = "基层党建工作平台接口。权限范围与网页端一致：只能读写本人所辖组织及下级的数据。"),
     modifiers(&BearerAuth),
-    tags((name = "organisations", description = "党组织"), (name = "members", description = "党员与入党申请人"))
+    tags(
+        (name = "organisations", description = "党组织"),
+        (name = "members", description = "党员与入党申请人"),
+        (name = "statistics", description = "党内统计：任意组织、任意日期的统计表，每个数字可下钻到名单"),
+        (name = "compliance", description = "合规检查结果：按规则、组织筛选的问题清单与计数"),
+        (name = "development", description = "发展党员档案：读取、登记步骤、考察、培养联系人与入党介绍人"),
+        (name = "dues", description = "党费：党支部某月的应缴与登记，上级组织的收缴情况"),
+        (name = "letters", description = "组织关系介绍信"),
+        (name = "imports", description = "导入电子表格：上传→检查报告→确认导入，与网页导入同一流程")
+    )
 )]
 struct ApiDoc;
 
@@ -820,6 +877,12 @@ pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(archive_member))
         .routes(routes!(restore_member))
         .routes(routes!(transfer_member))
+        .merge(stats::routes())
+        .merge(findings::routes())
+        .merge(development::routes())
+        .merge(dues::routes())
+        .merge(letters::routes())
+        .merge(imports::routes())
         .split_for_parts()
 }
 

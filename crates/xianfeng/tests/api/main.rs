@@ -7,6 +7,7 @@ mod helpers;
 
 mod accounts;
 mod api;
+mod api_work;
 mod audit;
 mod auth;
 mod backup;
