@@ -90,13 +90,38 @@ impl Store {
         may_record(&events, kind, on).map_err(|e| StoreError::invalid("kind", e))?;
         let now = self.clock.now();
         let mut tx = self.begin().await?;
+        // Again inside the transaction (writers queue on SQLite; the member row is locked on
+        // PostgreSQL), so that two submissions at once cannot both record a loss.
+        let (category, recorded): (String, Vec<(String, NaiveDate)>) = on_tx!(&mut tx, c => {
+            let lock = match self.engine() {
+                crate::Engine::Postgres => " FOR UPDATE",
+                crate::Engine::Sqlite => "",
+            };
+            let category: String = sqlx::query_scalar(&format!("SELECT category FROM members WHERE id = $1{lock}"))
+                .bind(member_id).fetch_one(&mut *c).await?;
+            let recorded = sqlx::query_as("SELECT kind, on_date FROM member_contact_events WHERE member_id = $1")
+                .bind(member_id).fetch_all(&mut *c).await?;
+            (category, recorded)
+        });
+        let now_events: Vec<ContactEvent> = recorded
+            .iter()
+            .filter_map(|(k, on)| {
+                Some(ContactEvent {
+                    kind: ContactKind::parse(k)?,
+                    on: *on,
+                })
+            })
+            .collect();
+        may_record(&now_events, kind, on).map_err(|e| StoreError::invalid("kind", e))?;
+        // The category to restore on regain: the one before the loss, unless it was already 失联.
+        let prev = Some(category).filter(|c| c != "lost_contact");
         match kind {
             ContactKind::Lost => on_tx!(&mut tx, c => {
                 sqlx::query(
                     "INSERT INTO member_contact_events (member_id, kind, on_date, prev_category, note, created_by, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
-                .bind(member_id).bind(kind.code()).bind(on).bind(&m.category).bind(note)
+                .bind(member_id).bind(kind.code()).bind(on).bind(&prev).bind(note)
                 .bind(actor.account_id).bind(now).execute(&mut *c).await?;
                 sqlx::query("UPDATE members SET category = 'lost_contact', updated_at = $1, version = version + 1 WHERE id = $2")
                     .bind(now).bind(member_id).execute(&mut *c).await?;
@@ -106,7 +131,10 @@ impl Store {
                     "SELECT prev_category FROM member_contact_events WHERE member_id = $1 AND kind = 'lost' ORDER BY on_date DESC, id DESC LIMIT 1",
                 )
                 .bind(member_id).fetch_optional(&mut *c).await?.flatten();
-                let back = prev.filter(|p| p != "lost_contact").unwrap_or_else(|| "employed".into());
+                // Unknown before (the roster already said 失联): 在职 for working age, 离退休 after.
+                let back = prev.filter(|p| p != "lost_contact").unwrap_or_else(|| {
+                    if m.age_on(on) >= 60 { "retired".into() } else { "employed".into() }
+                });
                 sqlx::query(
                     "INSERT INTO member_contact_events (member_id, kind, on_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
                 )

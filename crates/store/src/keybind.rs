@@ -82,6 +82,19 @@ impl Store {
         }))
     }
 
+    /// Whether the database holds organisations or people (reads only; false for a new one).
+    pub async fn holds_data(&self) -> Result<bool> {
+        if !self.table_exists("members").await? {
+            return Ok(false);
+        }
+        let n: i64 = on_db!(&self.db, p => {
+            sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM orgs) + (SELECT COUNT(*) FROM members)")
+                .fetch_one(p)
+                .await?
+        });
+        Ok(n > 0)
+    }
+
     /// Compares the key in use with the database; reads only, so it can run before migrations.
     pub async fn key_state(&self) -> Result<KeyState> {
         if let Some(fp) = self.key_fingerprint_recorded().await? {

@@ -60,10 +60,12 @@ const ROWS_PER_PAGE: u32 = 30;
 fn sort_rows(rows: &mut [DuesRollup], sort: &str) {
     rows.sort_by(|a, b| {
         let by = match sort {
-            "rate" => a
-                .rate_value()
-                .partial_cmp(&b.rate_value())
-                .unwrap_or(std::cmp::Ordering::Equal),
+            // Lowest first; sub-organisations where nobody owes go last.
+            "rate" => (a.members == 0).cmp(&(b.members == 0)).then(
+                a.rate_value()
+                    .partial_cmp(&b.rate_value())
+                    .unwrap_or(std::cmp::Ordering::Equal),
+            ),
             "arrears" => b.in_arrears.cmp(&a.in_arrears),
             "unpaid" => (b.members - b.paid).cmp(&(a.members - a.paid)),
             _ => std::cmp::Ordering::Equal,

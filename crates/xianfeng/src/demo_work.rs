@@ -660,14 +660,22 @@ pub async fn lost_contact(
         p.category == "lost_contact" && (p.status == "full" || p.status == "probationary")
     }) {
         let floor = p.admission_date.unwrap_or(p.birth_date);
-        let lost = add_months(today, -(1 + r.below(36) as i32)).max(at(floor, 1));
+        let lost = add_months(today, -(1 + r.below(36) as i32))
+            .max(at(floor, 1))
+            .min(today);
         let suspended = add_months(lost, 6 + r.below(2) as i32);
+        let age_then = lost.year() - p.birth_date.year();
+        let prev = if age_then >= 60 {
+            "retired"
+        } else {
+            "employed"
+        };
         let suspend = suspended <= today && r.chance(700);
         on_tx!(&mut tx, c => {
             sqlx::query(
                 "INSERT INTO member_contact_events (member_id, kind, on_date, prev_category, note, created_at) VALUES ($1, 'lost', $2, $3, $4, $5)",
             )
-            .bind(p.id).bind(lost).bind("employed").bind("电话无法接通，外出地址不详").bind(now)
+            .bind(p.id).bind(lost).bind(prev).bind("电话无法接通，外出地址不详").bind(now)
             .execute(&mut *c).await?;
             if suspend {
                 sqlx::query(

@@ -164,16 +164,44 @@ pub async fn open_store(url: &str, keys: Keys, clock: Clock) -> Result<Store> {
 /// refused with one sentence. Then migrates, writes a new key file if one was generated, and
 /// records the key's fingerprint.
 pub async fn open_bound(url: &str, choice: KeyChoice, clock: Clock) -> Result<Store> {
-    let store = Store::connect(url, choice.keys.clone(), clock)
+    open_bound_with(url, choice, None, clock).await
+}
+
+/// [`open_bound`] with a key file of an older version's default place (`xianfeng.key` in the
+/// working directory) to fall back on when the chosen key file does not exist yet: it is used,
+/// with a warning, only if it is the key of a database that already holds data.
+pub async fn open_bound_with(
+    url: &str,
+    mut choice: KeyChoice,
+    legacy: Option<KeyChoice>,
+    clock: Clock,
+) -> Result<Store> {
+    let mut store = Store::connect(url, choice.keys.clone(), clock)
         .await
         .with_context(|| format!("连接数据库 {} 失败", xianfeng_store::redact_url(url)))?;
-    let state = match store.key_state().await {
+    let mut state = match store.key_state().await {
         Ok(s) => s,
         Err(e) => {
             store.close().await;
             bail!("读取数据库 {} 失败：{e}", xianfeng_store::redact_url(url));
         }
     };
+    if let (true, Some(old)) = (choice.is_new() && state != KeyState::Empty, legacy) {
+        store.keys = old.keys.clone();
+        match store.key_state().await {
+            Ok(s @ (KeyState::Bound | KeyState::Unbound { .. })) => {
+                if let KeySource::File(p) = &old.source {
+                    tracing::warn!(
+                        file = %p.display(),
+                        "数据库文件旁没有密钥文件，使用当前目录中的密钥文件（旧版本的默认位置）；请把它移到数据库文件旁，或用 --key-file 指定"
+                    );
+                }
+                state = s;
+                choice = old;
+            }
+            _ => store.keys = choice.keys.clone(),
+        }
+    }
     if choice.is_new() && state != KeyState::Empty {
         store.close().await;
         let KeySource::File(path) = &choice.source else {
@@ -210,6 +238,54 @@ pub async fn open_bound(url: &str, choice: KeyChoice, clock: Clock) -> Result<St
         }
         Err(e) => Err(e).context("记录密钥指纹失败"),
     }
+}
+
+/// Opens the (new, empty) database a backup is restored into. Nothing is bound here: the
+/// restore itself checks the key against the copy and records it in the same transaction, so a
+/// refused restore leaves no fingerprint and no key file behind, and can be retried with the
+/// right key on the same database. A key file that does not exist is refused: a restore needs
+/// the key the backup's data is encrypted with.
+pub async fn open_for_restore(url: &str, choice: KeyChoice, clock: Clock) -> Result<Store> {
+    if let (true, KeySource::File(path)) = (choice.is_new(), &choice.source) {
+        bail!(
+            "密钥文件 {} 不存在，未恢复任何数据：恢复需要做备份时数据库所用的密钥，请用 --key-file 或 XIANFENG_SECRET_KEY 给出。",
+            path.display()
+        );
+    }
+    let store = Store::connect(url, choice.keys.clone(), clock)
+        .await
+        .with_context(|| format!("连接数据库 {} 失败", xianfeng_store::redact_url(url)))?;
+    if store.holds_data().await? {
+        store.close().await;
+        bail!(
+            "目标数据库 {} 已有数据，未做任何改动：恢复只能写入新建的空数据库。",
+            xianfeng_store::redact_url(url)
+        );
+    }
+    store.migrate().await.context("数据库迁移失败")?;
+    Ok(store)
+}
+
+/// What `key status` reports, read without writing anything.
+pub struct KeyReport {
+    pub in_use: String,
+    pub recorded: Option<String>,
+    pub state: KeyState,
+}
+
+/// Compares the key with the database without migrating, binding or creating a key file.
+pub async fn key_report(url: &str, choice: &KeyChoice, clock: Clock) -> Result<KeyReport> {
+    let store = Store::connect(url, choice.keys.clone(), clock)
+        .await
+        .with_context(|| format!("连接数据库 {} 失败", xianfeng_store::redact_url(url)))?;
+    let state = store.key_state().await;
+    let recorded = store.key_fingerprint_recorded().await;
+    store.close().await;
+    Ok(KeyReport {
+        in_use: choice.keys.fingerprint().to_string(),
+        recorded: recorded?,
+        state: state?,
+    })
 }
 
 /// Every `interval`, compares the key with the one the database records; returns when they

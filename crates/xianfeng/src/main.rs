@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use xianfeng::{
-    check_url, choose_key, default_key_file, open_bound, open_store, unknown_env,
-    DEFAULT_DATABASE_URL,
+    check_url, choose_key, default_key_file, open_store, unknown_env, DEFAULT_DATABASE_URL,
 };
 use xianfeng_domain::scope::{Role, Scope};
 use xianfeng_domain::Clock;
@@ -404,12 +403,29 @@ fn init_logging() {
         .init();
 }
 
+/// The key in use: the variable, the key file given, or the database's default key file.
+fn key_choice(db: &DbArgs) -> Result<xianfeng::KeyChoice> {
+    let secret = std::env::var("XIANFENG_SECRET_KEY").ok();
+    choose_key(secret.as_deref(), &db.key_file())
+}
+
+/// `xianfeng.key` in the working directory, where older versions kept it, when the database's
+/// default key file does not exist and no key was given.
+fn legacy_key(db: &DbArgs) -> Option<xianfeng::KeyChoice> {
+    let legacy = std::path::Path::new(xianfeng::DEFAULT_KEY_FILE);
+    let given = db.key_file.is_some()
+        || std::env::var("XIANFENG_SECRET_KEY").is_ok_and(|v| !v.trim().is_empty());
+    if given || db.key_file() == legacy || !legacy.exists() {
+        return None;
+    }
+    choose_key(None, legacy).ok()
+}
+
 /// Opens the database with the key in use, refusing a key that is not the database's.
 async fn store_of(db: &DbArgs) -> Result<Store> {
     check_url(&db.database_url)?;
-    let secret = std::env::var("XIANFENG_SECRET_KEY").ok();
-    let choice = choose_key(secret.as_deref(), &db.key_file())?;
-    open_bound(&db.database_url, choice, Clock::system()).await
+    let choice = key_choice(db)?;
+    xianfeng::open_bound_with(&db.database_url, choice, legacy_key(db), Clock::system()).await
 }
 
 /// A readable temporary password with upper case, digits, lower case and a symbol.
@@ -447,20 +463,20 @@ fn main() -> std::process::ExitCode {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        eprintln!("错误：程序内部出错（{what}），未完成的操作没有写入；请把这条信息和所用的命令告诉系统维护人员。");
+        eprintln!("错误：程序内部出错（{what}），操作可能没有完成；请把这条信息和所用的命令告诉系统维护人员。");
     }));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(
-                e.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            ) {
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
                 let _ = e.print();
                 return std::process::ExitCode::SUCCESS;
+            }
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                // `xianfeng key` alone: the help, and a failure status.
+                let _ = e.print();
+                return std::process::ExitCode::from(2);
             }
             eprintln!("{}", usage_error(&e));
             return std::process::ExitCode::from(2);
@@ -679,13 +695,15 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Restore(a) => {
             let file = std::fs::File::open(&a.file)
                 .with_context(|| format!("无法打开 {}", a.file.display()))?;
-            let store = store_of(&a.db).await?;
+            check_url(&a.db.database_url)?;
+            let store =
+                xianfeng::open_for_restore(&a.db.database_url, key_choice(&a.db)?, Clock::system())
+                    .await?;
             let report = match store.restore_from(BufReader::new(file)).await {
                 Ok(r) => r,
                 Err(xianfeng_store::StoreError::KeyMismatch) => {
                     store.close().await;
-                    let secret = std::env::var("XIANFENG_SECRET_KEY").ok();
-                    let source = choose_key(secret.as_deref(), &a.db.key_file())?.source;
+                    let source = key_choice(&a.db)?.source;
                     bail!(
                         "备份文件 {} 不是用{}加密的，未恢复任何数据：请用 --key-file 或 XIANFENG_SECRET_KEY 给出做备份时数据库所用的密钥。",
                         a.file.display(),
@@ -1030,16 +1048,36 @@ async fn admin(a: AdminArgs) -> Result<()> {
 async fn key(a: KeyArgs) -> Result<()> {
     match a.command {
         KeyCommand::Status => {
-            let store = store_of(&a.db).await?;
-            let secret = std::env::var("XIANFENG_SECRET_KEY").ok();
-            let source = choose_key(secret.as_deref(), &a.db.key_file())?.source;
-            println!("所用密钥：{}", source.describe());
-            println!("密钥指纹：{}", store.keys.fingerprint());
+            check_url(&a.db.database_url)?;
+            let choice = key_choice(&a.db)?;
+            let source = choice.source.describe();
+            if choice.is_new() {
+                bail!(
+                    "{source}：密钥文件不存在（只有还没有加密数据的数据库才会在首次运行时生成）。"
+                );
+            }
+            let r = xianfeng::key_report(&a.db.database_url, &choice, Clock::system()).await?;
+            println!("所用密钥：{source}");
+            println!("所用密钥的指纹：{}", r.in_use);
             println!(
-                "数据库 {} 记录的指纹与之相符。",
-                xianfeng_store::redact_url(&a.db.database_url)
+                "数据库记录的指纹：{}",
+                r.recorded.as_deref().unwrap_or("（尚未记录）")
             );
-            store.close().await;
+            use xianfeng_store::keybind::KeyState;
+            match r.state {
+                KeyState::Bound => println!("相符：数据库中的数据用这个密钥加密。"),
+                KeyState::Empty => println!("数据库中还没有加密数据：首次运行服务或命令时将记录这个密钥。"),
+                KeyState::Unbound { recent_failures: 0 } => {
+                    println!("数据库尚未记录指纹，已有数据能用这个密钥解密：下次运行服务或命令时记录。")
+                }
+                KeyState::Unbound { recent_failures } => println!(
+                    "数据库尚未记录指纹；较早的数据能用这个密钥解密，但最新的 {recent_failures} 条中有无法解密的，请核对是否曾用另一个密钥导入。"
+                ),
+                KeyState::Differs | KeyState::Undecryptable => bail!(
+                    "{}",
+                    xianfeng::key_mismatch_message(&choice.source, &a.db.database_url)
+                ),
+            }
         }
         KeyCommand::Rotate { new_key_file } => {
             let store = store_of(&a.db).await?;
@@ -1063,11 +1101,16 @@ async fn key(a: KeyArgs) -> Result<()> {
             };
             store.close().await;
             println!("已用新密钥重新加密 {n} 个身份证号并重算检索键，已记入审计。");
+            let replace = match key_choice(&a.db).map(|c| c.source) {
+                Ok(xianfeng::KeySource::File(p)) => {
+                    format!("放到原密钥文件 {} 的位置", p.display())
+                }
+                _ => "把它的内容设为 XIANFENG_SECRET_KEY".to_string(),
+            };
             println!(
-                "新密钥在 {}{}：今后所有服务副本和命令都须使用它（放到原密钥文件 {} 的位置，或用 --key-file / XIANFENG_SECRET_KEY 指定）；原密钥从此被拒绝，仍在运行的服务副本会自行停止，请用新密钥重新启动。",
+                "新密钥在 {}{}：今后所有服务副本和命令都须使用它（{replace}，或用 --key-file 指定）；原密钥从此被拒绝，仍在运行的服务副本会自行停止，请用新密钥重新启动。",
                 new_key_file.display(),
                 if created { "（新生成，权限 600）" } else { "" },
-                a.db.key_file().display()
             );
             println!("用原密钥做的备份仍须用原密钥恢复：请把原密钥与这些备份一起保管。");
         }

@@ -345,14 +345,20 @@ async fn commit(
             "正在导入或已经导入",
         ));
     }
-    let raw = state.store.import_job_get(auth.account.id, &id).await?;
-    let options: Options = raw
-        .as_ref()
+    // The options the file was checked with; without them nothing runs (never the whole tree).
+    let options: Option<Options> = state
+        .store
+        .import_job_get(auth.account.id, &id)
+        .await?
         .and_then(|j| serde_json::from_str(&j.options).ok())
-        .unwrap_or(Options {
-            within: None,
-            accept_valid: false,
-        });
+        .filter(|o: &Options| o.within.is_some() || matches!(auth.scope, Scope::Structure));
+    let Some(options) = options else {
+        state
+            .store
+            .import_job_update(&id, "failed", "{}", None, true)
+            .await?;
+        return Err(ApiError::not_found("导入不存在或已过期（一小时内有效）"));
+    };
     let bytes = state
         .store
         .import_job_file(auth.account.id, &id)

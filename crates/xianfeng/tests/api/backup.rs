@@ -184,7 +184,11 @@ async fn the_commands_back_up_a_running_server_and_restore() {
     // A truncated file is refused and leaves the database empty.
     let text = std::fs::read_to_string(&file).unwrap();
     let cut = dir.join("cut.xfb");
-    std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
+    let mut half = text.len() / 2;
+    while !text.is_char_boundary(half) {
+        half -= 1;
+    }
+    std::fs::write(&cut, &text[..half]).unwrap();
     let empty = fresh_database_url().await;
     let out = std::process::Command::new(bin)
         .args(["restore", cut.to_str().unwrap(), "--database-url", &empty])

@@ -140,6 +140,17 @@ async fn a_command_run_elsewhere_does_not_make_a_new_key_and_writes_nothing() {
     assert_refused(&o, "XIANFENG_SECRET_KEY");
     assert_eq!(people(&app, d.root).await, before);
 
+    // An installation of an older version kept the key in the working directory: it is found
+    // there and used (the database proves it is its key), and nothing new is generated.
+    let legacy = elsewhere("legacy");
+    std::fs::write(legacy.join("xianfeng.key"), hex(&app.keys_master)).unwrap();
+    let o = run_in(&legacy, &app.database_url, &["stats", "--org", "QW"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    if let Some(db) = xianfeng::sqlite_path(&app.database_url) {
+        assert!(!db.parent().unwrap().join("xianfeng.key").exists());
+    }
+    std::fs::remove_dir_all(&legacy).ok();
+
     // The right key imports.
     let o = run_in(
         &cwd,
@@ -223,33 +234,55 @@ async fn a_wrong_key_is_refused_by_the_server_and_every_command() {
         err.contains("未恢复任何数据") && err.contains("XIANFENG_SECRET_KEY"),
         "{err}"
     );
-    let wrong_master = Keys::parse_master(&wrong).unwrap();
-    let t = xianfeng::open_store(&target, Keys::from_master(&wrong_master), app.clock.clone())
-        .await
-        .unwrap();
-    let n: i64 = match &t.db {
-        xianfeng_store::Db::Sqlite { read, .. } => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM members")
-                .fetch_one(read)
-                .await
-                .unwrap()
-        }
-        xianfeng_store::Db::Postgres(p) => sqlx::query_scalar("SELECT COUNT(*) FROM members")
-            .fetch_one(p)
-            .await
-            .unwrap(),
-    };
-    assert_eq!(n, 0, "nothing restored");
-    t.close().await;
-    // With the right key the same backup restores.
-    let target2 = fresh_database_url().await;
+    // Nothing was bound or written: the same database takes the restore with the right key,
+    // and a key file that does not exist is refused without generating one.
+    let o = run_in(&cwd, &target, &["restore", backup.to_str().unwrap()], None);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("不存在"), "{}", stderr(&o));
+    if let Some(db) = xianfeng::sqlite_path(&target) {
+        assert!(!db.parent().unwrap().join("xianfeng.key").exists());
+    }
     let o = run_in(
         &cwd,
-        &target2,
+        &target,
         &["restore", backup.to_str().unwrap()],
         Some(&hex(&app.keys_master)),
     );
     assert!(o.status.success(), "{}", stderr(&o));
+    let t = xianfeng::open_store(
+        &target,
+        Keys::from_master(&app.keys_master),
+        app.clock.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(people_under(&t, d.root).await, before);
+    t.close().await;
+    // A database that holds data is refused before anything is written.
+    let o = run_in(
+        &cwd,
+        &target,
+        &["restore", backup.to_str().unwrap()],
+        Some(&hex(&app.keys_master)),
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("已有数据"), "{}", stderr(&o));
+    // `key status` reads without writing and names both fingerprints on a mismatch.
+    let o = run_in(&cwd, &target, &["key", "status"], Some(&wrong));
+    assert!(!o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("数据库记录的指纹")
+            && out.contains(Keys::from_master(&app.keys_master).fingerprint()),
+        "{out}"
+    );
+    let o = run_in(
+        &cwd,
+        &target,
+        &["key", "status"],
+        Some(&hex(&app.keys_master)),
+    );
+    assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("相符"));
     std::fs::remove_dir_all(&cwd).ok();
 }
 
