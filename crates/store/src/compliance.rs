@@ -522,7 +522,14 @@ impl Store {
             }
             // Dues, where the branch keeps them here, from the later of its first month and
             // the month of admission.
-            if let (Some(start), true) = (dues.books.get(&r.org_id), status.is_member()) {
+            // A member whose standing is suspended (停止党籍) owes no dues while it lasts.
+            let suspended = contact
+                .get(&r.id)
+                .and_then(|e| xianfeng_domain::contact::lost_on(e, as_of))
+                .is_some_and(|l| l.suspended_on.is_some());
+            if let (Some(start), true) =
+                (dues.books.get(&r.org_id), status.is_member() && !suspended)
+            {
                 let from = admission
                     .map(xianfeng_domain::dues::month_of)
                     .map_or(*start, |a| a.max(*start));

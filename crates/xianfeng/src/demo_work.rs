@@ -670,7 +670,7 @@ pub async fn lost_contact(
         } else {
             "employed"
         };
-        let suspend = suspended <= today && r.chance(700);
+        let suspend = suspended <= today && r.chance(900);
         on_tx!(&mut tx, c => {
             sqlx::query(
                 "INSERT INTO member_contact_events (member_id, kind, on_date, prev_category, note, created_at) VALUES ($1, 'lost', $2, $3, $4, $5)",

@@ -81,10 +81,42 @@ async fn a_member_out_of_contact_is_recorded_counted_and_checked() {
     // Standing suspended: the warning goes until two years after the suspension.
     post("suspended", "2026-11-20", "支部大会决定停止党籍").await;
     assert!(mem003(&app, m).await.is_empty());
+    // While standing is suspended no dues are owed: the branch keeps dues from June, nothing
+    // was paid, yet DUES-002 says nothing two years on.
+    app.store
+        .dues_save_month(
+            &xianfeng_store::Actor::cli("test"),
+            &Scope::Subtree {
+                root_id: d.a,
+                path: xianfeng_domain::org::OrgPath::from_stored(
+                    app.store
+                        .org_get(&Scope::Structure, d.a)
+                        .await
+                        .unwrap()
+                        .path,
+                ),
+                write: true,
+            },
+            &app.store.org_get(&Scope::Structure, d.a).await.unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            &[],
+        )
+        .await
+        .unwrap();
     app.clock.advance(chrono::Duration::days(365 * 2));
     app.store.findings_full_run().await.unwrap();
     let f = mem003(&app, m).await;
     assert!(f.len() == 1 && f[0].contains("予以除名"), "{f:?}");
+    let dues: Vec<String> = app
+        .store
+        .findings_of("person", m)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.rule.starts_with("DUES"))
+        .map(|f| f.message)
+        .collect();
+    assert!(dues.is_empty(), "{dues:?}");
     // Regained: the old category comes back, no finding, the history stays.
     app.clock.advance(-chrono::Duration::days(365 * 2));
     post("regained", "2026-11-22", "本人返乡后主动联系").await;
