@@ -1331,12 +1331,16 @@ fn dev_021(p: &PersonFacts, out: &mut Vec<Hit>) {
             continue;
         };
         if !a.holds_approval_power() {
+            let who = match &f.expected_approver {
+                Some(e) => format!("应由{e}审批"),
+                None => "应由具有审批权的基层党委审批".to_string(),
+            };
             out.push(
                 Hit::new(
                     "DEV-021",
                     Severity::Error,
                     format!(
-                        "{what}由{}（{}）审批，该组织没有审批权，应由具有审批权的基层党委审批",
+                        "{what}由{}（{}）审批，该组织没有审批权，{who}；请核实审批手续，由有审批权的党委补办或确认",
                         a.name,
                         a.kind.label()
                     ),

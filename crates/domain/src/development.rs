@@ -281,14 +281,15 @@ pub struct Approver {
     pub name: String,
     pub kind: OrgType,
     pub sector: Sector,
+    /// Whether it holds approval power (set on the organisation, or its default by type and
+    /// position in the tree: [`crate::org::default_approval_power`]).
+    pub power: bool,
 }
 
 impl Approver {
-    /// Only grassroots committees outside villages and communities approve admissions
-    /// (DEV-021); general branches and village/community committees do not.
+    /// DEV-021: only organisations holding approval power approve.
     pub fn holds_approval_power(&self) -> bool {
-        matches!(self.kind, OrgType::Committee | OrgType::WorkingCommittee)
-            && !matches!(self.sector, Sector::Rural | Sector::Community)
+        self.power
     }
 }
 
@@ -312,6 +313,9 @@ pub struct DevFile {
     pub votes: Option<Votes>,
     pub approver: Option<Approver>,
     pub conversion_approver: Option<Approver>,
+    /// The nearest organisation above the person's branch that holds approval power: who
+    /// should approve (named by DEV-021).
+    pub expected_approver: Option<String>,
     /// Recorded reason for approving later than three months after the general meeting.
     pub extension_reason: Option<String>,
     /// Months by which probation was extended (延长预备期), if it was.
@@ -507,16 +511,17 @@ mod tests {
     }
 
     #[test]
-    fn approval_power() {
-        let a = |kind, sector| Approver {
+    fn approval_power_is_the_organisations() {
+        let a = |power| Approver {
             name: "x".into(),
-            kind,
-            sector,
+            kind: OrgType::Committee,
+            sector: Sector::Rural,
+            power,
         };
-        assert!(a(OrgType::Committee, Sector::Organ).holds_approval_power());
-        assert!(a(OrgType::WorkingCommittee, Sector::Other).holds_approval_power());
-        assert!(!a(OrgType::Committee, Sector::Rural).holds_approval_power());
-        assert!(!a(OrgType::Committee, Sector::Community).holds_approval_power());
-        assert!(!a(OrgType::GeneralBranch, Sector::Organ).holds_approval_power());
+        assert!(
+            a(true).holds_approval_power(),
+            "a township committee that has it"
+        );
+        assert!(!a(false).holds_approval_power());
     }
 }

@@ -52,6 +52,24 @@ code_enum! {
     }
 }
 
+/// A township committee (乡镇党委) or a street working committee (街道党工委): a committee of the
+/// rural or community sector.
+pub fn is_township_or_street(kind: OrgType, sector: Sector) -> bool {
+    matches!(kind, OrgType::Committee | OrgType::WorkingCommittee)
+        && matches!(sector, Sector::Rural | Sector::Community)
+}
+
+/// Whether an organisation approves admissions and conversions when nothing is set on it
+/// (〔细则〕第二十三条): grassroots party committees and working committees do, township
+/// committees and street working committees included (village and community members are
+/// approved by them); committees *under* a township or street committee (an enterprise
+/// committee inside a township, a village committee) do not, nor do general branches and
+/// branches. `ancestors` are the organisations above, in any order.
+pub fn default_approval_power(kind: OrgType, ancestors: &[(OrgType, Sector)]) -> bool {
+    matches!(kind, OrgType::Committee | OrgType::WorkingCommittee)
+        && !ancestors.iter().any(|(k, s)| is_township_or_street(*k, *s))
+}
+
 impl OrgType {
     /// Branch-level organisations that hold members directly.
     pub fn is_branch(self) -> bool {
@@ -283,5 +301,28 @@ mod tests {
         assert!(grandchild.as_str() < child.upper_bound().as_str());
         assert_eq!(grandchild.ids(), vec![1, 5, 23]);
         assert_eq!(grandchild.depth(), 3);
+    }
+
+    #[test]
+    fn approval_power_by_default() {
+        use OrgType::*;
+        let county = (Committee, Sector::Organ);
+        let township = (Committee, Sector::Rural);
+        let street = (WorkingCommittee, Sector::Community);
+        // The township and street committees approve for their villages and communities.
+        assert!(default_approval_power(Committee, &[county]));
+        assert!(default_approval_power(WorkingCommittee, &[county]));
+        assert!(default_approval_power(Committee, &[]));
+        // Committees under them do not (an enterprise committee in a township, a village
+        // committee), nor do general branches and branches anywhere.
+        assert!(!default_approval_power(Committee, &[county, township]));
+        assert!(!default_approval_power(Committee, &[county, street]));
+        assert!(!default_approval_power(GeneralBranch, &[county]));
+        assert!(!default_approval_power(Branch, &[]));
+        // A system committee of the organs under the county keeps it.
+        assert!(default_approval_power(
+            Committee,
+            &[county, (WorkingCommittee, Sector::Organ)]
+        ));
     }
 }

@@ -98,6 +98,7 @@ pub struct PipelineRow {
 const FILE_EXTRA: &str = "df.member_id, df.source, df.training_hours_x10, df.votes_entitled, \
     df.votes_present, df.votes_for, df.approval_org_id, df.conversion_approval_org_id, \
     df.extension_reason, df.probation_extension_months, df.note, df.version, df.talker, df.upper_talker, \
+    m.org_path AS member_path, \
     ao.name AS ap_name, ao.org_type AS ap_type, ao.sector AS ap_sector, \
     co.name AS cp_name, co.org_type AS cp_type, co.sector AS cp_sector";
 
@@ -115,6 +116,7 @@ fn file_cols() -> String {
 /// The stored file row, before assessments and sponsors are attached.
 struct FileRow {
     member_id: i64,
+    member_path: String,
     source: String,
     file: DevFile,
     approval_org_id: Option<i64>,
@@ -132,6 +134,8 @@ fn approver(
         name: name?,
         kind: OrgType::parse(&kind?)?,
         sector: Sector::parse(&sector?).unwrap_or(Sector::Other),
+        // Filled in from the tree once the files are loaded.
+        power: false,
     })
 }
 
@@ -174,6 +178,7 @@ macro_rules! file_row {
         file.sponsors_known = source != "import";
         FileRow {
             member_id: row.try_get("member_id")?,
+            member_path: row.try_get("member_path")?,
             source,
             file,
             approval_org_id: row.try_get("approval_org_id")?,
@@ -301,7 +306,30 @@ impl Store {
         });
         let mut files = HashMap::with_capacity(rows.len());
         let mut meta = HashMap::with_capacity(rows.len());
+        let powers = if rows.is_empty() {
+            HashMap::new()
+        } else {
+            self.approval_powers().await?
+        };
         for mut r in rows {
+            // Approval power from the tree (DEV-021), and who should approve.
+            for (approver, org) in [
+                (&mut r.file.approver, r.approval_org_id),
+                (
+                    &mut r.file.conversion_approver,
+                    r.conversion_approval_org_id,
+                ),
+            ] {
+                if let (Some(a), Some(id)) = (approver.as_mut(), org) {
+                    a.power = powers.get(&id).is_some_and(|p| p.1);
+                }
+            }
+            r.file.expected_approver = OrgPath::from_stored(r.member_path.clone())
+                .ids()
+                .into_iter()
+                .rev()
+                .skip(1)
+                .find_map(|id| powers.get(&id).filter(|p| p.1).map(|p| p.0.clone()));
             // The activist-stage assessments are the ones the rules time (DEV-006, DEV-018).
             r.file.assessments = assessments
                 .get(&r.member_id)
@@ -371,6 +399,48 @@ impl Store {
         })
     }
 
+    /// Every committee, working committee and general branch with its name and whether it holds
+    /// approval power: the power set on it, or the default by type and position
+    /// ([`xianfeng_domain::org::default_approval_power`]). Branches never hold it.
+    pub async fn approval_powers(&self) -> Result<HashMap<i64, (String, bool)>> {
+        type Row = (i64, String, String, String, String, Option<bool>);
+        let rows: Vec<Row> = on_db!(&self.db, p => {
+            sqlx::query_as(
+                "SELECT id, path, name, org_type, sector, approval_power FROM orgs \
+                 WHERE org_type IN ('committee', 'working_committee', 'general_branch')",
+            )
+            .fetch_all(p)
+            .await?
+        });
+        let kinds: HashMap<i64, (OrgType, Sector)> = rows
+            .iter()
+            .filter_map(|(id, _, _, t, s, _)| {
+                Some((
+                    *id,
+                    (
+                        OrgType::parse(t)?,
+                        Sector::parse(s).unwrap_or(Sector::Other),
+                    ),
+                ))
+            })
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|(id, path, name, t, _, set)| {
+                let kind = OrgType::parse(&t).unwrap_or(OrgType::Branch);
+                let above: Vec<(OrgType, Sector)> = OrgPath::from_stored(path)
+                    .ids()
+                    .into_iter()
+                    .filter(|a| *a != id)
+                    .filter_map(|a| kinds.get(&a).copied())
+                    .collect();
+                let power = set
+                    .unwrap_or_else(|| xianfeng_domain::org::default_approval_power(kind, &above));
+                (id, (name, power))
+            })
+            .collect())
+    }
+
     /// The organisations above a member's branch that may be named as approvers.
     pub async fn dev_approver_choices(&self, member: &Member) -> Result<Vec<Org>> {
         let ids = member.path().ids();
@@ -387,20 +457,15 @@ impl Store {
         Ok(out)
     }
 
-    /// The default approver: the nearest committee above the branch that holds approval power.
+    /// The default approver: the nearest organisation above the branch that holds approval
+    /// power.
     pub async fn dev_default_approver(&self, member: &Member) -> Result<Option<i64>> {
+        let powers = self.approval_powers().await?;
         Ok(self
             .dev_approver_choices(member)
             .await?
             .into_iter()
-            .find(|o| {
-                approver(
-                    Some(o.name.clone()),
-                    Some(o.org_type.clone()),
-                    Some(o.sector.clone()),
-                )
-                .is_some_and(|a| a.holds_approval_power())
-            })
+            .find(|o| powers.get(&o.id).is_some_and(|p| p.1))
             .map(|o| o.id))
     }
 

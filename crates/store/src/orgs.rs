@@ -25,6 +25,8 @@ pub struct Org {
     pub term_start: Option<NaiveDate>,
     pub term_end: Option<NaiveDate>,
     pub contact_phone: Option<String>,
+    /// Approval power set on the organisation (`None`: the default by type and position).
+    pub approval_power: Option<bool>,
     pub archived_at: Option<DateTime<Utc>>,
     pub archive_reason: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -74,6 +76,8 @@ pub struct OrgFields {
     pub term_start: Option<NaiveDate>,
     pub term_end: Option<NaiveDate>,
     pub contact_phone: Option<String>,
+    /// 审批权 set on the organisation; `None` follows the default (DEV-021).
+    pub approval_power: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -88,7 +92,7 @@ pub struct OrgFilter {
 pub(crate) const ORG_COLS: &str =
     "o.id, o.parent_id, o.path, o.code, o.name, o.org_type, o.sector, \
     o.founded_on, o.secretary, o.deputy_secretary, o.committee_members, o.term_start, o.term_end, \
-    o.contact_phone, o.archived_at, o.archive_reason, o.created_at, o.updated_at, o.version";
+    o.contact_phone, o.approval_power, o.archived_at, o.archive_reason, o.created_at, o.updated_at, o.version";
 
 /// SQL for the exclusive upper bound of a path column's subtree ('/' → '0' at the end).
 pub(crate) fn upper_sql(col: &str) -> String {
@@ -439,8 +443,8 @@ impl Store {
         let id: i64 = on_tx!(tx, c => {
             sqlx::query_scalar(
                 "INSERT INTO orgs (parent_id, path, code, name, org_type, sector, founded_on, secretary, \
-                 deputy_secretary, committee_members, term_start, term_end, contact_phone, created_at, updated_at) \
-                 VALUES ($1, '/', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+                 deputy_secretary, committee_members, term_start, term_end, contact_phone, approval_power, created_at, updated_at) \
+                 VALUES ($1, '/', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13) RETURNING id",
             )
             .bind(parent_id)
             .bind(f.code.as_str())
@@ -455,6 +459,7 @@ impl Store {
             .bind(f.term_end)
             .bind(&f.contact_phone)
             .bind(now)
+            .bind(f.approval_power)
             .fetch_one(&mut *c)
             .await?
         });
@@ -536,8 +541,8 @@ impl Store {
             sqlx::query(
                 "UPDATE orgs SET code = $1, name = $2, org_type = $3, sector = $4, founded_on = $5, \
                  secretary = $6, deputy_secretary = $7, committee_members = $8, term_start = $9, \
-                 term_end = $10, contact_phone = $11, updated_at = $12, version = version + 1 \
-                 WHERE id = $13 AND version = $14",
+                 term_end = $10, contact_phone = $11, updated_at = $12, version = version + 1, \
+                 approval_power = $15 WHERE id = $13 AND version = $14",
             )
             .bind(f.code.as_str())
             .bind(&f.name)
@@ -553,6 +558,7 @@ impl Store {
             .bind(now)
             .bind(id)
             .bind(version.unwrap_or(before.version))
+            .bind(f.approval_power)
             .execute(&mut *c)
             .await?
             .rows_affected()
@@ -577,6 +583,15 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.findings_refresh_orgs(&[id]).await;
+        // Approval power (its own, and by default that of the organisations below) follows
+        // the type, the sector and the setting: the files approved in the subtree are judged
+        // again (DEV-021).
+        if before.approval_power != f.approval_power
+            || before.org_type != f.org_type.code()
+            || before.sector != f.sector.code()
+        {
+            self.findings_refresh_subtree(&before.org_path()).await;
+        }
         self.org_get(scope, id).await
     }
 
@@ -810,6 +825,11 @@ fn org_changes(before: &Org, f: &OrgFields) -> String {
         ("任期开始", d(before.term_start), d(f.term_start)),
         ("任期届满", d(before.term_end), d(f.term_end)),
         ("联系电话", o(&before.contact_phone), o(&f.contact_phone)),
+        (
+            "审批权",
+            power_label(before.approval_power).into(),
+            power_label(f.approval_power).into(),
+        ),
     ];
     crate::changes(pairs)
 }
@@ -977,5 +997,14 @@ impl Store {
             self.findings_refresh_all_orgs().await;
         }
         Ok(out)
+    }
+}
+
+/// How an approval-power setting reads in the audit log.
+pub fn power_label(v: Option<bool>) -> &'static str {
+    match v {
+        None => "按默认",
+        Some(true) => "有",
+        Some(false) => "无",
     }
 }

@@ -603,15 +603,15 @@ async fn file_view(
         .into_iter()
         .map(FindingView::of)
         .collect();
-    let default_approver = state.store.dev_default_approver(&r.member).await?;
+    let powers = state.store.approval_powers().await?;
     let approvers = state
         .store
         .dev_approver_choices(&r.member)
         .await?
         .into_iter()
         .map(|o| {
-            let d = Some(o.id) == default_approver;
-            (o, d)
+            let power = powers.get(&o.id).is_some_and(|p| p.1);
+            (o, power)
         })
         .collect();
     let (f, errors) = form.unwrap_or_else(|| (DevForm::of(&r), Errors::new()));

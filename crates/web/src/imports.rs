@@ -259,6 +259,7 @@ pub async fn import_orgs(
                 term_start: None,
                 term_end: None,
                 contact_phone: None,
+                approval_power: None,
             },
         })
         .collect();

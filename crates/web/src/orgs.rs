@@ -236,6 +236,8 @@ struct ShowPage {
     term_years: i32,
     active_children: usize,
     findings: Vec<crate::compliance::FindingView>,
+    /// Whether it approves admissions and conversions, and whether that is set on it.
+    approval_power: bool,
 }
 
 async fn show(
@@ -265,10 +267,17 @@ async fn show(
         .into_iter()
         .map(crate::compliance::FindingView::of)
         .collect();
+    let approval_power = state
+        .store
+        .approval_powers()
+        .await?
+        .get(&id)
+        .is_some_and(|p| p.1);
     render(
         &ShowPage {
             ctx,
             findings,
+            approval_power,
             tree: tree(&state.store, &auth.scope, Some(id), "/orgs/").await?,
             node,
             ancestors,
@@ -310,6 +319,9 @@ pub struct OrgForm {
     pub term_end: String,
     #[serde(default)]
     pub contact_phone: String,
+    /// 审批权: "" (by default), "yes" or "no".
+    #[serde(default)]
+    pub approval_power: String,
     #[serde(default)]
     pub version: Option<i64>,
 }
@@ -330,6 +342,11 @@ impl OrgForm {
             term_start: d(o.term_start),
             term_end: d(o.term_end),
             contact_phone: o.contact_phone.clone().unwrap_or_default(),
+            approval_power: match o.approval_power {
+                None => String::new(),
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+            },
             version: Some(o.version),
         }
     }
@@ -396,6 +413,15 @@ impl OrgForm {
                 }
             }
         };
+        let approval_power = match self.approval_power.trim() {
+            "" => None,
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => {
+                e.add("approval_power", "请选择审批权：按默认、有或无");
+                None
+            }
+        };
         match (e.is_empty(), code, name, org_type, sector) {
             (true, Some(code), Some(name), Some(org_type), Some(sector)) => Ok(OrgFields {
                 code,
@@ -409,6 +435,7 @@ impl OrgForm {
                 term_start,
                 term_end,
                 contact_phone,
+                approval_power,
             }),
             _ => Err(e),
         }

@@ -52,6 +52,7 @@ fn org_fields(code: &str, name: &str, kind: OrgType) -> OrgFields {
         term_start: None,
         term_end: None,
         contact_phone: None,
+        approval_power: None,
     }
 }
 

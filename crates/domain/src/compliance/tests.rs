@@ -562,7 +562,7 @@ fn dev_020_fourteen_days_before_an_approval_deadline() {
 
 #[test]
 fn dev_021_approval_power() {
-    let h = |kind, sector| {
+    let h = |kind, sector, power| {
         person_hits(MemberStatus::Probationary, "2025-06-01", |f| {
             f.set(Step::GeneralMeeting, Some(d("2025-03-01")));
             f.set(Step::UpperTalk, Some(d("2025-03-10")));
@@ -571,12 +571,23 @@ fn dev_021_approval_power() {
                 name: "某党组织".into(),
                 kind,
                 sector,
+                power,
             });
+            f.expected_approver = Some("中共兴隆乡委员会".into());
         })
     };
-    assert!(has(&h(OrgType::GeneralBranch, Sector::Organ), "DEV-021"));
-    assert!(has(&h(OrgType::Committee, Sector::Rural), "DEV-021"));
-    assert!(!has(&h(OrgType::Committee, Sector::Organ), "DEV-021"));
+    // A township committee (rural) with its approval power: no finding.
+    assert!(!has(&h(OrgType::Committee, Sector::Rural, true), "DEV-021"));
+    assert!(!has(&h(OrgType::Committee, Sector::Organ, true), "DEV-021"));
+    // A general branch, or a committee under a township: the finding names who approves.
+    let hits = h(OrgType::GeneralBranch, Sector::Organ, false);
+    let f = hits.iter().find(|x| x.rule == "DEV-021").expect("DEV-021");
+    assert!(
+        f.message.contains("应由中共兴隆乡委员会审批"),
+        "{}",
+        f.message
+    );
+    assert!(has(&h(OrgType::Committee, Sector::Rural, false), "DEV-021"));
 }
 
 #[test]

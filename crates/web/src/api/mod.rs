@@ -246,6 +246,8 @@ pub struct OrgOut {
     pub term_start: Option<NaiveDate>,
     pub term_end: Option<NaiveDate>,
     pub contact_phone: Option<String>,
+    /// 审批权 set on the organisation: true, false, or null (the default by type and position).
+    pub approval_power: Option<bool>,
     pub archived: bool,
     pub archive_reason: Option<String>,
     pub version: i64,
@@ -274,6 +276,7 @@ impl From<Org> for OrgOut {
             term_start: o.term_start,
             term_end: o.term_end,
             contact_phone: o.contact_phone,
+            approval_power: o.approval_power,
             archive_reason: o.archive_reason,
             version: o.version,
             child_count: None,
@@ -332,6 +335,8 @@ pub struct OrgIn {
     pub term_start: String,
     pub term_end: String,
     pub contact_phone: String,
+    /// 审批权: true, false, or absent/null for the default by type and position.
+    pub approval_power: Option<bool>,
     /// For updates: the version read; a stale version is refused with 409.
     pub version: Option<i64>,
 }
@@ -351,6 +356,11 @@ impl OrgIn {
             term_start: self.term_start.clone(),
             term_end: self.term_end.clone(),
             contact_phone: self.contact_phone.clone(),
+            approval_power: match self.approval_power {
+                None => String::new(),
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+            },
             version: self.version,
         };
         form.parse(today).map_err(|e| {

@@ -101,6 +101,7 @@ async fn a_backup_restores_into_a_new_database_with_everything() {
                 term_start: None,
                 term_end: None,
                 contact_phone: None,
+                approval_power: None,
             },
         )
         .await

@@ -83,6 +83,7 @@ async fn sigkill_during_writes_loses_no_acknowledged_write() {
             term_start: None,
             term_end: None,
             contact_phone: None,
+            approval_power: None,
         };
         let org = store
             .org_create(&actor, &Scope::Structure, None, &fields)

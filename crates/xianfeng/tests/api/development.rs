@@ -422,6 +422,7 @@ async fn the_daily_check_runs_once_a_day_and_closes_what_is_fixed() {
         term_start: None,
         term_end: None,
         contact_phone: None,
+        approval_power: None,
     };
     app.store
         .org_update(

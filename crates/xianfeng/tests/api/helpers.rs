@@ -376,6 +376,7 @@ pub fn org_fields(code: &str, name: &str, kind: &str) -> xianfeng_store::orgs::O
         term_start: None,
         term_end: None,
         contact_phone: None,
+        approval_power: None,
     }
 }
 

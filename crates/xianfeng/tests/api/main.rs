@@ -8,6 +8,7 @@ mod helpers;
 mod accounts;
 mod api;
 mod api_work;
+mod approval;
 mod audit;
 mod auth;
 mod backup;
