@@ -320,7 +320,9 @@ pub struct DevFile {
     pub extension_reason: Option<String>,
     /// Months by which probation was extended (延长预备期), if it was.
     pub probation_extension_months: Option<i32>,
-    /// Whether the file says who the contacts and introducers were (see [`Source`]).
+    /// Whether the file says who the contacts and introducers were (see [`Source`]): files
+    /// kept in the system do; an imported file says it only for a role somebody of which is on
+    /// record, so DEV-005 and DEV-008 judge each role's count separately.
     pub sponsors_known: bool,
     /// Who talked with the applicant (step 2) and, for the upper committee, with the candidate
     /// (step 16).

@@ -340,11 +340,10 @@ impl Store {
                         .collect()
                 })
                 .unwrap_or_default();
+            // An imported file is judged on a role's count only once somebody of that role is
+            // on record (a blank cell is not “nobody”); files kept here are always judged.
             if let Some(s) = sponsors.get(&r.member_id) {
                 r.file.sponsors = s.iter().map(|s| s.sponsor.clone()).collect();
-                if !s.is_empty() {
-                    r.file.sponsors_known = true;
-                }
             }
             meta.insert(
                 r.member_id,
@@ -512,7 +511,15 @@ impl Store {
                 ));
             }
         }
-        if let Some((field, message)) = file.refusals(self.clock.today()).into_iter().next() {
+        // Only what this save adds is refused: history kept as recorded (an imported sponsor
+        // who did not qualify, say) must not block every later save; the check reports it.
+        let today = self.clock.today();
+        let already = before.file.refusals(today);
+        if let Some((field, message)) = file
+            .refusals(today)
+            .into_iter()
+            .find(|r| !already.contains(r))
+        {
             return Err(StoreError::invalid(field, message));
         }
         if before.exists && version.is_some_and(|v| v != before.version) {
@@ -763,6 +770,51 @@ impl Store {
             AuditEvent::ok(
                 "development.assessment",
                 format!("{}：考察 {}", rec.member.name, format_date(on)),
+            )
+            .on("member", member_id),
+        )
+        .await?;
+        tx.commit().await?;
+        self.findings_refresh_members(&[member_id]).await;
+        Ok(())
+    }
+
+    /// Removes a cultivation contact or an introducer from a file (to correct or replace one,
+    /// an imported one that did not qualify included); audited, and the person is checked again.
+    pub async fn dev_sponsor_remove(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        member_id: i64,
+        sponsor_id: i64,
+    ) -> Result<()> {
+        let rec = self.dev_record(scope, member_id).await?;
+        if !scope.may_write_member(&rec.member.path()) {
+            return Err(StoreError::Forbidden);
+        }
+        let Some(s) = rec.sponsors.iter().find(|s| s.id == sponsor_id) else {
+            return Err(StoreError::NotFound("该档案中没有这条记录"));
+        };
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query("DELETE FROM dev_sponsors WHERE id = $1 AND member_id = $2")
+                .bind(sponsor_id)
+                .bind(member_id)
+                .execute(&mut *c)
+                .await?;
+        });
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok(
+                "dev.sponsor.remove",
+                format!(
+                    "{} 的发展档案：删除{} {}（{} 确定）",
+                    rec.member.name,
+                    s.sponsor.role.label(),
+                    s.sponsor.name,
+                    format_date(s.sponsor.named_on)
+                ),
             )
             .on("member", member_id),
         )

@@ -74,6 +74,10 @@ pub fn router() -> Router<AppState> {
         .route("/members/{id}/development", get(file_page).post(file_save))
         .route("/members/{id}/development/assessment", post(assessment_add))
         .route("/members/{id}/development/sponsor", post(sponsor_add))
+        .route(
+            "/members/{id}/development/sponsor/{sid}/remove",
+            post(sponsor_remove),
+        )
         .route("/notifications/read", post(notifications_read))
 }
 
@@ -806,6 +810,25 @@ async fn sponsor_add(
             &format!("已登记{}", role.label()),
         )),
         Err(StoreError::Invalid { message, .. }) => Ok(redirect_with(&back, "error", &message)),
+        Err(StoreError::NotFound(m)) => Ok(redirect_with(&back, "error", m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Removes a contact or an introducer (to correct or replace one).
+async fn sponsor_remove(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, sid)): Path<(i64, i64)>,
+) -> PageResult {
+    auth.require(&[Role::OrgAdmin])?;
+    let back = format!("/members/{id}/development");
+    match state
+        .store
+        .dev_sponsor_remove(&auth.actor(), &auth.scope, id, sid)
+        .await
+    {
+        Ok(()) => Ok(redirect_with(&back, "ok", "已删除，并重新检查")),
         Err(StoreError::NotFound(m)) => Ok(redirect_with(&back, "error", m)),
         Err(e) => Err(e.into()),
     }

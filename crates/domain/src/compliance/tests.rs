@@ -222,6 +222,24 @@ fn dev_005_and_008_sponsors() {
         f.sponsors_known = false;
     });
     assert!(!has(&imported, "DEV-005") && !has(&imported, "DEV-008"));
+    // An imported file that names introducers but leaves the contacts blank: the introducers'
+    // count is judged, the blank contacts are not “zero contacts”.
+    let one_introducer = person_hits(MemberStatus::Candidate, "2024-03-10", |f| {
+        base(f);
+        f.sponsors_known = false;
+        f.sponsors = vec![full_sponsor(SponsorRole::Introducer, "乙", "2024-03-01")];
+    });
+    assert!(!has(&one_introducer, "DEV-005"), "{one_introducer:?}");
+    assert_eq!(rules_of(&one_introducer, "DEV-008"), vec!["count"]);
+    let two_introducers = person_hits(MemberStatus::Candidate, "2024-03-10", |f| {
+        base(f);
+        f.sponsors_known = false;
+        f.sponsors = vec![
+            full_sponsor(SponsorRole::Introducer, "乙", "2024-03-01"),
+            full_sponsor(SponsorRole::Introducer, "丙", "2024-03-01"),
+        ];
+    });
+    assert!(!has(&two_introducers, "DEV-005") && !has(&two_introducers, "DEV-008"));
 }
 
 #[test]

@@ -26,6 +26,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_file, save_file))
         .routes(routes!(add_assessment))
         .routes(routes!(add_sponsor))
+        .routes(routes!(remove_sponsor))
 }
 
 #[derive(Serialize, Deserialize, ToSchema, Clone, Copy)]
@@ -407,4 +408,21 @@ async fn add_sponsor(
         StatusCode::CREATED,
         Json(file_out(&state, &auth, id).await?),
     ))
+}
+
+/// Removes a contact or an introducer (to correct or replace one); audited.
+#[utoipa::path(delete, path = "/api/v1/members/{id}/development/sponsors/{sponsor_id}", tag = "development",
+    params(("id" = i64, Path), ("sponsor_id" = i64, Path)),
+    responses((status = 200, body = DevFileOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn remove_sponsor(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    ApiPath((id, sponsor_id)): ApiPath<(i64, i64)>,
+) -> ApiResult<DevFileOut> {
+    state
+        .store
+        .dev_sponsor_remove(&auth.actor, &auth.scope, id, sponsor_id)
+        .await?;
+    Ok(Json(file_out(&state, &auth, id).await?))
 }

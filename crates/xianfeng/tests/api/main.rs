@@ -22,6 +22,7 @@ mod keys;
 mod letters;
 mod members;
 mod orgs;
+mod rule_fixes;
 mod schema;
 mod scope;
 mod stats;

@@ -157,6 +157,11 @@ async fn writes_outside_scope_are_refused_and_change_nothing() {
         (&who.adm_a, format!("/members/{m_c}/restore"), vec![]),
         (
             &who.adm_a,
+            format!("/members/{m_c}/development/sponsor/1/remove"),
+            vec![],
+        ),
+        (
+            &who.adm_a,
             format!("/members/{m_c}/contact"),
             vec![("kind", "lost".into()), ("date", "2026-11-01".into())],
         ),

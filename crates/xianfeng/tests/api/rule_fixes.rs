@@ -1,0 +1,127 @@
+//! Rule fixes from boundary testing: history kept as imported never blocks later saves.
+
+use xianfeng_domain::development::Step;
+use xianfeng_domain::members::MemberInput;
+use xianfeng_domain::scope::Scope;
+use xianfeng_store::development::DevInput;
+use xianfeng_store::{Actor, StoreError};
+
+use crate::helpers::*;
+
+fn d(s: &str) -> chrono::NaiveDate {
+    s.parse().unwrap()
+}
+
+#[tokio::test]
+async fn an_imported_sponsor_who_did_not_qualify_blocks_no_later_save_and_can_be_removed() {
+    let app = TestApp::spawn().await;
+    let dist = app.district().await;
+    // 王介绍 was a probationary member until 2025-01-01.
+    app.person(
+        dist.a,
+        MemberInput {
+            name: "王介绍".into(),
+            id_number: id_number("1985-01-01", 3),
+            status: "full".into(),
+            admission_date: "2024-01-01".into(),
+            conversion_date: "2025-01-01".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let dir = std::env::temp_dir().join(format!("xf-fix-{}-{}", std::process::id(), dist.a));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("dev.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "姓名,公民身份号码,所在党组织,申请入党日期,谈话日期,确定积极分子日期,确定发展对象日期,入党介绍人\n张对象,{},JD-01,2023-01-10,2023-01-20,2023-03-01,2024-06-01,王介绍\n",
+            id_number("1998-08-08", 21)
+        ),
+    )
+    .unwrap();
+    let out = app.cli(&["import", "development", csv.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let o = app.store.org_get(&Scope::Structure, dist.a).await.unwrap();
+    let scope = Scope::Subtree {
+        root_id: dist.a,
+        path: o.org_path(),
+        write: true,
+    };
+    let idn = xianfeng_domain::IdNumber::parse(&id_number("1998-08-08", 21)).unwrap();
+    let y = app
+        .store
+        .member_find_by_id_number(&scope, &idn)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let rules = |app: &TestApp| {
+        let store = app.store.clone();
+        async move {
+            store
+                .findings_of("person", y)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|f| f.rule)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(rules(&app).await.contains(&"DEV-008".to_string()));
+    // A later save that adds nothing forbidden goes through; the check keeps reporting.
+    let step = DevInput {
+        dates: vec![(Step::PoliticalReview, Some(d("2024-07-01")))],
+        ..Default::default()
+    };
+    app.store
+        .dev_save(&Actor::cli("test"), &scope, y, None, &step)
+        .await
+        .expect("the stored sponsor does not block the save");
+    assert!(rules(&app).await.contains(&"DEV-008".to_string()));
+    // What the save adds is still refused.
+    let future = DevInput {
+        dates: vec![(Step::TrainingStart, Some(d("2099-01-01")))],
+        ..Default::default()
+    };
+    let r = app
+        .store
+        .dev_save(&Actor::cli("test"), &scope, y, None, &future)
+        .await;
+    assert!(matches!(r, Err(StoreError::Invalid { .. })), "{r:?}");
+    // The sponsor is removed (audited) and the finding closes.
+    let rec = app.store.dev_record(&scope, y).await.unwrap();
+    let sid = rec.sponsors[0].id;
+    let c = app
+        .login_as(
+            "jd_adm",
+            xianfeng_domain::scope::Role::OrgAdmin,
+            Some(dist.street),
+            None,
+        )
+        .await;
+    let r = app
+        .post_form(
+            &c,
+            &format!("/members/{y}/development/sponsor/{sid}/remove"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    assert!(app
+        .store
+        .dev_record(&scope, y)
+        .await
+        .unwrap()
+        .sponsors
+        .is_empty());
+    let audit = app.store.audit_export(&Default::default()).await.unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.event == "dev.sponsor.remove" && e.summary.contains("王介绍")));
+    std::fs::remove_dir_all(&dir).ok();
+}
