@@ -1507,28 +1507,29 @@ pub fn check_org(cfg: &RuleConfig, as_of: NaiveDate, o: &OrgFacts) -> Vec<Hit> {
                 ),
             ));
         }
+        // 〔支部条例〕第二十条: a committee where there are seven or more *full* members.
         let has_committee = o.committee_members > 0;
-        if o.members >= n.branch_committee_from && !has_committee {
+        if o.full_members >= n.branch_committee_from && !has_committee {
             out.push(
                 Hit::new(
                     "ORG-002",
                     Severity::Warning,
                     format!(
-                        "党员 {} 人（{} 人以上），应设立支部委员会，请登记支委会成员",
-                        o.members, n.branch_committee_from
+                        "正式党员 {} 人（{} 人以上），应设立支部委员会，请登记支委会成员",
+                        o.full_members, n.branch_committee_from
                     ),
                 )
                 .key("committee"),
             );
         }
-        if o.members < n.branch_committee_from && (has_committee || o.deputies > 1) {
+        if o.full_members < n.branch_committee_from && (has_committee || o.deputies > 1) {
             out.push(
                 Hit::new(
                     "ORG-002",
                     Severity::Warning,
                     format!(
-                        "党员 {} 人（不足 {} 人），不设支部委员会，设书记一名、必要时设副书记一名",
-                        o.members, n.branch_committee_from
+                        "正式党员 {} 人（不足 {} 人），不设支部委员会，设书记一名、必要时设副书记一名",
+                        o.full_members, n.branch_committee_from
                     ),
                 )
                 .key("no_committee"),

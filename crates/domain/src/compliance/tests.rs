@@ -672,6 +672,22 @@ fn org_001_to_003_sizes() {
     assert!(check_org(&c, day, &branch(6, 6)).is_empty());
     let seven = check_org(&c, day, &branch(7, 7));
     assert_eq!(rules_of(&seven, "ORG-002"), vec!["committee"]);
+    // Full members count (支部条例 art. 20): 3 full + 4 probationary, or 6 full + 1, need no
+    // committee; one on record there is reported.
+    assert!(check_org(&c, day, &branch(7, 3)).is_empty());
+    assert!(check_org(&c, day, &branch(7, 6)).is_empty());
+    let committee_too_early = OrgFacts {
+        committee_members: 3,
+        ..branch(7, 6)
+    };
+    assert_eq!(
+        rules_of(&check_org(&c, day, &committee_too_early), "ORG-002"),
+        vec!["no_committee"]
+    );
+    assert_eq!(
+        rules_of(&check_org(&c, day, &branch(8, 7)), "ORG-002"),
+        vec!["committee"]
+    );
     let with_committee = OrgFacts {
         committee_members: 3,
         ..branch(7, 7)
