@@ -81,6 +81,9 @@ pub struct Numbers {
     /// DEV-016: an extension of probation, at least and at most.
     pub extension_min_months: i32,
     pub extension_max_months: i32,
+    /// DEV-022: days after the end of probation by which the branch general meeting discusses
+    /// the conversion (〔党章〕第七条 “及时讨论”; local practice).
+    pub conversion_meeting_days: i64,
     /// DEV-018..020: how far ahead warnings start.
     pub probation_warning_days: i64,
     pub approval_warning_days: i64,
@@ -121,6 +124,7 @@ impl Default for Numbers {
             extension_max_months: 12,
             probation_warning_days: 30,
             approval_warning_days: 14,
+            conversion_meeting_days: 30,
             branch_min_full: 3,
             branch_committee_from: 7,
             branch_max_members: 50,
@@ -337,6 +341,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ),
     ("DEV-020", Severity::Warning, "审批期限即将届满"),
     ("DEV-021", Severity::Error, "由有审批权的基层党委审批"),
+    ("DEV-022", Severity::Warning, "预备期满及时讨论转正"),
     ("ORG-001", Severity::Error, "党支部正式党员不少于三人"),
     (
         "ORG-002",
@@ -442,6 +447,7 @@ pub fn check_person(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts) -> Vec<
     dev_019(cfg, as_of, p, &mut out);
     dev_020(cfg, as_of, p, &mut out);
     dev_021(p, &mut out);
+    dev_022(cfg, as_of, p, &mut out);
     out.retain(|h| cfg.enabled(h.rule));
     // Nothing is reported about days after the check date.
     out
@@ -1263,6 +1269,55 @@ fn dev_019(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
             .due(end),
         );
     }
+}
+
+/// DEV-022: probation has ended and the branch general meeting has not discussed the
+/// conversion: reported from the end of probation, with the deadline `conversion_meeting_days`
+/// later (〔党章〕第七条: 预备期满，党的支部应当及时讨论他能否转为正式党员).
+fn dev_022(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
+    if p.status != MemberStatus::Probationary {
+        return;
+    }
+    let (start, ext) = match p
+        .file
+        .and_then(|f| f.get(Step::GeneralMeeting).map(|gm| (f, gm)))
+    {
+        Some((f, gm)) => {
+            if f.get(Step::ConversionMeeting).is_some() {
+                return;
+            }
+            (gm, f.probation_extension_months.unwrap_or(0))
+        }
+        None => match p.admission {
+            Some(a) => (a, 0),
+            None => return,
+        },
+    };
+    let n = cfg.at(start);
+    let end = add_months(start, n.probation_months + ext);
+    if as_of <= end {
+        return;
+    }
+    let due = end + chrono::Duration::days(n.conversion_meeting_days);
+    let message = if as_of > due {
+        format!(
+            "预备期已于 {} 届满，超过 {} 天仍未召开支部大会讨论转正，请尽快讨论（能否转正、延长预备期或取消预备党员资格）",
+            fd(end),
+            n.conversion_meeting_days
+        )
+    } else {
+        format!(
+            "预备期已于 {} 届满，支部大会应在 {} 前讨论其能否转为正式党员",
+            fd(end),
+            fd(due)
+        )
+    };
+    out.push(
+        Hit::new("DEV-022", Severity::Warning, message)
+            .key("conversion_meeting")
+            .date("probation_end", end)
+            .due(due),
+    );
 }
 
 fn dev_020(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {

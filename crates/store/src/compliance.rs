@@ -23,7 +23,7 @@ use crate::{on_db, on_tx, Page, PageReq, Result, Store, StoreError};
 
 /// Rules whose findings are deadlines for the people responsible (to-do list, notifications).
 pub const DEADLINE_RULES: &[&str] = &[
-    "DEV-018", "DEV-019", "DEV-020", "ORG-004", "MEM-003", "MEM-004",
+    "DEV-018", "DEV-019", "DEV-020", "DEV-022", "ORG-004", "MEM-003", "MEM-004",
 ];
 
 /// Who or what a finding is about.

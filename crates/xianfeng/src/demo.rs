@@ -709,7 +709,13 @@ impl People<'_> {
                 }
             }
             MemberStatus::Probationary => {
-                let adm = years_ago(today, 0, 5 + r.below(355)).max(adult);
+                // A few whose probation has just ended without the conversion meeting (DEV-022).
+                let adm = if r.chance(8) {
+                    years_ago(today, 1, 1 + r.below(45))
+                } else {
+                    years_ago(today, 0, 5 + r.below(355))
+                }
+                .max(adult);
                 admission = Some(adm);
                 let app = years_ago(adm, 2, r.below(200)).max(adult);
                 application = Some(app);

@@ -246,7 +246,8 @@ pub async fn conversions(
 
 /// Faults on the roster and in the files that the generated history does not produce by
 /// itself, a few of each: under-age application (DEV-001), political review after the
-/// committee (DEV-009), upper talk after approval (DEV-012), roster admission date other than
+/// committee (DEV-009), a one-day training (DEV-010), upper talk after approval (DEV-012),
+/// roster admission date other than
 /// the meeting's (DEV-014), approval by a general branch (DEV-021), an ID number that does not
 /// agree with the record (MEM-001), dates out of order (MEM-002), and two branches left with
 /// fewer than three full members (ORG-001).
@@ -314,6 +315,13 @@ pub async fn faults(store: &Store, seed: u64, under: &OrgPath) -> Result<()> {
             on_tx!(&mut tx, c => {
                 sqlx::query("UPDATE members SET admission_date = $1 WHERE id = $2")
                     .bind(at(*gm, 7)).bind(*id).execute(&mut *c).await?;
+            });
+        }
+        // DEV-010: a one-day training of eight class hours.
+        if let Some((id, ..)) = nth(k + 8) {
+            on_tx!(&mut tx, c => {
+                sqlx::query("UPDATE dev_files SET training_end = training_start, training_hours_x10 = 80 WHERE member_id = $1 AND training_start IS NOT NULL")
+                    .bind(*id).execute(&mut *c).await?;
             });
         }
         if let (Some((id, ..)), Some(g)) = (nth(k + 6), general) {

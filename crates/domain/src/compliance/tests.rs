@@ -896,3 +896,29 @@ fn configuration_problems() {
     assert_eq!(p.len(), 2, "{p:?}");
     assert!(p[0].contains("DEV-999"));
 }
+
+#[test]
+fn dev_022_probation_ended_without_the_conversion_meeting() {
+    let h = |as_of: &str, meeting: Option<&str>, ext: Option<i32>| {
+        let meeting = meeting.map(d);
+        person_hits(MemberStatus::Probationary, as_of, move |f| {
+            f.set(Step::GeneralMeeting, Some(d("2025-03-01")));
+            f.set(Step::ConversionMeeting, meeting);
+            f.probation_extension_months = ext;
+        })
+    };
+    // Probation ends 2026-03-01: nothing on that day, reported from the next.
+    assert!(!has(&h("2026-03-01", None, None), "DEV-022"));
+    let after = h("2026-03-02", None, None);
+    let f = after.iter().find(|x| x.rule == "DEV-022").expect("DEV-022");
+    assert_eq!(f.due, Some(d("2026-03-31")));
+    assert!(f.message.contains("应在 2026-03-31 前"), "{}", f.message);
+    let late = h("2026-04-01", None, None);
+    assert!(late
+        .iter()
+        .any(|x| x.rule == "DEV-022" && x.message.contains("超过 30 天")));
+    // A meeting on record, or an extension not yet over: nothing.
+    assert!(!has(&h("2026-04-01", Some("2026-03-10"), None), "DEV-022"));
+    assert!(!has(&h("2026-04-01", None, Some(6)), "DEV-022"));
+    assert!(has(&h("2026-09-02", None, Some(6)), "DEV-022"));
+}
