@@ -156,14 +156,17 @@ impl Step {
         Some(match self {
             Step::Application => return None,
             Step::Talk => Step::Application,
-            Step::Activist => Step::Application,
+            // The talk (step 2) comes before the designation as activist (step 3).
+            Step::Activist => Step::Talk,
             Step::ActivistFiled => Step::Activist,
             Step::Candidate => Step::Activist,
             Step::CandidateFiled => Step::Candidate,
             Step::PoliticalReview => Step::Candidate,
-            Step::TrainingStart => Step::Activist,
+            // Concentrated training is for candidates (step 11 after step 7), and the branch
+            // committee reviews them after it (step 12).
+            Step::TrainingStart => Step::Candidate,
             Step::TrainingEnd => Step::TrainingStart,
-            Step::CommitteeReview => Step::Candidate,
+            Step::CommitteeReview => Step::TrainingEnd,
             Step::Precheck => Step::CommitteeReview,
             Step::GeneralMeeting => Step::Precheck,
             Step::UpperTalk => Step::GeneralMeeting,

@@ -247,10 +247,9 @@ pub async fn conversions(
 /// Faults on the roster and in the files that the generated history does not produce by
 /// itself, a few of each: under-age application (DEV-001), political review after the
 /// committee (DEV-009), a one-day training (DEV-010), upper talk after approval (DEV-012),
-/// roster admission date other than
-/// the meeting's (DEV-014), approval by a general branch (DEV-021), an ID number that does not
-/// agree with the record (MEM-001), dates out of order (MEM-002), and two branches left with
-/// fewer than three full members (ORG-001).
+/// roster admission date other than the meeting's (DEV-014), approval by a general branch
+/// (DEV-021), an ID number that does not agree with the record (MEM-001), dates out of order
+/// (MEM-002), and two branches left with fewer than three full members (ORG-001).
 pub async fn faults(store: &Store, seed: u64, under: &OrgPath) -> Result<()> {
     let all = people(store, under).await?;
     let org_rows = orgs(store, under).await?;

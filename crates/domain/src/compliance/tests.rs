@@ -155,6 +155,42 @@ fn dev_003_names_both_steps() {
         rules_of(&h, "DEV-003"),
         vec!["oath_date<general_meeting_date"]
     );
+    // Designated activist before the talk (steps 2, 3); the talk on the day is in order.
+    let h = person_hits(MemberStatus::Activist, "2025-06-01", |f| {
+        f.set(Step::Application, Some(d("2025-03-01")));
+        f.set(Step::Talk, Some(d("2025-03-20")));
+        f.set(Step::Activist, Some(d("2025-03-10")));
+    });
+    assert_eq!(rules_of(&h, "DEV-003"), vec!["activist_date<talk_date"]);
+    let h = person_hits(MemberStatus::Activist, "2025-06-01", |f| {
+        f.set(Step::Application, Some(d("2025-03-01")));
+        f.set(Step::Talk, Some(d("2025-03-10")));
+        f.set(Step::Activist, Some(d("2025-03-10")));
+    });
+    assert!(!has(&h, "DEV-003"));
+    // Concentrated training before the designation as candidate (steps 7, 11), and the
+    // committee's review before the training ended (steps 11, 12).
+    let h = person_hits(MemberStatus::Candidate, "2025-06-01", |f| {
+        f.set(Step::Activist, Some(d("2024-03-01")));
+        f.set(Step::TrainingStart, Some(d("2025-02-01")));
+        f.set(Step::TrainingEnd, Some(d("2025-02-03")));
+        f.set(Step::Candidate, Some(d("2025-03-10")));
+        f.set(Step::CommitteeReview, Some(d("2025-03-20")));
+    });
+    assert_eq!(
+        rules_of(&h, "DEV-003"),
+        vec!["training_start<candidate_date"]
+    );
+    let h = person_hits(MemberStatus::Candidate, "2025-06-01", |f| {
+        f.set(Step::Candidate, Some(d("2025-03-10")));
+        f.set(Step::TrainingStart, Some(d("2025-04-01")));
+        f.set(Step::TrainingEnd, Some(d("2025-04-03")));
+        f.set(Step::CommitteeReview, Some(d("2025-04-02")));
+    });
+    assert_eq!(
+        rules_of(&h, "DEV-003"),
+        vec!["committee_review_date<training_end"]
+    );
 }
 
 #[test]

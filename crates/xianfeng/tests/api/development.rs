@@ -264,7 +264,9 @@ async fn an_imported_sheet_gives_each_person_exactly_their_findings() {
             vec!["DEV-007", "DEV-010", "DEV-011", "DEV-011", "DEV-013"],
         ),
         ("钱五", vec!["DEV-012", "DEV-019"]),
-        ("孙六", vec!["DEV-014"]),
+        // Probation from the meeting of 2025-10-25 ended on 2026-10-25 with no conversion
+        // meeting on record.
+        ("孙六", vec!["DEV-014", "DEV-022"]),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.into_iter().map(String::from).collect()))
