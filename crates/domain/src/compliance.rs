@@ -421,6 +421,15 @@ fn fd(d: NaiveDate) -> String {
     format_date(d)
 }
 
+/// “还有 3 天”, or “今日到期” on the day itself.
+fn days_left(left: i64) -> String {
+    if left <= 0 {
+        "今日到期".to_string()
+    } else {
+        format!("还有 {left} 天")
+    }
+}
+
 /// All person rules as of `as_of`.
 pub fn check_person(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts) -> Vec<Hit> {
     let mut out = Vec::new();
@@ -561,12 +570,19 @@ fn dev_001(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
     let min = cfg.at(app).min_age;
     let age = years_between(p.birth_date, app);
     if app > p.birth_date && age < min {
+        let advice = match p.status {
+            MemberStatus::Applicant => "申请不应受理，请待年满后重新提出申请",
+            MemberStatus::Activist | MemberStatus::Candidate => {
+                "申请时不符合条件，请核实申请日期；如确属未满年龄时申请，应在年满后重新提出申请并重新履行程序"
+            }
+            _ => "已入党的，请核实档案中的申请日期，确属违规的按有关规定处理并在档案中说明",
+        };
         out.push(
             Hit::new(
                 "DEV-001",
                 Severity::Error,
                 format!(
-                    "申请入党时（{}）未满 {min} 周岁（{age} 周岁），申请不应受理",
+                    "申请入党时（{}）未满 {min} 周岁（{age} 周岁）：{advice}",
                     fd(app)
                 ),
             )
@@ -741,7 +757,12 @@ fn sponsors_rule(
             Hit::new(
                 rule,
                 Severity::Error,
-                format!("{}应为 {want}，现登记 {n} 名", role.label()),
+                format!(
+                    "{}（{} {}时确定）应为 {want}，现登记 {n} 名，请补充或核实",
+                    role.label(),
+                    fd(d),
+                    step.label().trim_end_matches("日期")
+                ),
             )
             .key("count")
             .step(step, d),
@@ -824,7 +845,7 @@ fn dev_007(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
                 "DEV-007",
                 Severity::Error,
                 format!(
-                    "确定为发展对象（{}）时培养考察不满 {months} 个月（最早 {}）",
+                    "确定为发展对象（{}）时培养考察不满 {months} 个月（最早 {}）：请核实日期；确属提前的，应由党组织按规定说明情况并补足培养考察",
                     fd(c),
                     fd(earliest)
                 ),
@@ -991,8 +1012,19 @@ fn dev_012(p: &PersonFacts, out: &mut Vec<Hit>) {
         "DEV-012",
         Step::UpperTalk,
         Step::Approval,
-        |t| format!("上级党委审批（{}）前没有派人谈话的记录", fd(t)),
-        |d, t| format!("上级党委谈话（{}）晚于审批（{}）", fd(d), fd(t)),
+        |t| {
+            format!(
+                "上级党委审批（{}）前没有派人谈话的记录：请补登谈话日期，确未谈话的应由上级党委补办谈话",
+                fd(t)
+            )
+        },
+        |d, t| {
+            format!(
+                "上级党委谈话（{}）晚于审批（{}）：请核实日期，确属审批后谈话的应在档案中说明",
+                fd(d),
+                fd(t)
+            )
+        },
     );
 }
 
@@ -1089,7 +1121,11 @@ fn dev_015(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
                 Hit::new(
                     "DEV-015",
                     Severity::Error,
-                    format!("转正支部大会（{}）早于预备期满（{}）", fd(cm), fd(end)),
+                    format!(
+                        "转正支部大会（{}）早于预备期满（{}）：请核实日期；确属提前讨论的，应在预备期满后重新讨论",
+                        fd(cm),
+                        fd(end)
+                    ),
                 )
                 .key("early")
                 .step(Step::ConversionMeeting, cm)
@@ -1143,7 +1179,7 @@ fn dev_016(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
                 "DEV-016",
                 Severity::Error,
                 format!(
-                    "预备期延长 {m} 个月，应不少于 {} 个月、不超过 {} 个月",
+                    "预备期延长 {m} 个月，应不少于 {} 个月、不超过 {} 个月：请核实支部大会的决定，按规定期限更正",
                     n.extension_min_months, n.extension_max_months
                 ),
             )
@@ -1262,8 +1298,9 @@ fn dev_019(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
                 "DEV-019",
                 Severity::Warning,
                 format!(
-                    "预备期将于 {} 届满（还有 {left} 天），尚未登记转正申请，请提醒本人及时提出",
-                    fd(end)
+                    "预备期将于 {} 届满（{}），尚未登记转正申请，请提醒本人及时提出",
+                    fd(end),
+                    days_left(left)
                 ),
             )
             .due(end),
@@ -1330,9 +1367,10 @@ fn dev_020(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
                     "DEV-020",
                     Severity::Warning,
                     format!(
-                        "{what}（{}）的审批期限为 {}，还有 {left} 天，请上级党委及时审批",
+                        "{what}（{}）的审批期限为 {}（{}），请上级党委及时审批",
                         fd(from),
-                        fd(limit)
+                        fd(limit),
+                        days_left(left)
                     ),
                 )
                 .key(key.to_string())
@@ -1669,8 +1707,9 @@ fn org_004(n: &Numbers, as_of: NaiveDate, o: &OrgFacts, out: &mut Vec<Hit>) {
                 "ORG-004",
                 Severity::Warning,
                 format!(
-                    "任期将于 {} 届满（还有 {left} 天），请做好换届准备",
-                    fd(end)
+                    "任期将于 {} 届满（{}），请做好换届准备",
+                    fd(end),
+                    days_left(left)
                 ),
             )
             .key("expiring")

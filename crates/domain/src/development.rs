@@ -420,7 +420,7 @@ impl DevFile {
             if !(1..=12).contains(&m) {
                 out.push((
                     "probation_extension_months",
-                    "延长预备期应为 1 到 12 个月".to_string(),
+                    "延长预备期应为 1 到 12 个月（没有延长的请留空）".to_string(),
                 ));
             }
         }

@@ -499,7 +499,22 @@ impl DevForm {
             int("votes_present", "实到人数", 100000),
             int("votes_for", "赞成票数", 100000),
         ];
-        input.probation_extension_months = int("probation_extension_months", "延长月数", 12);
+        // One range and one message for every wrong value (0 and 13 alike), as the store's.
+        let raw = self.get("probation_extension_months").trim();
+        input.probation_extension_months = if raw.is_empty() {
+            None
+        } else {
+            match raw.parse::<i32>() {
+                Ok(v) if (1..=12).contains(&v) => Some(v),
+                _ => {
+                    errors.add(
+                        "probation_extension_months",
+                        "延长预备期应为 1 到 12 个月（没有延长的请留空）",
+                    );
+                    None
+                }
+            }
+        };
         input.approval_org_id = self.get("approval_org_id").trim().parse().ok();
         input.conversion_approval_org_id =
             self.get("conversion_approval_org_id").trim().parse().ok();

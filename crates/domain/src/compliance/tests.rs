@@ -958,3 +958,53 @@ fn dev_022_probation_ended_without_the_conversion_meeting() {
     assert!(!has(&h("2026-04-01", None, Some(6)), "DEV-022"));
     assert!(has(&h("2026-09-02", None, Some(6)), "DEV-022"));
 }
+
+#[test]
+fn messages_say_what_to_do_and_when() {
+    // DEV-020 on the deadline itself: “今日到期”, not “还有 0 天”.
+    let on_the_day = person_hits(MemberStatus::Probationary, "2025-06-01", |f| {
+        f.set(Step::GeneralMeeting, Some(d("2025-03-01")));
+    });
+    let w = on_the_day
+        .iter()
+        .find(|x| x.rule == "DEV-020")
+        .expect("DEV-020");
+    assert!(
+        w.message.contains("今日到期") && !w.message.contains("0 天"),
+        "{}",
+        w.message
+    );
+    // DEV-001: an applicant's application is not to be accepted; a member's file is checked.
+    let young = |status| {
+        let facts = PersonFacts {
+            birth_date: d("2008-05-01"),
+            gender: "male",
+            id_number: None,
+            status,
+            application: Some(d("2025-01-01")),
+            activist: None,
+            candidate: None,
+            admission: None,
+            conversion: None,
+            file: None,
+        };
+        check_person(&cfg(), d("2026-01-01"), &facts)
+            .into_iter()
+            .find(|h| h.rule == "DEV-001")
+            .expect("DEV-001")
+            .message
+    };
+    assert!(young(MemberStatus::Applicant).contains("申请不应受理"));
+    let member = young(MemberStatus::Full);
+    assert!(
+        !member.contains("不应受理") && member.contains("核实"),
+        "{member}"
+    );
+    // DEV-008 on the count names the day the candidate was designated.
+    let count = person_hits(MemberStatus::Candidate, "2024-03-10", |f| {
+        f.set(Step::Activist, Some(d("2023-03-01")));
+        f.set(Step::Candidate, Some(d("2024-03-01")));
+    });
+    let c = count.iter().find(|x| x.rule == "DEV-008").expect("DEV-008");
+    assert!(c.message.contains("2024-03-01"), "{}", c.message);
+}

@@ -251,10 +251,10 @@ impl DevIn {
             }
         }
         if let Some(m) = input.probation_extension_months {
-            if !(0..=12).contains(&m) {
+            if !(1..=12).contains(&m) {
                 problems.push(FieldProblem {
                     field: "probation_extension_months".into(),
-                    message: "延长月数应为 0 到 12 之间的整数".into(),
+                    message: "延长预备期应为 1 到 12 个月（没有延长的请留空）".into(),
                 });
             }
         }
