@@ -54,16 +54,24 @@ pub const DEV_COLUMNS: &[Column] = &[
     col!("upper_talk_date", "上级党委谈话日期"),
     col!("approval_date", "上级党委审批日期", "审批日期"),
     col!("extension_reason", "延长审批原因"),
+    col!("approval_org", "审批组织", "上级党委审批组织", "审批党委"),
     col!("oath_date", "入党宣誓日期"),
     col!("conversion_application_date", "转正申请日期"),
     col!("conversion_meeting_date", "转正支部大会日期"),
     col!("conversion_approval_date", "转正审批日期"),
+    col!(
+        "extension_months",
+        "延长预备期月数",
+        "延长预备期（月）",
+        "延长预备期"
+    ),
+    col!("conversion_approval_org", "转正审批组织", "转正审批党委"),
     col!("contacts", "培养联系人"),
     col!("introducers", "入党介绍人"),
 ];
 
 /// Template headings in order (the template download writes these).
-pub const TEMPLATE_HEADINGS: [&str; 29] = [
+pub const TEMPLATE_HEADINGS: [&str; 32] = [
     "姓名",
     "公民身份号码",
     "所在党组织",
@@ -87,16 +95,19 @@ pub const TEMPLATE_HEADINGS: [&str; 29] = [
     "上级党委谈话日期",
     "上级党委审批日期",
     "延长审批原因",
+    "审批组织",
     "入党宣誓日期",
     "转正申请日期",
     "转正支部大会日期",
     "转正审批日期",
+    "延长预备期月数",
+    "转正审批组织",
     "培养联系人",
     "入党介绍人",
 ];
 
 /// The example row of the template.
-pub const TEMPLATE_EXAMPLE: [&str; 29] = [
+pub const TEMPLATE_EXAMPLE: [&str; 32] = [
     "张三",
     "（18位，末位可为X）",
     "组织代码或全称",
@@ -120,10 +131,13 @@ pub const TEMPLATE_EXAMPLE: [&str; 29] = [
     "2024-08-25",
     "2024-09-10",
     "",
+    "组织代码或全称",
     "2024-09-20",
     "2025-07-20",
     "2025-08-15",
     "2025-09-01",
+    "",
+    "组织代码或全称",
     "李四",
     "王五、赵六",
 ];
@@ -138,6 +152,10 @@ pub struct DevRow {
     pub file: DevFile,
     pub contacts: Vec<String>,
     pub introducers: Vec<String>,
+    /// The organisations that approved the admission and the conversion, as written (code or
+    /// name), for the importer to find.
+    pub approval_org: Option<String>,
+    pub conversion_approval_org: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -340,6 +358,7 @@ fn read_row(
         Some(v)
     };
     file.training_hours = number("training_hours");
+    let extension = number("extension_months");
     let whole = |v: Option<f64>| v.map(|v| v.round() as i32);
     let votes = [
         whole(number("votes_entitled")),
@@ -370,6 +389,18 @@ fn read_row(
     }
     let reason = text("extension_reason");
     file.extension_reason = (!reason.is_empty()).then_some(reason);
+    // Months of extended probation, as recorded (DEV-016 judges the range).
+    file.probation_extension_months = match extension {
+        Some(v) if v.fract() == 0.0 && v <= 60.0 => Some(v as i32),
+        Some(v) => {
+            problems.push(("extension_months", format!("延长预备期月数“{v}”应为整数")));
+            None
+        }
+        None => None,
+    };
+    let optional_text = |key: &str| Some(text(key)).filter(|t| !t.is_empty());
+    let approval_org = optional_text("approval_org");
+    let conversion_approval_org = optional_text("conversion_approval_org");
     let contacts: Vec<String> = split_list(&text("contacts")).map(String::from).collect();
     let introducers: Vec<String> = split_list(&text("introducers")).map(String::from).collect();
 
@@ -382,6 +413,8 @@ fn read_row(
             file,
             contacts,
             introducers,
+            approval_org,
+            conversion_approval_org,
         }),
         _ => Err(problems),
     }

@@ -1026,6 +1026,9 @@ pub struct DevImportItem {
     pub file: DevFile,
     pub contacts: Vec<String>,
     pub introducers: Vec<String>,
+    /// The organisations that approved the admission and the conversion, found by the caller.
+    pub approval_org_id: Option<i64>,
+    pub conversion_approval_org_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -1197,7 +1200,8 @@ impl Store {
                 }
             };
             let input = DevInput {
-                approval_org_id: None,
+                approval_org_id: it.approval_org_id,
+                conversion_approval_org_id: it.conversion_approval_org_id,
                 ..Default::default()
             };
             self.dev_write_file(&mut tx, member.id, "import", &it.file, &input, exists_file)

@@ -309,25 +309,64 @@ pub async fn import_development(
     let root = import_root(store, opts.within.as_deref()).await?;
     let scope = root.scope.clone();
     let orgs = store.org_all(&scope).await?;
+    // Approving organisations sit above the branch, possibly above the import's root.
+    let everything: std::collections::HashMap<i64, Org> = store
+        .org_all(&Scope::Structure)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
     let mut rejected = sheet.rejected.clone();
     let mut items = Vec::new();
     for row in &sheet.accepted {
-        match root.place(&orgs, Some(&row.org)) {
-            Ok(o) => items.push(xianfeng_store::development::DevImportItem {
-                row: row.row,
-                name: row.name.clone(),
-                id_number: row.id_number.clone(),
-                org_id: o.id,
-                file: row.file.clone(),
-                contacts: row.contacts.clone(),
-                introducers: row.introducers.clone(),
-            }),
-            Err(reason) => rejected.push(RowError {
-                row: row.row,
-                column: "所在党组织".into(),
-                reason,
-            }),
-        }
+        let branch = match root.place(&orgs, Some(&row.org)) {
+            Ok(o) => o,
+            Err(reason) => {
+                rejected.push(RowError {
+                    row: row.row,
+                    column: "所在党组织".into(),
+                    reason,
+                });
+                continue;
+            }
+        };
+        let above: Vec<Org> = branch
+            .org_path()
+            .ids()
+            .into_iter()
+            .filter(|id| *id != branch.id)
+            .filter_map(|id| everything.get(&id).cloned())
+            .collect();
+        let mut approver = |column: &str, text: &Option<String>| -> Option<i64> {
+            let t = text.as_deref()?;
+            match resolve(&above, t) {
+                Ok(o) => Some(o.id),
+                Err(_) => {
+                    rejected.push(RowError {
+                        row: row.row,
+                        column: column.into(),
+                        reason: format!(
+                            "“{t}”不是{}的上级组织（请填写审批党委的组织代码或全称）",
+                            branch.name
+                        ),
+                    });
+                    None
+                }
+            }
+        };
+        let approval_org_id = approver("审批组织", &row.approval_org);
+        let conversion_approval_org_id = approver("转正审批组织", &row.conversion_approval_org);
+        items.push(xianfeng_store::development::DevImportItem {
+            row: row.row,
+            name: row.name.clone(),
+            id_number: row.id_number.clone(),
+            org_id: branch.id,
+            file: row.file.clone(),
+            contacts: row.contacts.clone(),
+            introducers: row.introducers.clone(),
+            approval_org_id,
+            conversion_approval_org_id,
+        });
     }
     let dry_run = opts.dry_run || !rejected.is_empty();
     let outcome = store.dev_import(actor, &scope, &items, dry_run).await?;

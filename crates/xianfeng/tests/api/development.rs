@@ -13,7 +13,7 @@ use xianfeng_store::audit::Actor;
 use crate::helpers::*;
 
 /// The template's headings: the columns the issue lists, then the optional ones.
-const HEAD: [&str; 29] = xianfeng_exchange::development::TEMPLATE_HEADINGS;
+const HEAD: [&str; 32] = xianfeng_exchange::development::TEMPLATE_HEADINGS;
 
 /// A row as column → value; the sheet writes dates as real Excel dates, counts as numbers.
 fn row(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -125,3 +125,66 @@ async fn an_imported_sponsor_who_did_not_qualify_blocks_no_later_save_and_can_be
         .any(|e| e.event == "dev.sponsor.remove" && e.summary.contains("王介绍")));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn an_imported_sheet_records_the_approving_organisation_and_the_extension() {
+    let app = TestApp::spawn().await;
+    let dist = app.district().await;
+    let dir = std::env::temp_dir().join(format!("xf-fix2-{}-{}", std::process::id(), dist.a));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("dev.csv");
+    let head = "姓名,公民身份号码,所在党组织,申请入党日期,谈话日期,确定积极分子日期,确定发展对象日期,支部大会日期,上级党委谈话日期,上级党委审批日期,审批组织,延长预备期月数";
+    // Approved by the street working committee, which sits under the district committee and
+    // so holds no approval power; probation extended by three months.
+    let good = format!(
+        "{head}\n预备甲,{},JD-01,2023-01-10,2023-01-20,2023-03-01,2024-06-01,2025-03-01,2025-03-10,2025-04-01,JD,3\n",
+        id_number("1997-07-07", 31)
+    );
+    std::fs::write(&csv, &good).unwrap();
+    let out = app.cli(&[
+        "import",
+        "development",
+        csv.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let json = app.cli(&["check", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let of = |rule: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule && f["subject"]["name"] == "预备甲")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let dev021 = of("DEV-021");
+    assert!(
+        dev021.len() == 1 && dev021[0].contains("应由中共示范区委员会审批"),
+        "{dev021:?}"
+    );
+    assert_eq!(of("DEV-016").len(), 1);
+    // An approving organisation that is not above the branch is a row error; nothing written.
+    let bad = format!(
+        "{head}\n预备乙,{},JD-01,2023-01-10,2023-01-20,2023-03-01,2024-06-01,2025-03-01,2025-03-10,2025-04-01,ZX,\n",
+        id_number("1997-07-07", 33)
+    );
+    std::fs::write(&csv, &bad).unwrap();
+    let out = app.cli(&[
+        "import",
+        "development",
+        csv.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(!out.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["rejected"][0]["column"], "审批组织", "{r}");
+    std::fs::remove_dir_all(&dir).ok();
+}
