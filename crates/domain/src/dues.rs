@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::compliance::{Hit, Numbers, Severity};
+use crate::compliance::{Hit, RuleConfig, Severity};
 use crate::dates::add_months;
 use crate::org::code_enum;
 
@@ -187,9 +187,10 @@ pub struct DuesFacts<'a> {
     pub months: &'a [MonthRecord],
 }
 
-/// DUES-001 and DUES-002 for one member as of `as_of` (months that have ended).
-pub fn check_dues(n: &Numbers, as_of: NaiveDate, f: &DuesFacts) -> Vec<Hit> {
-    let d = &n.dues;
+/// DUES-001 and DUES-002 for one member as of `as_of` (months that have ended). Each month
+/// is judged with the numbers in force in that month; nothing after `as_of` (months, payments)
+/// is seen.
+pub fn check_dues(cfg: &RuleConfig, as_of: NaiveDate, f: &DuesFacts) -> Vec<Hit> {
     let mut out = Vec::new();
     let base_for = |m: NaiveDate| {
         f.bases
@@ -198,10 +199,12 @@ pub fn check_dues(n: &Numbers, as_of: NaiveDate, f: &DuesFacts) -> Vec<Hit> {
             .map(|(_, b)| *b)
     };
     for r in f.months {
-        if r.month < f.from {
+        if r.month < f.from || r.month > as_of {
             continue;
         }
-        if let (Some(paid_on), Some(b)) = (r.paid_on, base_for(r.month)) {
+        let d = &cfg.at(r.month).dues;
+        let paid_on = r.paid_on.filter(|p| *p <= as_of);
+        if let (Some(paid_on), Some(b)) = (paid_on, base_for(r.month)) {
             if let Ok(due) = monthly_dues(d, &b) {
                 // Paying more than the standard is allowed; less needs a recorded approval.
                 if r.amount < due && r.reason.as_deref().is_none_or(|s| s.trim().is_empty()) {
@@ -243,10 +246,13 @@ pub fn check_dues(n: &Numbers, as_of: NaiveDate, f: &DuesFacts) -> Vec<Hit> {
             }
         }
     }
-    // Months in a row with neither a payment nor a reason, up to the last ended month.
+    // Runs of months with neither a payment (made by the check date) nor a reason, up to the
+    // last ended month: the one still open, and any earlier one that later payments ended.
+    let unpaid_months = cfg.at(as_of).dues.unpaid_months;
     let last = add_months(month_of(as_of), -1);
     let mut m = month_of(f.from);
     let mut run: Vec<NaiveDate> = Vec::new();
+    let mut runs: Vec<Vec<NaiveDate>> = Vec::new();
     while m <= last {
         let rec = f.months.iter().find(|r| r.month == m);
         let settled = rec.is_some_and(|r| {
@@ -254,13 +260,31 @@ pub fn check_dues(n: &Numbers, as_of: NaiveDate, f: &DuesFacts) -> Vec<Hit> {
                 || r.reason.as_deref().is_some_and(|s| !s.trim().is_empty())
         });
         if settled {
-            run.clear();
+            if !run.is_empty() {
+                runs.push(std::mem::take(&mut run));
+            }
         } else {
             run.push(m);
         }
         m = add_months(m, 1);
     }
-    if run.len() as i32 >= d.unpaid_months {
+    for closed in runs.iter().filter(|r| r.len() as i32 >= unpaid_months) {
+        let (first, end) = (closed[0], closed[closed.len() - 1]);
+        out.push(Hit {
+            rule: "DUES-002",
+            severity: Severity::Error,
+            key: format!("unpaid:{}", month_label(first)),
+            message: format!(
+                "{} 至 {} 连续 {} 个月未缴纳党费，也没有登记原因（其后已恢复缴纳）；请核实，确有正当理由的补登原因",
+                month_label(first),
+                month_label(end),
+                closed.len()
+            ),
+            dates: [("from", first), ("to", end)].into_iter().collect(),
+            due: None,
+        });
+    }
+    if run.len() as i32 >= unpaid_months {
         let first = run[0];
         out.push(Hit {
             rule: "DUES-002",
@@ -368,7 +392,7 @@ mod tests {
 
     #[test]
     fn dues_001_amount_and_a_pay_change_from_its_month() {
-        let n = Numbers::default();
+        let n = RuleConfig::default();
         let bases = [
             (d("2026-01-01"), base(DuesCategory::Employed, 650_000)),
             (d("2026-03-01"), base(DuesCategory::Employed, 400_000)),
@@ -401,7 +425,7 @@ mod tests {
 
     #[test]
     fn dues_002_six_months_in_a_row_and_back_pay() {
-        let n = Numbers::default();
+        let n = RuleConfig::default();
         let bases = [(d("2025-01-01"), base(DuesCategory::Student, 0))];
         let f = |months: &[MonthRecord], as_of: &str| {
             check_dues(
@@ -442,5 +466,88 @@ mod tests {
         assert!(!f(&ok, "2026-02-15")
             .iter()
             .any(|h| h.key.starts_with("backpay")));
+    }
+
+    #[test]
+    fn each_month_is_judged_by_the_rules_of_that_month() {
+        use crate::compliance::{Numbers, RuleVersion};
+        // From July 2026 the lowest bracket is 1% (a local revision).
+        let mut july = Numbers::default();
+        july.dues.employed[0].rate_bp = 100;
+        let mut cfg = RuleConfig::default();
+        cfg.versions.push(RuleVersion {
+            effective: d("2026-07-01"),
+            numbers: july,
+        });
+        let bases = [(d("2026-01-01"), base(DuesCategory::Employed, 250_000))];
+        // 2,500 yuan: 12.50 under the old rate, 25.00 from July.
+        let months = [
+            paid("2026-01-01", 1_250, "2026-01-10"),
+            paid("2026-06-01", 1_250, "2026-06-10"),
+            paid("2026-07-01", 1_250, "2026-07-10"),
+        ];
+        let hits = check_dues(
+            &cfg,
+            d("2026-08-15"),
+            &DuesFacts {
+                from: d("2026-01-01"),
+                bases: &bases,
+                months: &months,
+            },
+        );
+        let under: Vec<_> = hits.iter().filter(|h| h.rule == "DUES-001").collect();
+        assert_eq!(under.len(), 1, "{hits:?}");
+        assert_eq!(under[0].key, "amount:2026-07");
+        assert!(under[0].message.contains("25.00"), "{}", under[0].message);
+    }
+
+    #[test]
+    fn a_run_that_later_payments_ended_is_reported_and_later_payments_are_not_seen_before() {
+        let cfg = RuleConfig::default();
+        let bases = [(d("2025-01-01"), base(DuesCategory::Student, 0))];
+        let f = |months: &[MonthRecord], as_of: &str| {
+            check_dues(
+                &cfg,
+                d(as_of),
+                &DuesFacts {
+                    from: d("2025-01-01"),
+                    bases: &bases,
+                    months,
+                },
+            )
+        };
+        // January paid, February to July unpaid, August paid.
+        let months = [
+            paid("2025-01-01", 20, "2025-01-05"),
+            paid("2025-08-01", 20, "2025-08-05"),
+        ];
+        let h = f(&months, "2025-10-01");
+        let keys: Vec<&str> = h.iter().map(|x| x.key.as_str()).collect();
+        assert_eq!(keys, vec!["unpaid:2025-02"], "{h:?}");
+        assert!(
+            h[0].message.contains("2025-02 至 2025-07"),
+            "{}",
+            h[0].message
+        );
+        // Five months are not enough.
+        let months = [
+            paid("2025-01-01", 20, "2025-01-05"),
+            paid("2025-07-01", 20, "2025-07-05"),
+        ];
+        assert!(f(&months, "2025-10-01").is_empty());
+        // Judged as of 1 August, a back payment made in September is not seen yet.
+        let late = [
+            paid("2025-01-01", 20, "2025-01-05"),
+            paid("2025-02-01", 20, "2025-09-01"),
+        ];
+        let h = f(&late, "2025-08-01");
+        assert_eq!(
+            h.iter().map(|x| x.key.as_str()).collect::<Vec<_>>(),
+            vec!["unpaid"]
+        );
+        // Once it is made, February is settled: the open run starts in March.
+        let after = f(&late, "2025-09-02");
+        let open = after.iter().find(|x| x.key == "unpaid").expect("open run");
+        assert_eq!(open.dates["from"], d("2025-03-01"));
     }
 }

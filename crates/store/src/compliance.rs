@@ -538,7 +538,7 @@ impl Store {
                     bases: dues.bases.get(&r.id).map(|v| v.as_slice()).unwrap_or(&[]),
                     months: dues.months.get(&r.id).map(|v| v.as_slice()).unwrap_or(&[]),
                 };
-                for h in xianfeng_domain::dues::check_dues(cfg.at(as_of), as_of, &facts) {
+                for h in xianfeng_domain::dues::check_dues(cfg, as_of, &facts) {
                     if cfg.enabled(h.rule) {
                         out.push(Finding::from_hit(h, info, subject.clone()));
                     }

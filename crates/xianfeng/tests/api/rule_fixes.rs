@@ -188,3 +188,83 @@ async fn an_imported_sheet_records_the_approving_organisation_and_the_extension(
     assert_eq!(r["rejected"][0]["column"], "审批组织", "{r}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn dues_follow_the_rules_of_their_month_and_the_day_judged() {
+    use xianfeng_domain::compliance::{Numbers, RuleConfig, RuleVersion};
+    use xianfeng_domain::dues::{DuesBase, DuesCategory};
+    use xianfeng_store::dues::DuesEntry;
+    let app = TestApp::spawn().await;
+    let dist = app.district().await;
+    let m = app.member(dist.a, "缴费人", 5).await;
+    // From July 2026 the lowest bracket is 1% instead of 0.5%.
+    let mut july = Numbers::default();
+    july.dues.employed[0].rate_bp = 100;
+    let mut cfg = RuleConfig::default();
+    cfg.versions.push(RuleVersion {
+        effective: d("2026-07-01"),
+        numbers: july,
+    });
+    app.store
+        .set_rules_config(&Actor::cli("test"), &cfg)
+        .await
+        .unwrap();
+    let branch = app.store.org_get(&Scope::Structure, dist.a).await.unwrap();
+    let scope = Scope::Subtree {
+        root_id: dist.a,
+        path: branch.org_path(),
+        write: true,
+    };
+    let base = DuesBase {
+        category: DuesCategory::Employed,
+        base: Some(250_000),
+        farmer_amount: None,
+    };
+    // January to June at 12.50 (right then), July at 12.50 (short from July), August nothing.
+    for (month, paid) in [
+        ("2026-01-01", Some(1_250)),
+        ("2026-02-01", Some(1_250)),
+        ("2026-03-01", Some(1_250)),
+        ("2026-04-01", Some(1_250)),
+        ("2026-05-01", Some(1_250)),
+        ("2026-06-01", Some(1_250)),
+        ("2026-07-01", Some(1_250)),
+    ] {
+        let entry = DuesEntry {
+            member_id: m,
+            base,
+            paid: paid.map(|a| (a, d(month) + chrono::Duration::days(9))),
+            reason: None,
+            collector: None,
+        };
+        app.store
+            .dues_save_month(&Actor::cli("test"), &scope, &branch, d(month), &[entry])
+            .await
+            .unwrap();
+    }
+    let check = |as_of: &str| {
+        let out = app.cli(&[
+            "check", "--format", "json", "--rule", "DUES", "--as-of", as_of,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let now = check("2026-11-23");
+    assert_eq!(now.len(), 1, "only July is short: {now:?}");
+    assert!(
+        now[0].contains("2026-07") && now[0].contains("25.00"),
+        "{now:?}"
+    );
+    // Judged as of 5 July, July's payment (10 July) had not been made: nothing yet.
+    assert!(check("2026-07-05").is_empty(), "{:?}", check("2026-07-05"));
+}
