@@ -300,7 +300,7 @@ impl Store {
         self.org_all(&scope).await
     }
 
-    /// Organisation rules for `orgs`, with today's member counts.
+    /// Organisation rules for `orgs`, with the member counts of the day judged.
     async fn check_org_findings(
         &self,
         cfg: &RuleConfig,
@@ -309,17 +309,42 @@ impl Store {
         as_of: NaiveDate,
     ) -> Result<Vec<Finding>> {
         let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
-        let rows: Vec<(i64, String, i64)> = on_db!(&self.db, p => {
-            let mut q = QueryBuilder::new(
-                "SELECT org_id, status, COUNT(*) FROM members WHERE archived_at IS NULL AND status IN ('probationary', 'full')",
+        let rows: Vec<(i64, String, i64)> = if as_of < self.clock.today() {
+            // A past day: who was where, and as what, from the dated placements (as the
+            // statistics count it), not today's roster.
+            let year_before = xianfeng_domain::dates::add_months(as_of, -12);
+            let range = if root.is_some() {
+                " AND o.path >= $3 AND o.path < $4"
+            } else {
+                ""
+            };
+            let sql = format!(
+                "SELECT org_id, st, COUNT(*) FROM (SELECT p.org_id AS org_id, ({}) AS st \
+                 FROM member_placements p JOIN members m ON m.id = p.member_id JOIN orgs o ON o.id = p.org_id \
+                 WHERE (p.from_date IS NULL OR p.from_date <= $1) AND (p.to_date IS NULL OR p.to_date > $1){range}) x \
+                 WHERE st IN ('probationary', 'full') GROUP BY org_id, st",
+                crate::stats::STATUS_ON_DAY
             );
-            if let Some(r) = root {
-                q.push(" AND org_path >= ").push_bind(r.as_str().to_string())
-                    .push(" AND org_path < ").push_bind(r.upper_bound());
-            }
-            q.push(" GROUP BY org_id, status");
-            q.build_query_as().fetch_all(p).await?
-        });
+            on_db!(&self.db, p => {
+                let mut q = sqlx::query_as(&sql).bind(as_of).bind(year_before);
+                if let Some(r) = root {
+                    q = q.bind(r.as_str().to_string()).bind(r.upper_bound());
+                }
+                q.fetch_all(p).await?
+            })
+        } else {
+            on_db!(&self.db, p => {
+                let mut q = QueryBuilder::new(
+                    "SELECT org_id, status, COUNT(*) FROM members WHERE archived_at IS NULL AND status IN ('probationary', 'full')",
+                );
+                if let Some(r) = root {
+                    q.push(" AND org_path >= ").push_bind(r.as_str().to_string())
+                        .push(" AND org_path < ").push_bind(r.upper_bound());
+                }
+                q.push(" GROUP BY org_id, status");
+                q.build_query_as().fetch_all(p).await?
+            })
+        };
         for (org, status, n) in rows {
             let e = counts.entry(org).or_default();
             e.0 += n;

@@ -94,7 +94,16 @@ pub fn letter_hits(l: &Letter, as_of: NaiveDate) -> Vec<Hit> {
         d
     };
     let to = l.to_name.clone().unwrap_or_default();
-    match (l.status.as_str(), l.reported_on) {
+    // As of a past day, a report made after it has not happened yet.
+    let reported_on = l.reported_on.filter(|r| *r <= as_of);
+    let status = match (l.status.as_str(), reported_on) {
+        ("reported", None) => "open",
+        (s, _) => s,
+    };
+    if l.issued_on > as_of {
+        return out;
+    }
+    match (status, reported_on) {
         ("open", None) if as_of > l.valid_until => out.push(Hit {
             rule: "MEM-004",
             severity: Severity::Warning,

@@ -23,7 +23,7 @@ use crate::{on_db, Page, PageReq, Result, Store, StoreError};
 /// The status a person had on the day `$1` (`$2` is one year earlier), or NULL when they were
 /// not yet in the procedure. Dates decide; where the date of the current stage was never
 /// recorded, the current stage counts.
-const STATUS_ON_DAY: &str = "CASE \
+pub(crate) const STATUS_ON_DAY: &str = "CASE \
  WHEN m.status IN ('probationary', 'full') AND m.admission_date <= $1 THEN \
    CASE WHEN m.conversion_date <= $1 \
           OR (m.conversion_date IS NULL AND m.status = 'full' AND m.admission_date <= $2) \

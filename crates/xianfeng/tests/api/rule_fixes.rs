@@ -268,3 +268,100 @@ async fn dues_follow_the_rules_of_their_month_and_the_day_judged() {
     // Judged as of 5 July, July's payment (10 July) had not been made: nothing yet.
     assert!(check("2026-07-05").is_empty(), "{:?}", check("2026-07-05"));
 }
+
+#[tokio::test]
+async fn a_past_day_is_judged_on_what_had_happened_by_then() {
+    use xianfeng_domain::scope::Role;
+    let app = TestApp::spawn().await;
+    let dist = app.district().await;
+    app.member(dist.a, "甲", 1).await;
+    app.member(dist.a, "乙", 2).await;
+    let moved = app.member(dist.b, "丙", 3).await;
+    let c = app
+        .login_as("jd_admin2", Role::OrgAdmin, Some(dist.street), None)
+        .await;
+    // 丙 moves from branch B to branch A on 1 June 2026.
+    let r = app
+        .post_form(
+            &c,
+            &format!("/members/{moved}/transfer"),
+            &[("target", "JD-01"), ("date", "2026-06-01")],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let org001 = |as_of: &str| {
+        let out = app.cli(&[
+            "check", "--format", "json", "--rule", "ORG-001", "--as-of", as_of,
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+        let mut codes: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["org"].as_str().unwrap().to_string())
+            .collect();
+        codes.sort();
+        codes
+    };
+    // Today A has three full members, B none; on 1 January A had two and B one.
+    assert!(!org001("2026-11-23").contains(&"JD-01".to_string()));
+    let then = org001("2026-01-01");
+    assert!(then.contains(&"JD-01".to_string()), "{then:?}");
+
+    // A letter to branch B issued in May, valid to 1 August, used on 1 September: as of 15
+    // August the person had not reported and the letter had expired; today it was used late.
+    let letter = app
+        .post_form(
+            &c,
+            &format!("/members/{moved}/letters"),
+            &[
+                ("letter_no", "组转〔2026〕9号"),
+                ("to_code", "JD-02"),
+                ("issued_on", "2026-05-01"),
+            ],
+        )
+        .await;
+    assert_eq!(letter.status(), reqwest::StatusCode::SEE_OTHER);
+    let id: i64 = app
+        .store
+        .letters_of(
+            &Scope::Subtree {
+                root_id: dist.root,
+                path: xianfeng_domain::org::OrgPath::root(dist.root),
+                write: false,
+            },
+            moved,
+        )
+        .await
+        .unwrap()[0]
+        .id;
+    let r = app
+        .post_form(
+            &c,
+            &format!("/letters/{id}/report"),
+            &[("reported_on", "2026-09-01")],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let mem004 = |as_of: &str| {
+        let out = app.cli(&[
+            "check", "--format", "json", "--rule", "MEM-004", "--as-of", as_of,
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let before = mem004("2026-08-15");
+    assert!(
+        before.len() == 1 && before[0].contains("尚未报到"),
+        "{before:?}"
+    );
+    assert!(mem004("2026-04-30").is_empty(), "not issued yet");
+    let now = mem004("2026-11-23");
+    assert!(now.len() == 1 && now[0].contains("才报到"), "{now:?}");
+}
