@@ -18,6 +18,7 @@ use crate::{on_tx, Db, Result, Store, StoreError, Tx};
 /// a test checks this against the migrated schema.
 pub const TABLES: &[&str] = &[
     "orgs",
+    "org_terms",
     "members",
     "member_transfers",
     "member_archive_events",

@@ -262,8 +262,16 @@ impl Store {
         }
         if want_people {
             out.extend(
-                self.check_people(&cfg, &orgs, &FileCond::Subtree(root.cloned()), as_of)
-                    .await?,
+                self.check_people(
+                    &cfg,
+                    &orgs,
+                    &FileCond::Subtree(
+                        root.cloned(),
+                        (as_of < self.clock.today()).then_some(as_of),
+                    ),
+                    as_of,
+                )
+                .await?,
             );
         }
         out.retain(|f| wants(f.rule));
@@ -352,18 +360,30 @@ impl Store {
                 e.1 += n;
             }
         }
+        // A past day is judged by the term in force then.
+        let terms = if as_of < self.clock.today() {
+            Some(self.terms_on(as_of).await?)
+        } else {
+            None
+        };
         let mut out = Vec::new();
         for o in orgs {
             let Some(kind) = o.kind() else { continue };
             let (members, full) = counts.get(&o.id).copied().unwrap_or_default();
+            let (term_start, term_end) = match &terms {
+                Some(t) => t
+                    .get(&o.id)
+                    .map_or((None, None), |t| (Some(t.term_start), t.term_end)),
+                None => (o.term_start, o.term_end),
+            };
             let facts = OrgFacts {
                 kind,
                 sector: Sector::parse(&o.sector).unwrap_or(Sector::Other),
                 secretary: o.secretary.as_deref(),
                 deputies: deputies(&o.deputy_secretary),
                 committee_members: committee_count(&o.committee_members),
-                term_start: o.term_start,
-                term_end: o.term_end,
+                term_start,
+                term_end,
                 members,
                 full_members: full,
             };
@@ -414,7 +434,7 @@ impl Store {
             .collect();
         let loaded = self.dev_files_load(cond).await?;
         let dues = match cond {
-            FileCond::Subtree(root) => self.dues_data_subtree(root.as_ref()).await?,
+            FileCond::Subtree(root, on) => self.dues_data_subtree(root.as_ref(), *on).await?,
             FileCond::Members(ids) => {
                 let mut d = self.dues_data_for(ids).await?;
                 d.books = on_db!(&self.db, p => {
@@ -426,12 +446,12 @@ impl Store {
             }
         };
         let letters = match cond {
-            FileCond::Subtree(root) => self.letters_for_check(root.as_ref()).await?,
+            FileCond::Subtree(root, on) => self.letters_for_check(root.as_ref(), *on).await?,
             FileCond::Members(ids) => self.letters_for_members(ids).await?,
         };
         let contact = match cond {
-            FileCond::Subtree(root) => self.contact_for_check(root.as_ref(), None).await?,
-            FileCond::Members(ids) => self.contact_for_check(None, Some(ids)).await?,
+            FileCond::Subtree(root, on) => self.contact_for_check(root.as_ref(), None, *on).await?,
+            FileCond::Members(ids) => self.contact_for_check(None, Some(ids), None).await?,
         };
         let mut letters_of: HashMap<i64, Vec<crate::letters::Letter>> = HashMap::new();
         for l in letters {
@@ -586,8 +606,8 @@ impl Store {
                     }
                     q.push(")");
                 }
-                FileCond::Subtree(path) => {
-                    q.push(" WHERE m.archived_at IS NULL");
+                FileCond::Subtree(path, on) => {
+                    q.push(" WHERE ").push(crate::development::on_roster(*on));
                     if let Some(p) = path {
                         q.push(" AND m.org_path >= ").push_bind(p.as_str().to_string())
                             .push(" AND m.org_path < ").push_bind(p.upper_bound());

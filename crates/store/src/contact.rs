@@ -178,7 +178,9 @@ impl Store {
         &self,
         root: Option<&OrgPath>,
         ids: Option<&[i64]>,
+        on: Option<NaiveDate>,
     ) -> Result<HashMap<i64, Vec<ContactEvent>>> {
+        let roster = crate::development::on_roster(on);
         let rows: Vec<ContactRow> = match ids {
             Some(ids) => {
                 let mut out = Vec::new();
@@ -202,7 +204,7 @@ impl Store {
                 match root {
                     Some(r) => sqlx::query_as(&format!(
                         "SELECT {COLS} FROM member_contact_events e JOIN members m ON m.id = e.member_id \
-                         WHERE m.archived_at IS NULL AND m.org_path >= $1 AND m.org_path < $2"
+                         WHERE {roster} AND m.org_path >= $1 AND m.org_path < $2"
                     ))
                     .bind(r.as_str()).bind(r.upper_bound()).fetch_all(p).await?,
                     None => sqlx::query_as(&format!("SELECT {COLS} FROM member_contact_events e"))

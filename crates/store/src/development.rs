@@ -25,8 +25,18 @@ use crate::{on_db, on_tx, Page, PageReq, Result, Store, StoreError, Tx};
 #[derive(Debug, Clone)]
 pub(crate) enum FileCond {
     Members(Vec<i64>),
-    /// Active roster of a subtree (`None`: everyone).
-    Subtree(Option<OrgPath>),
+    /// The roster of a subtree (`None`: everyone): the active roster, or with a past day the
+    /// roster of that day (people who left after it included).
+    Subtree(Option<OrgPath>, Option<NaiveDate>),
+}
+
+/// The condition on `members m` for who is on the roster: today the active roster; on a past
+/// day also those who left the roster after it. The day is a date, never user text.
+pub(crate) fn on_roster(on: Option<NaiveDate>) -> String {
+    match on {
+        None => "m.archived_at IS NULL".into(),
+        Some(d) => format!("(m.archived_at IS NULL OR m.archive_date > '{d}')"),
+    }
 }
 
 /// A file as stored, with what the page shows besides the rules' facts.
@@ -201,8 +211,8 @@ macro_rules! push_cond {
                 }
                 $q.push(")");
             }
-            FileCond::Subtree(path) => {
-                $q.push(" WHERE m.archived_at IS NULL");
+            FileCond::Subtree(path, on) => {
+                $q.push(" WHERE ").push(on_roster(*on));
                 if let Some(p) = path {
                     $q.push(" AND m.org_path >= ")
                         .push_bind(p.as_str().to_string())

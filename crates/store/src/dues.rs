@@ -222,7 +222,12 @@ impl Store {
 
     /// Dues of every member of a subtree (`None`: all) for the check: only branches that keep
     /// dues here are read.
-    pub(crate) async fn dues_data_subtree(&self, root: Option<&OrgPath>) -> Result<DuesData> {
+    pub(crate) async fn dues_data_subtree(
+        &self,
+        root: Option<&OrgPath>,
+        on: Option<NaiveDate>,
+    ) -> Result<DuesData> {
+        let roster = crate::development::on_roster(on);
         let books: Vec<(i64, NaiveDate)> = on_db!(&self.db, p => {
             sqlx::query_as("SELECT org_id, start_month FROM dues_books").fetch_all(p).await?
         });
@@ -232,7 +237,7 @@ impl Store {
         let mut ids: Vec<i64> = Vec::new();
         for (org, _) in &books {
             let rows: Vec<(i64, String)> = on_db!(&self.db, p => {
-                sqlx::query_as("SELECT id, org_path FROM members WHERE org_id = $1 AND archived_at IS NULL")
+                sqlx::query_as(&format!("SELECT m.id, m.org_path FROM members m WHERE m.org_id = $1 AND {roster}"))
                     .bind(*org).fetch_all(p).await?
             });
             ids.extend(

@@ -173,13 +173,19 @@ impl Store {
         Ok(out)
     }
 
-    /// Every letter that concerns people of a subtree (`None`: all), for the check.
-    pub(crate) async fn letters_for_check(&self, root: Option<&OrgPath>) -> Result<Vec<Letter>> {
+    /// Every letter that concerns people of a subtree (`None`: all) on the roster (of the past
+    /// day `on`), for the check.
+    pub(crate) async fn letters_for_check(
+        &self,
+        root: Option<&OrgPath>,
+        on: Option<NaiveDate>,
+    ) -> Result<Vec<Letter>> {
+        let roster = crate::development::on_roster(on);
         Ok(on_db!(&self.db, p => {
             match root {
-                Some(r) => sqlx::query_as(&format!("SELECT {LETTER_COLS} {LETTER_FROM} WHERE m.archived_at IS NULL AND m.org_path >= $1 AND m.org_path < $2"))
+                Some(r) => sqlx::query_as(&format!("SELECT {LETTER_COLS} {LETTER_FROM} WHERE {roster} AND m.org_path >= $1 AND m.org_path < $2"))
                     .bind(r.as_str()).bind(r.upper_bound()).fetch_all(p).await?,
-                None => sqlx::query_as(&format!("SELECT {LETTER_COLS} {LETTER_FROM} WHERE m.archived_at IS NULL"))
+                None => sqlx::query_as(&format!("SELECT {LETTER_COLS} {LETTER_FROM} WHERE {roster}"))
                     .fetch_all(p).await?,
             }
         }))

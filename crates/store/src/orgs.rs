@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder};
+use std::collections::HashMap;
 use xianfeng_domain::org::{OrgCode, OrgError, OrgPath, OrgType, Sector};
 use xianfeng_domain::scope::Scope;
 
@@ -474,6 +475,7 @@ impl Store {
                 .execute(&mut *c)
                 .await?;
         });
+        Self::term_record(tx, id, f.term_start, f.term_end, now).await?;
         self.audit(
             tx,
             actor,
@@ -565,6 +567,9 @@ impl Store {
         });
         if n == 0 {
             return Err(StoreError::Conflict);
+        }
+        if (before.term_start, before.term_end) != (f.term_start, f.term_end) {
+            Self::term_record(&mut tx, id, f.term_start, f.term_end, now).await?;
         }
         self.audit(
             &mut tx,
@@ -1006,5 +1011,70 @@ pub fn power_label(v: Option<bool>) -> &'static str {
         None => "按默认",
         Some(true) => "有",
         Some(false) => "无",
+    }
+}
+
+/// One term of office on record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Term {
+    pub term_start: NaiveDate,
+    pub term_end: Option<NaiveDate>,
+}
+
+impl Store {
+    /// Keeps a term in the history: a new start adds a term; the same start updates its end
+    /// (an approved postponement).
+    async fn term_record(
+        tx: &mut crate::Tx,
+        org_id: i64,
+        start: Option<NaiveDate>,
+        end: Option<NaiveDate>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let Some(start) = start else { return Ok(()) };
+        on_tx!(tx, c => {
+            sqlx::query(
+                "INSERT INTO org_terms (org_id, term_start, term_end, recorded_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (org_id, term_start) DO UPDATE SET term_end = excluded.term_end, recorded_at = excluded.recorded_at",
+            )
+            .bind(org_id)
+            .bind(start)
+            .bind(end)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// An organisation's terms, newest first.
+    pub async fn org_terms(&self, org_id: i64) -> Result<Vec<Term>> {
+        Ok(on_db!(&self.db, p => {
+            sqlx::query_as("SELECT term_start, term_end FROM org_terms WHERE org_id = $1 ORDER BY term_start DESC")
+                .bind(org_id)
+                .fetch_all(p)
+                .await?
+        }))
+    }
+
+    /// The term in force on `day` for each organisation that had one: the latest started by then.
+    pub(crate) async fn terms_on(&self, day: NaiveDate) -> Result<HashMap<i64, Term>> {
+        let rows: Vec<(i64, NaiveDate, Option<NaiveDate>)> = on_db!(&self.db, p => {
+            sqlx::query_as("SELECT org_id, term_start, term_end FROM org_terms WHERE term_start <= $1 ORDER BY org_id, term_start")
+                .bind(day)
+                .fetch_all(p)
+                .await?
+        });
+        let mut out = HashMap::new();
+        for (org, term_start, term_end) in rows {
+            out.insert(
+                org,
+                Term {
+                    term_start,
+                    term_end,
+                },
+            );
+        }
+        Ok(out)
     }
 }

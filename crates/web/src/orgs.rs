@@ -238,6 +238,8 @@ struct ShowPage {
     findings: Vec<crate::compliance::FindingView>,
     /// Whether it approves admissions and conversions, and whether that is set on it.
     approval_power: bool,
+    /// Terms of office on record, newest first.
+    terms: Vec<xianfeng_store::orgs::Term>,
 }
 
 async fn show(
@@ -273,11 +275,13 @@ async fn show(
         .await?
         .get(&id)
         .is_some_and(|p| p.1);
+    let terms = state.store.org_terms(id).await?;
     render(
         &ShowPage {
             ctx,
             findings,
             approval_power,
+            terms,
             tree: tree(&state.store, &auth.scope, Some(id), "/orgs/").await?,
             node,
             ancestors,

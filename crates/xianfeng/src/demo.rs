@@ -880,6 +880,15 @@ async fn insert_orgs(store: &Store, tx: &mut xianfeng_store::Tx, orgs: &[OrgSpec
             q.build().execute(&mut *c).await?;
         });
     }
+    // The terms on record start the history of terms.
+    on_tx!(tx, c => {
+        sqlx::query(
+            "INSERT INTO org_terms (org_id, term_start, term_end, recorded_at) \
+             SELECT id, term_start, term_end, updated_at FROM orgs WHERE term_start IS NOT NULL",
+        )
+        .execute(&mut *c)
+        .await?;
+    });
     Ok(())
 }
 

@@ -12,6 +12,33 @@ fn d(s: &str) -> chrono::NaiveDate {
     s.parse().unwrap()
 }
 
+/// The findings of `xianfeng check` for the rules starting with `rule`, as of `as_of`, over
+/// the subtree of `org` (`None`: the whole tree).
+fn check_cli(app: &TestApp, rule: &str, as_of: &str, org: Option<&str>) -> Vec<serde_json::Value> {
+    let mut args = vec![
+        "check", "--format", "json", "--rule", rule, "--as-of", as_of,
+    ];
+    if let Some(o) = org {
+        args.extend(["--org", o]);
+    }
+    let out = app.cli(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["findings"].as_array().unwrap().clone()
+}
+
+/// The messages of [`check_cli`].
+fn messages(findings: &[serde_json::Value]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[tokio::test]
 async fn an_imported_sponsor_who_did_not_qualify_blocks_no_later_save_and_can_be_removed() {
     let app = TestApp::spawn().await;
@@ -242,23 +269,7 @@ async fn dues_follow_the_rules_of_their_month_and_the_day_judged() {
             .await
             .unwrap();
     }
-    let check = |as_of: &str| {
-        let out = app.cli(&[
-            "check", "--format", "json", "--rule", "DUES", "--as-of", as_of,
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["message"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
+    let check = |as_of: &str| messages(&check_cli(&app, "DUES", as_of, None));
     let now = check("2026-11-23");
     assert_eq!(now.len(), 1, "only July is short: {now:?}");
     assert!(
@@ -290,14 +301,7 @@ async fn a_past_day_is_judged_on_what_had_happened_by_then() {
         .await;
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
     let org001 = |as_of: &str| {
-        let out = app.cli(&[
-            "check", "--format", "json", "--rule", "ORG-001", "--as-of", as_of,
-        ]);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
-        let mut codes: Vec<String> = v["findings"]
-            .as_array()
-            .unwrap()
+        let mut codes: Vec<String> = check_cli(&app, "ORG-001", as_of, None)
             .iter()
             .map(|f| f["org"].as_str().unwrap().to_string())
             .collect();
@@ -344,18 +348,7 @@ async fn a_past_day_is_judged_on_what_had_happened_by_then() {
         )
         .await;
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
-    let mem004 = |as_of: &str| {
-        let out = app.cli(&[
-            "check", "--format", "json", "--rule", "MEM-004", "--as-of", as_of,
-        ]);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["message"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
+    let mem004 = |as_of: &str| messages(&check_cli(&app, "MEM-004", as_of, None));
     let before = mem004("2026-08-15");
     assert!(
         before.len() == 1 && before[0].contains("尚未报到"),
@@ -364,4 +357,89 @@ async fn a_past_day_is_judged_on_what_had_happened_by_then() {
     assert!(mem004("2026-04-30").is_empty(), "not issued yet");
     let now = mem004("2026-11-23");
     assert!(now.len() == 1 && now[0].contains("才报到"), "{now:?}");
+}
+
+#[tokio::test]
+async fn terms_keep_their_history_and_a_past_day_is_judged_by_the_term_then() {
+    let app = TestApp::spawn().await;
+    let dist = app.district().await;
+    let set_term = |start: &'static str, end: &'static str| {
+        let app = &app;
+        async move {
+            let o = app.store.org_get(&Scope::Structure, dist.a).await.unwrap();
+            let mut f = org_fields(&o.code, &o.name, "branch");
+            f.term_start = Some(d(start));
+            f.term_end = Some(d(end));
+            app.store
+                .org_update(&Actor::cli("test"), &Scope::Structure, dist.a, None, &f)
+                .await
+                .unwrap();
+        }
+    };
+    // A community branch (five-year terms) elected in 2017, late to re-elect, re-elected in
+    // March 2022.
+    set_term("2017-01-01", "2022-01-01").await;
+    set_term("2022-03-01", "2025-03-01").await;
+    let terms = app.store.org_terms(dist.a).await.unwrap();
+    assert_eq!(terms.len(), 2);
+    assert_eq!(terms[0].term_start, d("2022-03-01"));
+    let org004 = |as_of: &str| messages(&check_cli(&app, "ORG-004", as_of, Some("JD-01")));
+    // In February 2022 the 2019 term had expired and no election was on record yet.
+    let then = org004("2022-02-01");
+    assert!(
+        then.len() == 1 && then[0].contains("2017-01-01"),
+        "{then:?}"
+    );
+    // In mid-2021 it was still running, more than 180 days from its end.
+    assert!(org004("2021-06-01").is_empty());
+    // Today the 2022 term is judged: it ends within 180 days.
+    let now = org004("2026-11-23");
+    assert!(now.len() == 1 && now[0].contains("2027-03-01"), "{now:?}");
+}
+
+#[tokio::test]
+async fn a_past_day_checks_people_who_left_the_roster_after_it() {
+    use xianfeng_domain::scope::Role;
+    let app = TestApp::spawn().await;
+    let dist = app.district().await;
+    let gone = app.member(dist.a, "丁", 4).await;
+    let c = app
+        .login_as("jd_admin3", Role::OrgAdmin, Some(dist.street), None)
+        .await;
+    // A letter to an organisation outside the system, issued in May and valid to 1 August;
+    // the person reported there on 1 September and left the roster that day.
+    let r = app
+        .post_form(
+            &c,
+            &format!("/members/{gone}/letters"),
+            &[
+                ("letter_no", "组转〔2026〕12号"),
+                ("to_outside", "外省某县委组织部"),
+                ("issued_on", "2026-05-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let scope = Scope::Subtree {
+        root_id: dist.root,
+        path: xianfeng_domain::org::OrgPath::root(dist.root),
+        write: false,
+    };
+    let id = app.store.letters_of(&scope, gone).await.unwrap()[0].id;
+    let r = app
+        .post_form(
+            &c,
+            &format!("/letters/{id}/report"),
+            &[("reported_on", "2026-09-01")],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let m = app.store.member_get(&scope, gone).await.unwrap();
+    assert!(m.is_archived(), "reported outside: left the roster");
+    let mem004 = |as_of: &str| messages(&check_cli(&app, "MEM-004", as_of, None));
+    // On 15 August the person was still on the roster, with an expired letter not reported.
+    let then = mem004("2026-08-15");
+    assert!(then.len() == 1 && then[0].contains("尚未报到"), "{then:?}");
+    // Today the person has left: nothing is judged.
+    assert!(mem004("2026-11-23").is_empty());
 }
