@@ -176,6 +176,151 @@ pub struct MonthRecord {
     pub reason: Option<String>,
 }
 
+code_enum! {
+    /// What an upper committee approved for a member in financial difficulty (经济确有困难).
+    ReductionKind {
+        Reduce = "reduce", "减交";
+        Exempt = "exempt", "免交";
+    }
+}
+
+/// An approved reduction or exemption (少交或免交党费): the branch discusses it and the
+/// committee above approves it (《关于中国共产党党费收缴、使用和管理的规定》). Only such a record
+/// excuses a month paid below the standard; a reason typed beside a payment does not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reduction {
+    pub kind: ReductionKind,
+    /// For a reduction: the monthly amount approved, in fen.
+    pub amount: Option<i64>,
+    /// The months covered (first days), the last one inclusive; `None`: until withdrawn.
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+    /// The approving committee's name and the day of its approval.
+    pub approver: String,
+    pub approved_on: NaiveDate,
+}
+
+impl Reduction {
+    /// Whether it covers `month` and had been approved by `as_of`.
+    pub fn covers(&self, month: NaiveDate, as_of: NaiveDate) -> bool {
+        self.approved_on <= as_of && self.from <= month && self.to.is_none_or(|t| month <= t)
+    }
+
+    /// The least a member may pay in a month it covers.
+    pub fn minimum(&self) -> i64 {
+        match self.kind {
+            ReductionKind::Exempt => 0,
+            ReductionKind::Reduce => self.amount.unwrap_or(0),
+        }
+    }
+
+    /// `经中共某镇委员会 2026-03-01 批准减交，每月 1.00 元`.
+    pub fn describe(&self) -> String {
+        match self.kind {
+            ReductionKind::Exempt => format!(
+                "经{} {} 批准免交",
+                self.approver,
+                crate::dates::format_date(self.approved_on)
+            ),
+            ReductionKind::Reduce => format!(
+                "经{} {} 批准减交，每月 {} 元",
+                self.approver,
+                crate::dates::format_date(self.approved_on),
+                yuan(self.amount.unwrap_or(0))
+            ),
+        }
+    }
+}
+
+/// A reduction as typed into the form or sent to the API, before it is checked.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ReductionInput {
+    pub member_id: i64,
+    /// `reduce` or `exempt`.
+    pub kind: String,
+    /// For a reduction: the monthly amount in yuan (`1.50`).
+    #[serde(default)]
+    pub amount: String,
+    /// `2026-03`.
+    pub from_month: String,
+    #[serde(default)]
+    pub to_month: String,
+    pub approval_org_id: i64,
+    pub approved_on: String,
+    #[serde(default)]
+    pub document_no: String,
+    pub reason: String,
+}
+
+/// A checked reduction, ready to store (the approving committee is checked against the tree
+/// by the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReductionFields {
+    pub member_id: i64,
+    pub kind: ReductionKind,
+    pub amount: Option<i64>,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+    pub approval_org_id: i64,
+    pub approved_on: NaiveDate,
+    pub document_no: Option<String>,
+    pub reason: String,
+}
+
+impl ReductionInput {
+    /// Checks the input; a problem names its field and says what to do, in Chinese.
+    pub fn parse(&self, today: NaiveDate) -> Result<ReductionFields, (&'static str, String)> {
+        let kind = ReductionKind::parse(self.kind.trim())
+            .ok_or(("kind", "请选择减交或免交".to_string()))?;
+        let amount = match (kind, self.amount.trim()) {
+            (ReductionKind::Exempt, _) => None,
+            (ReductionKind::Reduce, "") => {
+                return Err(("amount", "减交请填写批准的每月缴纳额".into()))
+            }
+            (ReductionKind::Reduce, a) => match parse_yuan(a) {
+                Some(f) if f > 0 && f <= 10_000_000 => Some(f),
+                Some(0) => return Err(("amount", "每月缴纳额为 0 的请选“免交”".into())),
+                _ => return Err(("amount", format!("“{a}”不是有效的金额"))),
+            },
+        };
+        let month = |field: &'static str, s: &str| {
+            crate::parse_year_month(s.trim())
+                .map_err(|_| (field, format!("“{}”不是有效的月份（如 2026-03）", s.trim())))
+        };
+        let from = month("from_month", &self.from_month)?;
+        let to = match self.to_month.trim() {
+            "" => None,
+            t => Some(month("to_month", t)?),
+        };
+        if to.is_some_and(|t| t < from) {
+            return Err(("to_month", "截止月份不能早于起始月份".into()));
+        }
+        let approved_on = crate::parse_date(self.approved_on.trim())
+            .map_err(|_| ("approved_on", "请填写批准日期".to_string()))?;
+        if approved_on > today {
+            return Err(("approved_on", "批准日期不能晚于今天".into()));
+        }
+        let document_no = crate::text::optional(&self.document_no, 50)
+            .map_err(|_| ("document_no", "批准文号最多 50 字".to_string()))?;
+        let reason = match crate::text::optional(&self.reason, 100) {
+            Ok(Some(r)) => r,
+            Ok(None) => return Err(("reason", "请填写减免原因（如经济确有困难的情况）".into())),
+            Err(_) => return Err(("reason", "减免原因最多 100 字".into())),
+        };
+        Ok(ReductionFields {
+            member_id: self.member_id,
+            kind,
+            amount,
+            from: month_of(from),
+            to: to.map(month_of),
+            approval_org_id: self.approval_org_id,
+            approved_on,
+            document_no,
+            reason,
+        })
+    }
+}
+
 /// What the check knows of one member's dues.
 #[derive(Debug, Clone)]
 pub struct DuesFacts<'a> {
@@ -185,6 +330,8 @@ pub struct DuesFacts<'a> {
     /// Bases by the month they take effect, oldest first.
     pub bases: &'a [(NaiveDate, DuesBase)],
     pub months: &'a [MonthRecord],
+    /// Approved reductions and exemptions in force (withdrawn ones left out).
+    pub reductions: &'a [Reduction],
 }
 
 /// DUES-001 and DUES-002 for one member as of `as_of` (months that have ended). Each month
@@ -206,14 +353,31 @@ pub fn check_dues(cfg: &RuleConfig, as_of: NaiveDate, f: &DuesFacts) -> Vec<Hit>
         let paid_on = r.paid_on.filter(|p| *p <= as_of);
         if let (Some(paid_on), Some(b)) = (paid_on, base_for(r.month)) {
             if let Ok(due) = monthly_dues(d, &b) {
-                // Paying more than the standard is allowed; less needs a recorded approval.
-                if r.amount < due && r.reason.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                // Paying more than the standard is allowed; less needs the approval of the
+                // committee above, on record by the day judged.
+                let approval = f
+                    .reductions
+                    .iter()
+                    .filter(|x| x.covers(r.month, as_of))
+                    .min_by_key(|x| x.minimum());
+                let short = match approval {
+                    Some(x) => r.amount < x.minimum().min(due),
+                    None => r.amount < due,
+                };
+                if short {
+                    let what = match (approval, r.reason.as_deref().map(str::trim)) {
+                        (Some(x), _) => format!("{}，实缴低于批准的数额", x.describe()),
+                        (None, Some(reason)) if !reason.is_empty() => format!(
+                            "登记了原因“{reason}”，但没有上级党委的批准：少交或免交须由党支部研究、报上一级党委批准，请在“减免批准”中登记批准组织和日期"
+                        ),
+                        _ => "少交或免交须由党支部研究、报上一级党委批准，请在“减免批准”中登记批准组织和日期".to_string(),
+                    };
                     out.push(Hit {
                         rule: "DUES-001",
                         severity: Severity::Error,
                         key: format!("amount:{}", month_label(r.month)),
                         message: format!(
-                            "{} 党费缴纳 {} 元，按标准应为 {} 元；少缴须经上级批准并登记原因",
+                            "{} 党费缴纳 {} 元，按标准应为 {} 元；{what}",
                             month_label(r.month),
                             yuan(r.amount),
                             yuan(due)
@@ -258,7 +422,10 @@ pub fn check_dues(cfg: &RuleConfig, as_of: NaiveDate, f: &DuesFacts) -> Vec<Hit>
         let settled = rec.is_some_and(|r| {
             r.paid_on.is_some_and(|p| p <= as_of)
                 || r.reason.as_deref().is_some_and(|s| !s.trim().is_empty())
-        });
+        }) || f
+            .reductions
+            .iter()
+            .any(|x| x.kind == ReductionKind::Exempt && x.covers(m, as_of));
         if settled {
             if !run.is_empty() {
                 runs.push(std::mem::take(&mut run));
@@ -401,15 +568,12 @@ mod tests {
             paid("2026-01-01", 9_750, "2026-01-10"),
             paid("2026-02-01", 4_000, "2026-02-10"),
             paid("2026-03-01", 4_000, "2026-03-10"),
-            MonthRecord {
-                reason: Some("经街道党工委批准减缴".into()),
-                ..paid("2026-04-01", 1_000, "2026-04-10")
-            },
         ];
         let f = DuesFacts {
             from: d("2026-01-01"),
             bases: &bases,
             months: &months,
+            reductions: &[],
         };
         // Paying more than due is no finding.
         let mut months = months.to_vec();
@@ -424,6 +588,93 @@ mod tests {
     }
 
     #[test]
+    fn a_month_below_the_standard_needs_an_approval_on_record_by_the_day_judged() {
+        let n = RuleConfig::default();
+        // Due 40.00 a month (4,000 yuan at 1%).
+        let bases = [(d("2026-01-01"), base(DuesCategory::Employed, 400_000))];
+        let reason = |m: MonthRecord, r: &str| MonthRecord {
+            reason: Some(r.into()),
+            ..m
+        };
+        let months = [
+            reason(
+                paid("2026-03-01", 1_000, "2026-03-10"),
+                "家庭困难，经批准减缴",
+            ),
+            paid("2026-04-01", 1_000, "2026-04-10"),
+            paid("2026-05-01", 500, "2026-05-10"),
+            paid("2026-06-01", 0, "2026-06-10"),
+        ];
+        let reduce = Reduction {
+            kind: ReductionKind::Reduce,
+            amount: Some(1_000),
+            from: d("2026-04-01"),
+            to: Some(d("2026-05-01")),
+            approver: "中共示范街道工作委员会".into(),
+            approved_on: d("2026-04-20"),
+        };
+        let exempt = Reduction {
+            kind: ReductionKind::Exempt,
+            amount: None,
+            from: d("2026-06-01"),
+            to: None,
+            approver: "中共示范街道工作委员会".into(),
+            approved_on: d("2026-06-01"),
+        };
+        let reductions = [reduce, exempt];
+        let hits = |as_of: &str| {
+            let h = check_dues(
+                &n,
+                d(as_of),
+                &DuesFacts {
+                    from: d("2026-01-01"),
+                    bases: &bases,
+                    months: &months,
+                    reductions: &reductions,
+                },
+            );
+            h.into_iter()
+                .filter(|h| h.rule == "DUES-001")
+                .map(|h| (h.key, h.message))
+                .collect::<Vec<_>>()
+        };
+        let now = hits("2026-07-15");
+        let keys: Vec<&str> = now.iter().map(|(k, _)| k.as_str()).collect();
+        // March: a reason typed beside the payment is no approval. April: the approved 10.00.
+        // May: below the approved amount. June: exempt.
+        assert_eq!(keys, vec!["amount:2026-03", "amount:2026-05"], "{now:?}");
+        assert!(now[0].1.contains("没有上级党委的批准"), "{}", now[0].1);
+        assert!(now[1].1.contains("批准减交，每月 10.00 元"), "{}", now[1].1);
+        // On 15 April the approval of 20 April was not yet on record: April, paid on the
+        // 10th, was judged by the standard.
+        let then = hits("2026-04-15");
+        let keys: Vec<&str> = then.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, vec!["amount:2026-03", "amount:2026-04"], "{then:?}");
+        // The exemption settles months left unpaid too (DUES-002).
+        let unpaid: Vec<MonthRecord> = Vec::new();
+        let student = [(d("2026-01-01"), base(DuesCategory::Student, 0))];
+        let run = |reductions: &[Reduction]| {
+            check_dues(
+                &n,
+                d("2026-12-15"),
+                &DuesFacts {
+                    from: d("2026-06-01"),
+                    bases: &student,
+                    months: &unpaid,
+                    reductions,
+                },
+            )
+            .into_iter()
+            .filter(|h| h.rule == "DUES-002")
+            .count()
+        };
+        assert_eq!(run(&[]), 1);
+        assert_eq!(run(&reductions[1..]), 0);
+        // A reduction approved for other months excuses nothing.
+        assert_eq!(run(&reductions[..1]), 1);
+    }
+
+    #[test]
     fn dues_002_six_months_in_a_row_and_back_pay() {
         let n = RuleConfig::default();
         let bases = [(d("2025-01-01"), base(DuesCategory::Student, 0))];
@@ -435,6 +686,7 @@ mod tests {
                     from: d("2025-01-01"),
                     bases: &bases,
                     months,
+                    reductions: &[],
                 },
             )
         };
@@ -493,6 +745,7 @@ mod tests {
                 from: d("2026-01-01"),
                 bases: &bases,
                 months: &months,
+                reductions: &[],
             },
         );
         let under: Vec<_> = hits.iter().filter(|h| h.rule == "DUES-001").collect();
@@ -513,6 +766,7 @@ mod tests {
                     from: d("2025-01-01"),
                     bases: &bases,
                     months,
+                    reductions: &[],
                 },
             )
         };

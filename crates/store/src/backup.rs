@@ -43,6 +43,7 @@ pub const TABLES: &[&str] = &[
     "dues_books",
     "dues_bases",
     "dues_payments",
+    "dues_reductions",
     "transfer_letters",
 ];
 

@@ -582,6 +582,11 @@ impl Store {
                     from,
                     bases: dues.bases.get(&r.id).map(|v| v.as_slice()).unwrap_or(&[]),
                     months: dues.months.get(&r.id).map(|v| v.as_slice()).unwrap_or(&[]),
+                    reductions: dues
+                        .reductions
+                        .get(&r.id)
+                        .map(|v| v.as_slice())
+                        .unwrap_or(&[]),
                 };
                 for h in xianfeng_domain::dues::check_dues(cfg, as_of, &facts) {
                     if cfg.enabled(h.rule) {

@@ -10,6 +10,7 @@ use sqlx::QueryBuilder;
 use xianfeng_domain::dates::add_months;
 use xianfeng_domain::dues::{
     month_label, month_of, monthly_dues, yuan, DuesBase, DuesCategory, DuesNumbers, MonthRecord,
+    Reduction, ReductionFields, ReductionKind,
 };
 use xianfeng_domain::org::OrgPath;
 use xianfeng_domain::scope::Scope;
@@ -31,6 +32,8 @@ pub struct DuesLine {
     pub collector: Option<String>,
     /// Months before this one, since the branch began keeping dues, with neither payment nor reason.
     pub unpaid_before: i32,
+    /// The approved reduction or exemption covering this month, if any.
+    pub reduction: Option<Reduction>,
 }
 
 impl DuesLine {
@@ -66,7 +69,83 @@ pub(crate) struct DuesData {
     pub books: HashMap<i64, NaiveDate>,
     pub bases: HashMap<i64, Vec<(NaiveDate, DuesBase)>>,
     pub months: HashMap<i64, Vec<MonthRecord>>,
+    /// Approved reductions and exemptions not withdrawn.
+    pub reductions: HashMap<i64, Vec<Reduction>>,
 }
+
+/// An approved reduction or exemption as stored, with what the page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReductionRecord {
+    pub id: i64,
+    pub member_id: i64,
+    pub member_name: String,
+    pub reduction: Reduction,
+    pub approval_org_id: i64,
+    pub document_no: Option<String>,
+    pub reason: String,
+    /// Why it was withdrawn (a record entered in error), if it was.
+    pub withdrawn_reason: Option<String>,
+}
+
+impl ReductionRecord {
+    /// `2026-03 至 2026-12`, or `2026-03 起`.
+    pub fn months_text(&self) -> String {
+        match self.reduction.to {
+            Some(t) => format!("{} 至 {}", month_label(self.reduction.from), month_label(t)),
+            None => format!("{} 起", month_label(self.reduction.from)),
+        }
+    }
+    pub fn amount_text(&self) -> String {
+        match self.reduction.kind {
+            ReductionKind::Exempt => "免交".into(),
+            ReductionKind::Reduce => {
+                format!("每月 {} 元", yuan(self.reduction.amount.unwrap_or(0)))
+            }
+        }
+    }
+}
+
+type ReductionRow = (
+    i64,
+    i64,
+    String,
+    String,
+    Option<i64>,
+    NaiveDate,
+    Option<NaiveDate>,
+    i64,
+    String,
+    NaiveDate,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
+fn reduction_record(r: ReductionRow) -> Option<ReductionRecord> {
+    let (id, member_id, member_name, kind, amount, from, to, org_id, approver, on, doc, reason, w) =
+        r;
+    Some(ReductionRecord {
+        id,
+        member_id,
+        member_name,
+        reduction: Reduction {
+            kind: ReductionKind::parse(&kind)?,
+            amount,
+            from,
+            to,
+            approver,
+            approved_on: on,
+        },
+        approval_org_id: org_id,
+        document_no: doc,
+        reason,
+        withdrawn_reason: w,
+    })
+}
+
+const REDUCTION_COLS: &str = "r.id, r.member_id, m.name, r.kind, r.amount_fen, r.from_month, r.to_month, \
+     r.approval_org_id, o.name, r.approved_on, r.document_no, r.reason, r.withdrawn_reason \
+     FROM dues_reductions r JOIN members m ON m.id = r.member_id JOIN orgs o ON o.id = r.approval_org_id";
 
 fn base_of(category: &str, base: Option<i64>, farmer: Option<i64>) -> Option<DuesBase> {
     Some(DuesBase {
@@ -117,6 +196,13 @@ impl Store {
                 };
                 let months = data.months.get(&id);
                 let record = months.and_then(|v| v.iter().find(|r| r.month == month).cloned());
+                let today = self.clock.today();
+                let reduction = data.reductions.get(&id).and_then(|v| {
+                    v.iter()
+                        .filter(|x| x.covers(month, today))
+                        .min_by_key(|x| x.minimum())
+                        .cloned()
+                });
                 let unpaid_before = match book {
                     Some(start) => {
                         let mut k = 0;
@@ -146,6 +232,7 @@ impl Store {
                     record,
                     collector: collectors.get(&id).cloned().flatten(),
                     unpaid_before,
+                    reduction,
                 }
             })
             .collect())
@@ -203,6 +290,21 @@ impl Store {
                 let pays = q.build_query_as().fetch_all(p).await?;
                 (bases, pays)
             });
+            let reductions: Vec<ReductionRow> = on_db!(&self.db, p => {
+                let mut q = QueryBuilder::new(format!("SELECT {REDUCTION_COLS} WHERE r.withdrawn_at IS NULL AND r.member_id IN ("));
+                let mut sep = q.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                q.push(") ORDER BY r.member_id, r.from_month, r.id");
+                q.build_query_as().fetch_all(p).await?
+            });
+            for r in reductions.into_iter().filter_map(reduction_record) {
+                data.reductions
+                    .entry(r.member_id)
+                    .or_default()
+                    .push(r.reduction);
+            }
             for (id, m, c, b, f) in bases {
                 if let Some(base) = base_of(&c, b, f) {
                     data.bases.entry(id).or_default().push((m, base));
@@ -474,6 +576,174 @@ impl Store {
             }
         }
         Ok(rows)
+    }
+}
+
+impl Store {
+    /// The committees above a branch that may approve a reduction (上一级党委, and the
+    /// committees above it), nearest first.
+    pub async fn dues_approvers(&self, branch: &Org) -> Result<Vec<Org>> {
+        let mut out: Vec<Org> = self
+            .org_ancestors(&Scope::Structure, branch)
+            .await?
+            .into_iter()
+            .filter(|o| {
+                matches!(
+                    o.kind(),
+                    Some(xianfeng_domain::org::OrgType::Committee)
+                        | Some(xianfeng_domain::org::OrgType::WorkingCommittee)
+                ) && o.archived_at.is_none()
+            })
+            .collect();
+        out.reverse();
+        Ok(out)
+    }
+
+    /// The reductions and exemptions recorded for the members of a branch on its roster,
+    /// withdrawn ones included, newest first.
+    pub async fn dues_reductions(
+        &self,
+        scope: &Scope,
+        branch: &Org,
+    ) -> Result<Vec<ReductionRecord>> {
+        if !scope.sees_member(0, &branch.org_path()) {
+            return Err(StoreError::Forbidden);
+        }
+        let rows: Vec<ReductionRow> = on_db!(&self.db, p => {
+            sqlx::query_as(&format!(
+                "SELECT {REDUCTION_COLS} WHERE m.org_id = $1 AND m.archived_at IS NULL \
+                 ORDER BY r.withdrawn_at IS NOT NULL, r.from_month DESC, r.id DESC"
+            ))
+            .bind(branch.id).fetch_all(p).await?
+        });
+        Ok(rows.into_iter().filter_map(reduction_record).collect())
+    }
+
+    /// Records an approved reduction or exemption for a member of the branch; the approving
+    /// organisation must be a committee above the branch.
+    pub async fn dues_reduction_add(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        branch: &Org,
+        f: &ReductionFields,
+    ) -> Result<i64> {
+        if !scope.may_write_member(&branch.org_path()) {
+            return Err(StoreError::Forbidden);
+        }
+        let member: Option<(String, String)> = on_db!(&self.db, p => {
+            sqlx::query_as("SELECT name, status FROM members WHERE id = $1 AND org_id = $2 AND archived_at IS NULL")
+                .bind(f.member_id).bind(branch.id).fetch_optional(p).await?
+        });
+        let Some((name, status)) = member else {
+            return Err(StoreError::invalid("member_id", "请选择本支部在册的党员"));
+        };
+        if !matches!(status.as_str(), "probationary" | "full") {
+            return Err(StoreError::invalid(
+                "member_id",
+                format!("{name}不是党员，不缴纳党费"),
+            ));
+        }
+        let approvers = self.dues_approvers(branch).await?;
+        let Some(approver) = approvers.iter().find(|o| o.id == f.approval_org_id) else {
+            return Err(StoreError::invalid(
+                "approval_org_id",
+                "批准组织应是本支部的上级党委（党工委）",
+            ));
+        };
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        let id: i64 = on_tx!(&mut tx, c => {
+            sqlx::query_scalar(
+                "INSERT INTO dues_reductions (member_id, kind, amount_fen, from_month, to_month, approval_org_id, approved_on, \
+                 document_no, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            )
+            .bind(f.member_id).bind(f.kind.code()).bind(f.amount).bind(f.from).bind(f.to)
+            .bind(approver.id).bind(f.approved_on).bind(&f.document_no).bind(&f.reason)
+            .bind(actor.account_id).bind(now)
+            .fetch_one(&mut *c).await?
+        });
+        let r = Reduction {
+            kind: f.kind,
+            amount: f.amount,
+            from: f.from,
+            to: f.to,
+            approver: approver.name.clone(),
+            approved_on: f.approved_on,
+        };
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok(
+                "dues.reduction",
+                format!(
+                    "{name}：{}，{}{}；原因：{}",
+                    r.describe(),
+                    match f.to {
+                        Some(t) => format!("{} 至 {}", month_label(f.from), month_label(t)),
+                        None => format!("{} 起", month_label(f.from)),
+                    },
+                    f.document_no
+                        .as_deref()
+                        .map(|d| format!("，{d}"))
+                        .unwrap_or_default(),
+                    f.reason
+                ),
+            )
+            .on("member", f.member_id),
+        )
+        .await?;
+        tx.commit().await?;
+        self.findings_refresh_members(&[f.member_id]).await;
+        Ok(id)
+    }
+
+    /// Withdraws a reduction recorded in error: it is kept, marked, and no longer excuses
+    /// anything. A second withdrawal is refused.
+    pub async fn dues_reduction_withdraw(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: i64,
+        reason: &str,
+    ) -> Result<()> {
+        let row: Option<(i64, String, String)> = on_db!(&self.db, p => {
+            sqlx::query_as("SELECT r.member_id, m.org_path, m.name FROM dues_reductions r JOIN members m ON m.id = r.member_id WHERE r.id = $1")
+                .bind(id).fetch_optional(p).await?
+        });
+        let Some((member_id, path, name)) = row else {
+            return Err(StoreError::NotFound("没有这条减免记录"));
+        };
+        if !scope.may_write_member(&OrgPath::from_stored(path)) {
+            return Err(StoreError::Forbidden);
+        }
+        let reason = match xianfeng_domain::text::optional(reason, 100) {
+            Ok(Some(r)) => r,
+            Ok(None) => return Err(StoreError::invalid("reason", "请填写撤销原因")),
+            Err(_) => return Err(StoreError::invalid("reason", "撤销原因最多 100 字")),
+        };
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, c => {
+            sqlx::query("UPDATE dues_reductions SET withdrawn_at = $1, withdrawn_reason = $2 WHERE id = $3 AND withdrawn_at IS NULL")
+                .bind(now).bind(&reason).bind(id).execute(&mut *c).await?.rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::invalid("id", "这条减免记录已经撤销"));
+        }
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok(
+                "dues.reduction.withdraw",
+                format!("{name}：撤销减免记录 {id}；原因：{reason}"),
+            )
+            .on("member", member_id),
+        )
+        .await?;
+        tx.commit().await?;
+        self.findings_refresh_members(&[member_id]).await;
+        Ok(())
     }
 }
 

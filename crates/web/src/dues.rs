@@ -12,13 +12,15 @@ use axum::Router;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use xianfeng_domain::dates::parse_date;
-use xianfeng_domain::dues::{month_label, month_of, parse_yuan, yuan, DuesBase, DuesCategory};
+use xianfeng_domain::dues::{
+    month_label, month_of, parse_yuan, yuan, DuesBase, DuesCategory, ReductionInput, ReductionKind,
+};
 use xianfeng_domain::members::MemberStatus;
 use xianfeng_domain::parse_year_month;
 use xianfeng_domain::scope::Role;
 use xianfeng_exchange::export::{xlsx, Out, Sheet};
 use xianfeng_store::audit::AuditEvent;
-use xianfeng_store::dues::{DuesEntry, DuesLine, DuesRollup};
+use xianfeng_store::dues::{DuesEntry, DuesLine, DuesRollup, ReductionRecord};
 use xianfeng_store::orgs::Org;
 use xianfeng_store::StoreError;
 use xianfeng_store::{Page, PageReq};
@@ -36,6 +38,11 @@ pub fn router() -> Router<AppState> {
         .route("/dues", get(index).post(save))
         .route("/dues/sheet.xlsx", get(sheet))
         .route("/dues/import", axum::routing::post(import))
+        .route("/dues/reductions", axum::routing::post(reduction_add))
+        .route(
+            "/dues/reductions/{id}/withdraw",
+            axum::routing::post(reduction_withdraw),
+        )
 }
 
 /// The largest monthly payment accepted (100,000 yuan): larger figures are typing mistakes.
@@ -123,6 +130,10 @@ struct IndexPage {
     /// Totals over every sub-organisation: members owing, paid, amount, in arrears, rate,
     /// branches, branches keeping dues here.
     totals: (i64, i64, String, i64, String, i64, i64),
+    /// A branch: the reductions and exemptions on record, and who may approve them.
+    reductions: Vec<ReductionRecord>,
+    approvers: Vec<Org>,
+    reduction_kinds: &'static [ReductionKind],
 }
 
 impl IndexPage {
@@ -160,6 +171,12 @@ impl IndexPage {
     fn is_paid(&self, l: &DuesLine) -> bool {
         l.record.as_ref().is_some_and(|r| r.paid_on.is_some())
     }
+    fn reduction_text(&self, l: &DuesLine) -> String {
+        l.reduction
+            .as_ref()
+            .map(|r| r.describe())
+            .unwrap_or_default()
+    }
     fn due_error(&self, l: &DuesLine) -> String {
         l.due.clone().err().unwrap_or_default()
     }
@@ -191,6 +208,14 @@ async fn index(
             Vec::new(),
             state.store.dues_rollup(&auth.scope, &org, month).await?,
         )
+    };
+    let (reductions, approvers) = if is_branch {
+        (
+            state.store.dues_reductions(&auth.scope, &org).await?,
+            state.store.dues_approvers(&org).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
     };
     let due_total: i64 = lines.iter().filter_map(|l| l.due.clone().ok()).sum();
     let paid: Vec<i64> = lines
@@ -267,10 +292,119 @@ async fn index(
             paid_total: yuan(paid.iter().sum()),
             paid_count: paid.len(),
             totals,
+            reductions,
+            approvers,
+            reduction_kinds: ReductionKind::ALL,
             org,
         },
         had,
     )
+}
+
+#[derive(Deserialize)]
+struct ReductionForm {
+    org: i64,
+    month: String,
+    #[serde(default)]
+    member_id: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    from_month: String,
+    #[serde(default)]
+    to_month: String,
+    #[serde(default)]
+    approval_org_id: String,
+    #[serde(default)]
+    approved_on: String,
+    #[serde(default)]
+    document_no: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The branch a reduction form is for, and the address of its section to go back to.
+async fn reductions_target(
+    state: &AppState,
+    auth: &Auth,
+    org: i64,
+    month: &str,
+) -> Result<(Org, String), AppError> {
+    auth.require(&[Role::OrgAdmin])?;
+    let (org, month) = target(state, auth, Some(org), &Some(month.to_string())).await?;
+    let back = format!(
+        "/dues?org={}&month={}#reductions",
+        org.id,
+        month_label(month)
+    );
+    Ok((org, back))
+}
+
+/// Records an approved reduction or exemption (减免党费批准) for a member of the branch.
+async fn reduction_add(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(f): Form<ReductionForm>,
+) -> PageResult {
+    let (org, back) = reductions_target(&state, &auth, f.org, &f.month).await?;
+    let input = ReductionInput {
+        // A missing choice reads as 0, which the store refuses with its message.
+        member_id: f.member_id.trim().parse().unwrap_or(0),
+        kind: f.kind,
+        amount: f.amount,
+        from_month: f.from_month,
+        to_month: f.to_month,
+        approval_org_id: f.approval_org_id.trim().parse().unwrap_or(0),
+        approved_on: f.approved_on,
+        document_no: f.document_no,
+        reason: f.reason,
+    };
+    let fields = match input.parse(state.store.clock.today()) {
+        Ok(x) => x,
+        Err((_, message)) => return Ok(redirect_with(&back, "error", &message)),
+    };
+    match state
+        .store
+        .dues_reduction_add(&auth.actor(), &auth.scope, &org, &fields)
+        .await
+    {
+        Ok(_) => Ok(redirect_with(
+            &back,
+            "ok",
+            "已登记减免批准，党费检查已按批准重新判断",
+        )),
+        Err(StoreError::Invalid { message, .. }) => Ok(redirect_with(&back, "error", &message)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct WithdrawForm {
+    org: i64,
+    month: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Withdraws a reduction entered in error (kept, marked, audited).
+async fn reduction_withdraw(
+    State(state): State<AppState>,
+    auth: Auth,
+    crate::extract::Path(id): crate::extract::Path<i64>,
+    Form(f): Form<WithdrawForm>,
+) -> PageResult {
+    let (_, back) = reductions_target(&state, &auth, f.org, &f.month).await?;
+    match state
+        .store
+        .dues_reduction_withdraw(&auth.actor(), &auth.scope, id, &f.reason)
+        .await
+    {
+        Ok(()) => Ok(redirect_with(&back, "ok", "已撤销这条减免记录（记录保留）")),
+        Err(StoreError::Invalid { message, .. }) => Ok(redirect_with(&back, "error", &message)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize, Default)]

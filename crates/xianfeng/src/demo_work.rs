@@ -414,6 +414,30 @@ pub async fn dues(store: &Store, seed: u64, today: NaiveDate, under: &OrgPath) -
     // (member, month, amount, paid on, reason)
     type Pay = (i64, NaiveDate, i64, Option<NaiveDate>, Option<&'static str>);
     let mut pays: Vec<Pay> = Vec::new();
+    // The committee above each branch (上一级党委), which approves reductions.
+    let kinds: std::collections::HashMap<i64, (&str, &str)> = org_rows
+        .iter()
+        .map(|o| (o.id, (o.org_type.as_str(), o.name.as_str())))
+        .collect();
+    let committee_of = |org: i64| -> Option<i64> {
+        let row = org_rows.iter().find(|o| o.id == org)?;
+        OrgPath::from_stored(row.path.clone())
+            .ids()
+            .into_iter()
+            .rev()
+            .skip(1)
+            .find(|id| {
+                kinds.get(id).is_some_and(|(t, _)| {
+                    matches!(
+                        OrgType::parse(t),
+                        Some(OrgType::Committee | OrgType::WorkingCommittee)
+                    )
+                })
+            })
+    };
+    let mut committees: std::collections::HashMap<i64, Option<i64>> = Default::default();
+    // (member, approved monthly amount, month, approving committee, approved on)
+    let mut reductions: Vec<(i64, i64, NaiveDate, i64, NaiveDate)> = Vec::new();
     for p in all
         .iter()
         .filter(|p| p.status == "full" || p.status == "probationary")
@@ -511,7 +535,18 @@ pub async fn dues(store: &Store, seed: u64, today: NaiveDate, under: &OrgPath) -
             }
             if reduced && k == 2 {
                 amount = due / 2;
-                reason = Some("家庭遭遇重大变故，经上级党委批准减缴");
+                let committee = *committees
+                    .entry(p.org_id)
+                    .or_insert_with(|| committee_of(p.org_id));
+                // Most with the approval on record; a few with only a reason typed in
+                // (DUES-001: a reason is not an approval).
+                match committee {
+                    Some(c) if !r.chance(4) => {
+                        reason = Some("家庭遭遇重大变故，经上级党委批准减缴");
+                        reductions.push((p.id, amount, m, c, at(m, 2)));
+                    }
+                    _ => reason = Some("家庭困难，支部同意少交"),
+                }
             } else if underpay && k == 5 && due >= 200 {
                 amount = due * 7 / 10;
             }
@@ -544,6 +579,20 @@ pub async fn dues(store: &Store, seed: u64, today: NaiveDate, under: &OrgPath) -
                 b.push_bind(*id).push_bind(*m).push_bind(*amount).push_bind(*on)
                     .push_bind(on.map(|_| collectors[(*id % 3) as usize])).push_bind(*reason)
                     .push_bind(now).push_bind(now);
+            });
+            q.build().execute(&mut *c).await?;
+        });
+    }
+    for chunk in reductions.chunks(500) {
+        on_tx!(&mut tx, c => {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO dues_reductions (member_id, kind, amount_fen, from_month, to_month, approval_org_id, approved_on, \
+                 document_no, reason, created_at) ",
+            );
+            q.push_values(chunk, |mut b, (id, amount, m, org, on)| {
+                b.push_bind(*id).push_bind("reduce").push_bind(*amount).push_bind(*m).push_bind(*m)
+                    .push_bind(*org).push_bind(*on).push_bind(format!("组字〔{}〕{}号", on.year(), 10 + id % 90))
+                    .push_bind("家庭遭遇重大变故，经济确有困难").push_bind(now);
             });
             q.build().execute(&mut *c).await?;
         });

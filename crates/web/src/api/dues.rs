@@ -2,15 +2,16 @@
 //! the collection of an upper organisation's sub-organisations. Amounts are in fen (分).
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use xianfeng_domain::dues::{month_label, month_of, DuesBase, DuesCategory};
+use xianfeng_domain::dues::{month_label, month_of, yuan, DuesBase, DuesCategory, ReductionInput};
 use xianfeng_domain::parse_year_month;
-use xianfeng_store::dues::{DuesEntry, DuesLine, DuesRollup};
+use xianfeng_store::dues::{DuesEntry, DuesLine, DuesRollup, ReductionRecord};
 use xianfeng_store::orgs::Org;
 
 use super::{
@@ -26,6 +27,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_month, save_month))
         .routes(routes!(collection))
+        .routes(routes!(list_reductions, add_reduction))
+        .routes(routes!(withdraw_reduction))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -51,6 +54,8 @@ pub struct DuesLineOut {
     /// Months before this one, since the branch began keeping dues here, with neither payment
     /// nor reason.
     pub unpaid_before: i32,
+    /// The approved reduction or exemption covering the month, as text.
+    pub reduction: Option<String>,
 }
 
 impl From<DuesLine> for DuesLineOut {
@@ -70,6 +75,7 @@ impl From<DuesLine> for DuesLineOut {
             reason: l.record.as_ref().and_then(|r| r.reason.clone()),
             collector: l.collector,
             unpaid_before: l.unpaid_before,
+            reduction: l.reduction.as_ref().map(|r| r.describe()),
         }
     }
 }
@@ -323,4 +329,165 @@ async fn collection(
         month: month_label(month),
         rows: rows.into_iter().map(Into::into).collect(),
     }))
+}
+
+/// An approved reduction or exemption (少交、免交党费).
+#[derive(Serialize, ToSchema)]
+pub struct ReductionOut {
+    pub id: i64,
+    pub member_id: i64,
+    pub member_name: String,
+    /// reduce (减交) or exempt (免交).
+    pub kind: String,
+    /// For a reduction: the monthly amount approved, in fen.
+    pub amount_fen: Option<i64>,
+    /// First and last month covered (2026-03); no last month: until withdrawn.
+    pub from_month: String,
+    pub to_month: Option<String>,
+    pub approval_org_id: i64,
+    pub approval_org_name: String,
+    pub approved_on: NaiveDate,
+    pub document_no: Option<String>,
+    pub reason: String,
+    /// Why it was withdrawn, when it was (it then excuses nothing).
+    pub withdrawn_reason: Option<String>,
+}
+
+impl From<ReductionRecord> for ReductionOut {
+    fn from(r: ReductionRecord) -> Self {
+        ReductionOut {
+            id: r.id,
+            member_id: r.member_id,
+            member_name: r.member_name,
+            kind: r.reduction.kind.code().to_string(),
+            amount_fen: r.reduction.amount,
+            from_month: month_label(r.reduction.from),
+            to_month: r.reduction.to.map(month_label),
+            approval_org_id: r.approval_org_id,
+            approval_org_name: r.reduction.approver,
+            approved_on: r.reduction.approved_on,
+            document_no: r.document_no,
+            reason: r.reason,
+            withdrawn_reason: r.withdrawn_reason,
+        }
+    }
+}
+
+async fn branch(state: &AppState, auth: &ApiAuth, org_id: i64) -> Result<Org, ApiError> {
+    let org = work_org(state, auth, Some(org_id), None).await?;
+    if !org.kind().is_some_and(|k| k.is_branch()) {
+        return Err(invalid_field("org", "减免党费按党支部登记：请给出党支部"));
+    }
+    Ok(org)
+}
+
+/// The reductions and exemptions recorded for the members of a branch, withdrawn ones
+/// included.
+#[utoipa::path(get, path = "/api/v1/dues/{org_id}/reductions", tag = "dues",
+    params(("org_id" = i64, Path, description = "党支部")),
+    responses((status = 200, body = Vec<ReductionOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn list_reductions(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    ApiPath(org_id): ApiPath<i64>,
+) -> ApiResult<Vec<ReductionOut>> {
+    let org = branch(&state, &auth, org_id).await?;
+    let rows = state.store.dues_reductions(&auth.scope, &org).await?;
+    Ok(Json(rows.into_iter().map(Into::into).collect()))
+}
+
+/// A reduction or exemption approved by a committee above the branch.
+#[derive(Deserialize, ToSchema)]
+pub struct ReductionIn {
+    pub member_id: i64,
+    /// reduce (减交) or exempt (免交).
+    pub kind: String,
+    /// For a reduction: the monthly amount approved, in fen.
+    #[serde(default)]
+    pub amount_fen: Option<i64>,
+    /// First month covered, e.g. 2026-03.
+    pub from_month: String,
+    /// Last month covered; absent: until withdrawn.
+    #[serde(default)]
+    pub to_month: Option<String>,
+    /// The approving committee (上一级党委 or above).
+    pub approval_org_id: i64,
+    pub approved_on: String,
+    #[serde(default)]
+    pub document_no: Option<String>,
+    pub reason: String,
+}
+
+/// Records an approved reduction or exemption; the check re-runs for the member.
+#[utoipa::path(post, path = "/api/v1/dues/{org_id}/reductions", tag = "dues",
+    params(("org_id" = i64, Path, description = "党支部")),
+    request_body = ReductionIn,
+    responses((status = 201, body = ReductionOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn add_reduction(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    ApiPath(org_id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ReductionIn>,
+) -> Result<(StatusCode, Json<ReductionOut>), ApiError> {
+    let org = branch(&state, &auth, org_id).await?;
+    if body.amount_fen.is_some_and(|f| !(0..=MAX_FEN).contains(&f)) {
+        return Err(invalid_field("amount_fen", "金额应为 0 到 10000000 分之间"));
+    }
+    let input = ReductionInput {
+        member_id: body.member_id,
+        kind: body.kind,
+        amount: body.amount_fen.map(yuan).unwrap_or_default(),
+        from_month: body.from_month,
+        to_month: body.to_month.unwrap_or_default(),
+        approval_org_id: body.approval_org_id,
+        approved_on: body.approved_on,
+        document_no: body.document_no.unwrap_or_default(),
+        reason: body.reason,
+    };
+    let fields = input
+        .parse(state.store.clock.today())
+        .map_err(|(field, message)| invalid_field(field, message))?;
+    let id = state
+        .store
+        .dues_reduction_add(&auth.actor, &auth.scope, &org, &fields)
+        .await?;
+    let row = state
+        .store
+        .dues_reductions(&auth.scope, &org)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(ApiError::from(xianfeng_store::StoreError::NotFound(
+            "没有这条减免记录",
+        )))?;
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct WithdrawIn {
+    /// Why it is withdrawn (for example, entered in error).
+    pub reason: String,
+}
+
+/// Withdraws a reduction entered in error: it is kept, marked, and excuses nothing more.
+#[utoipa::path(post, path = "/api/v1/dues/reductions/{id}/withdraw", tag = "dues", params(("id" = i64, Path)),
+    request_body = WithdrawIn,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn withdraw_reduction(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<WithdrawIn>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .dues_reduction_withdraw(&auth.actor, &auth.scope, id, &body.reason)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

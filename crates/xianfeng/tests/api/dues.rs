@@ -253,3 +253,181 @@ async fn a_month_of_dues_is_entered_exported_summed_and_checked() {
         .await;
     assert_ne!(r.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn a_payment_below_the_standard_counts_only_with_the_committees_approval() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let input = MemberInput {
+        name: "困难丙".into(),
+        id_number: id_number("1975-03-03", 31),
+        status: "full".into(),
+        category: "在职".into(),
+        admission_date: "2000-07-01".into(),
+        conversion_date: "2001-07-01".into(),
+        ..Default::default()
+    };
+    let id = app.person(d.a, input).await;
+    let c = app
+        .login_as("jd_dues", Role::OrgAdmin, Some(d.street), None)
+        .await;
+    // September: 4,000 a month owes 40.00; 10.00 paid with a reason typed in.
+    let m = id.to_string();
+    let k = |f: &str| format!("m{m}_{f}");
+    let fields = [
+        ("org".to_string(), d.a.to_string()),
+        ("month".to_string(), "2026-09".to_string()),
+        (k("cat"), "employed".to_string()),
+        (k("base"), "4000".to_string()),
+        (k("paid"), "1".to_string()),
+        (k("amount"), "10".to_string()),
+        (k("on"), "2026-09-10".to_string()),
+        (k("reason"), "家庭困难，经批准减缴".to_string()),
+    ];
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let r = app.post_form(&c, "/dues", &refs).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let dues001 = |as_of: &str| {
+        let out = app.cli(&[
+            "check", "--format", "json", "--rule", "DUES-001", "--as-of", as_of,
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let now = dues001("2026-11-23");
+    assert!(
+        now.len() == 1 && now[0].contains("没有上级党委的批准"),
+        "a reason is not an approval: {now:?}"
+    );
+    let page = format!("/dues?org={}&month=2026-09", d.a);
+    let reduction = |org: i64, on: &'static str| {
+        vec![
+            ("org", d.a.to_string()),
+            ("month", "2026-09".to_string()),
+            ("member_id", id.to_string()),
+            ("kind", "reduce".to_string()),
+            ("amount", "10".to_string()),
+            ("from_month", "2026-09".to_string()),
+            ("to_month", "2026-12".to_string()),
+            ("approval_org_id", org.to_string()),
+            ("approved_on", on.to_string()),
+            ("document_no", "街工委〔2026〕8号".to_string()),
+            ("reason", "家庭遭遇重大变故".to_string()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>, path: String| {
+        let c = &c;
+        let app = &app;
+        async move {
+            let refs: Vec<(&str, &str)> = fields.iter().map(|(a, b)| (*a, b.as_str())).collect();
+            let r = app.post_form(c, &path, &refs).await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+            app.html(c, &location(&r)).await
+        }
+    };
+    // A committee that is not above the branch cannot approve.
+    let html = post(reduction(d.other, "2026-09-20"), "/dues/reductions".into()).await;
+    assert!(html.contains("批准组织应是本支部的上级党委"), "{html}");
+    assert!(html.contains("本支部没有登记减免批准"), "{html}");
+    // The street working committee approves on 20 September.
+    let html = post(reduction(d.street, "2026-09-20"), "/dues/reductions".into()).await;
+    assert!(html.contains("已登记减免批准"), "{html}");
+    assert!(
+        html.contains("示范街道党工委 2026-09-20 批准减交，每月 10.00 元"),
+        "{html}"
+    );
+    assert!(html.contains("街工委〔2026〕8号"), "{html}");
+    assert!(dues001("2026-11-23").is_empty());
+    // On 15 September the approval was not yet given.
+    assert_eq!(dues001("2026-09-15").len(), 1);
+    // The stored findings follow at once.
+    let open = || async {
+        app.html(&c, &format!("/compliance?org={}&rule=DUES-001", d.a))
+            .await
+            .contains("困难丙")
+    };
+    assert!(!open().await);
+
+    // Withdrawn as entered in error: kept, marked, and the month is judged again.
+    let o = app
+        .store
+        .org_get(&xianfeng_domain::scope::Scope::Structure, d.a)
+        .await
+        .unwrap();
+    let branch_scope = xianfeng_domain::scope::Scope::Subtree {
+        root_id: d.a,
+        path: o.org_path(),
+        write: false,
+    };
+    let rid = app.store.dues_reductions(&branch_scope, &o).await.unwrap()[0].id;
+    let withdraw = format!("/dues/reductions/{rid}/withdraw");
+    let base = vec![("org", d.a.to_string()), ("month", "2026-09".to_string())];
+    let html = post(base.clone(), withdraw.clone()).await;
+    assert!(html.contains("请填写撤销原因"), "{html}");
+    let mut with_reason = base.clone();
+    with_reason.push(("reason", "登记有误".to_string()));
+    let html = post(with_reason.clone(), withdraw.clone()).await;
+    assert!(html.contains("已撤销：登记有误"), "{html}");
+    assert_eq!(dues001("2026-11-23").len(), 1);
+    assert!(open().await);
+    let html = post(with_reason, withdraw).await;
+    assert!(html.contains("这条减免记录已经撤销"), "{html}");
+    let html = app.html(&c, &page).await;
+    assert!(!html.contains("批准减交，每月 10.00 元</span>"), "{html}");
+
+    // The API: the same records and the same refusals.
+    let admin = app
+        .account("api_dues", Role::OrgAdmin, Some(d.street), None)
+        .await;
+    let t = app.token(admin).await;
+    let http = reqwest::Client::new();
+    let url = app.url(&format!("/api/v1/dues/{}/reductions", d.a));
+    let list: serde_json::Value = http
+        .get(&url)
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["withdrawn_reason"], "登记有误", "{list}");
+    let body = |org: i64| {
+        serde_json::json!({
+            "member_id": id, "kind": "exempt", "from_month": "2026-10",
+            "approval_org_id": org, "approved_on": "2026-10-08", "reason": "重病住院"
+        })
+    };
+    let send = |org: i64| http.post(&url).bearer_auth(&t).json(&body(org)).send();
+    let r = send(d.other).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = send(d.root).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let made: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(made["kind"], "exempt");
+    assert_eq!(made["approval_org_name"], "中共示范区委员会");
+    // Exempt from October on: September (paid 10.00 before it) is still short.
+    let left = dues001("2026-11-23");
+    assert!(
+        left.len() == 1 && left[0].starts_with("2026-09"),
+        "{left:?}"
+    );
+    let events: Vec<String> = app
+        .store
+        .audit_export(&Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.event)
+        .collect();
+    assert_eq!(events.iter().filter(|e| *e == "dues.reduction").count(), 2);
+    assert!(events.iter().any(|e| e == "dues.reduction.withdraw"));
+}

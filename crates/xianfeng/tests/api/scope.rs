@@ -135,6 +135,20 @@ async fn every_page_route_as_every_role() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The fields of the dues reduction form.
+fn reduction(org: i64, member: i64, approver: i64) -> Vec<(&'static str, String)> {
+    vec![
+        ("org", org.to_string()),
+        ("month", "2026-09".into()),
+        ("member_id", member.to_string()),
+        ("kind", "exempt".into()),
+        ("from_month", "2026-09".into()),
+        ("approval_org_id", approver.to_string()),
+        ("approved_on", "2026-09-01".into()),
+        ("reason", "困难".into()),
+    ]
+}
+
 #[tokio::test]
 async fn writes_outside_scope_are_refused_and_change_nothing() {
     let app = TestApp::spawn().await;
@@ -250,6 +264,26 @@ async fn writes_outside_scope_are_refused_and_change_nothing() {
             &who.adm_zx,
             format!("/members/{m_a}/transfer"),
             vec![("target", "ZX-01".into()), ("date", "2026-11-01".into())],
+        ),
+        // Dues reductions: another branch's member, and a reader.
+        (
+            &who.adm_a,
+            "/dues/reductions".into(),
+            reduction(d.c, m_c, d.other),
+        ),
+        (
+            &who.view_street,
+            "/dues/reductions".into(),
+            reduction(d.a, m_a, d.street),
+        ),
+        (
+            &who.view_street,
+            "/dues/reductions/1/withdraw".into(),
+            vec![
+                ("org", d.a.to_string()),
+                ("month", "2026-09".into()),
+                ("reason", "x".into()),
+            ],
         ),
     ];
     for (c, path, fields) in &attempts {
