@@ -182,6 +182,7 @@ impl Store {
         let n: &DuesNumbers = &cfg.at(month).dues;
         let book = self.dues_book(branch.id).await?;
         let collectors = self.dues_collectors(&ids, month).await?;
+        let today = self.clock.today();
         Ok(members
             .into_iter()
             .map(|(id, name, status)| {
@@ -196,7 +197,6 @@ impl Store {
                 };
                 let months = data.months.get(&id);
                 let record = months.and_then(|v| v.iter().find(|r| r.month == month).cloned());
-                let today = self.clock.today();
                 let reduction = data.reductions.get(&id).and_then(|v| {
                     v.iter()
                         .filter(|x| x.covers(month, today))

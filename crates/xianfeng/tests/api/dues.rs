@@ -290,18 +290,7 @@ async fn a_payment_below_the_standard_counts_only_with_the_committees_approval()
         .collect();
     let r = app.post_form(&c, "/dues", &refs).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let dues001 = |as_of: &str| {
-        let out = app.cli(&[
-            "check", "--format", "json", "--rule", "DUES-001", "--as-of", as_of,
-        ]);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["message"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
+    let dues001 = |as_of: &str| messages(&check_cli(&app, "DUES-001", as_of, None));
     let now = dues001("2026-11-23");
     assert!(
         now.len() == 1 && now[0].contains("没有上级党委的批准"),

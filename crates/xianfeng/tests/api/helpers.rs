@@ -413,3 +413,35 @@ pub fn location(r: &Response) -> String {
         .unwrap_or("")
         .to_string()
 }
+
+/// The findings of `xianfeng check` for the rules starting with `rule`, as of `as_of`, over
+/// the subtree of `org` (`None`: the whole tree).
+pub fn check_cli(
+    app: &TestApp,
+    rule: &str,
+    as_of: &str,
+    org: Option<&str>,
+) -> Vec<serde_json::Value> {
+    let mut args = vec![
+        "check", "--format", "json", "--rule", rule, "--as-of", as_of,
+    ];
+    if let Some(o) = org {
+        args.extend(["--org", o]);
+    }
+    let out = app.cli(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["findings"].as_array().unwrap().clone()
+}
+
+/// The messages of [`check_cli`].
+pub fn messages(findings: &[serde_json::Value]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}

@@ -12,33 +12,6 @@ fn d(s: &str) -> chrono::NaiveDate {
     s.parse().unwrap()
 }
 
-/// The findings of `xianfeng check` for the rules starting with `rule`, as of `as_of`, over
-/// the subtree of `org` (`None`: the whole tree).
-fn check_cli(app: &TestApp, rule: &str, as_of: &str, org: Option<&str>) -> Vec<serde_json::Value> {
-    let mut args = vec![
-        "check", "--format", "json", "--rule", rule, "--as-of", as_of,
-    ];
-    if let Some(o) = org {
-        args.extend(["--org", o]);
-    }
-    let out = app.cli(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["findings"].as_array().unwrap().clone()
-}
-
-/// The messages of [`check_cli`].
-fn messages(findings: &[serde_json::Value]) -> Vec<String> {
-    findings
-        .iter()
-        .map(|f| f["message"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn an_imported_sponsor_who_did_not_qualify_blocks_no_later_save_and_can_be_removed() {
     let app = TestApp::spawn().await;
