@@ -909,26 +909,28 @@ impl Store {
         let key = day.to_string();
         let now = self.clock.now();
         let stale = now - chrono::TimeDelta::hours(2);
-        let claimed = on_db!(&self.db, p => {
+        let mut tx = self.begin().await?;
+        let claimed = on_tx!(&mut tx, c => {
             let inserted = sqlx::query("INSERT INTO job_runs (job, run_key, started_at) VALUES ('daily_check', $1, $2) ON CONFLICT (job, run_key) DO NOTHING")
-                .bind(&key).bind(now).execute(p).await?.rows_affected();
+                .bind(&key).bind(now).execute(&mut *c).await?.rows_affected();
             if inserted == 1 {
                 true
             } else {
                 sqlx::query("UPDATE job_runs SET started_at = $1 WHERE job = 'daily_check' AND run_key = $2 AND finished_at IS NULL AND started_at < $3")
-                    .bind(now).bind(&key).bind(stale).execute(p).await?.rows_affected() == 1
+                    .bind(now).bind(&key).bind(stale).execute(&mut *c).await?.rows_affected() == 1
             }
         });
+        tx.commit().await?;
         if !claimed {
             return Ok(None);
         }
         let report = self.findings_full_run().await?;
         let done = self.clock.now();
-        on_db!(&self.db, p => {
-            sqlx::query("UPDATE job_runs SET finished_at = $1 WHERE job = 'daily_check' AND run_key = $2")
-                .bind(done).bind(&key).execute(p).await?;
-        });
         let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query("UPDATE job_runs SET finished_at = $1 WHERE job = 'daily_check' AND run_key = $2")
+                .bind(done).bind(&key).execute(&mut *c).await?;
+        });
         self.audit(
             &mut tx,
             &Actor::cli("daily-check"),
@@ -1086,9 +1088,14 @@ impl Store {
         })
     }
 
-    /// Open findings about one person or organisation.
-    pub async fn findings_of(&self, kind: &str, id: i64) -> Result<Vec<StoredFinding>> {
-        Ok(on_db!(&self.db, p => {
+    /// Open findings about one person or organisation, those the caller may see.
+    pub async fn findings_of(
+        &self,
+        scope: &Scope,
+        kind: &str,
+        id: i64,
+    ) -> Result<Vec<StoredFinding>> {
+        let mut rows: Vec<StoredFinding> = on_db!(&self.db, p => {
             sqlx::query_as(
                 "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, o.code AS org_code, f.subject_type, f.subject_id, \
                  f.subject_name, f.message, f.dates, f.due_date, f.first_seen_at, f.resolved_at \
@@ -1096,7 +1103,16 @@ impl Store {
                  WHERE f.resolved_at IS NULL AND f.subject_type = $1 AND f.subject_id = $2 ORDER BY f.severity, f.rule, f.id",
             )
             .bind(kind).bind(id).fetch_all(p).await?
-        }))
+        });
+        rows.retain(|f| {
+            let path = OrgPath::from_stored(f.org_path.clone());
+            if kind == "person" {
+                scope.sees_member(id, &path)
+            } else {
+                scope.sees_org(&path)
+            }
+        });
+        Ok(rows)
     }
 
     /// Unread notifications of an account, newest first, with their findings.
@@ -1119,11 +1135,23 @@ impl Store {
         }))
     }
 
-    pub async fn notifications_mark_read(&self, account_id: i64) -> Result<u64> {
+    pub async fn notifications_mark_read(&self, actor: &Actor, account_id: i64) -> Result<u64> {
         let now = self.clock.now();
-        Ok(on_db!(&self.db, p => {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, c => {
             sqlx::query("UPDATE notifications SET read_at = $1 WHERE account_id = $2 AND read_at IS NULL")
-                .bind(now).bind(account_id).execute(p).await?.rows_affected()
-        }))
+                .bind(now).bind(account_id).execute(&mut *c).await?.rows_affected()
+        });
+        if n > 0 {
+            self.audit(
+                &mut tx,
+                actor,
+                AuditEvent::ok("notification.read", format!("{n} 条提醒标为已读"))
+                    .on("account", account_id),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(n)
     }
 }

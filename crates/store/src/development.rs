@@ -860,12 +860,17 @@ impl Store {
                 if id == member_id {
                     return Err(StoreError::invalid("sponsor", "不能指定本人"));
                 }
-                // The sponsor may belong to another branch; only the dates are read.
-                let row: Option<(String, Option<NaiveDate>, Option<NaiveDate>)> = on_db!(&self.db, p => {
-                    sqlx::query_as("SELECT name, admission_date, conversion_date FROM members WHERE id = $1 AND archived_at IS NULL")
+                // The sponsor may belong to another branch of the caller's subtree; only the
+                // dates are read, and someone the caller may not see answers as absent.
+                let row: Option<(String, String, Option<NaiveDate>, Option<NaiveDate>)> = on_db!(&self.db, p => {
+                    sqlx::query_as("SELECT name, org_path, admission_date, conversion_date FROM members WHERE id = $1 AND archived_at IS NULL")
                         .bind(id).fetch_optional(p).await?
                 });
-                let (n, a, c) = row.ok_or(StoreError::NotFound("找不到该党员"))?;
+                let (n, _, a, c) = row
+                    .filter(|(_, path, _, _)| {
+                        scope.sees_member(id, &OrgPath::from_stored(path.clone()))
+                    })
+                    .ok_or(StoreError::NotFound("找不到该党员"))?;
                 (n, Standing::on(named_on, a, c))
             }
             None => {

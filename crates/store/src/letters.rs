@@ -14,7 +14,7 @@ use xianfeng_domain::org::OrgPath;
 use xianfeng_domain::scope::Scope;
 
 use crate::audit::{Actor, AuditEvent};
-use crate::{on_db, on_tx, Result, Store, StoreError};
+use crate::{on_db, on_tx, Result, Store, StoreError, Tx};
 
 /// A letter as stored, with the names the pages show.
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -145,7 +145,10 @@ impl Store {
     }
 
     /// Letters leaving or arriving in a subtree, open ones first.
-    pub async fn letters_in(&self, path: &OrgPath) -> Result<Vec<Letter>> {
+    pub async fn letters_in(&self, scope: &Scope, path: &OrgPath) -> Result<Vec<Letter>> {
+        if !scope.reads_members() || !scope.sees_member(0, path) {
+            return Err(StoreError::NotFound("组织不存在"));
+        }
         Ok(on_db!(&self.db, p => {
             sqlx::query_as(&format!(
                 "SELECT {LETTER_COLS} {LETTER_FROM} WHERE (fo.path >= $1 AND fo.path < $2) OR (t.path >= $1 AND t.path < $2) \
@@ -250,9 +253,14 @@ impl Store {
                 (None, Some(n))
             }
         };
-        let open: i64 = on_db!(&self.db, p => {
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        // The person's row is locked first, so that two letters issued at once are checked one
+        // after the other.
+        let open: i64 = on_tx!(&mut tx, c => {
+            sqlx::query("UPDATE members SET version = version WHERE id = $1").bind(member_id).execute(&mut *c).await?;
             sqlx::query_scalar("SELECT COUNT(*) FROM transfer_letters WHERE member_id = $1 AND status = 'open' AND direction = 'out'")
-                .bind(member_id).fetch_one(p).await?
+                .bind(member_id).fetch_one(&mut *c).await?
         });
         if open > 0 {
             return Err(StoreError::invalid(
@@ -260,8 +268,6 @@ impl Store {
                 "该人员已有待报到的介绍信，请先作废或等待报到",
             ));
         }
-        let now = self.clock.now();
-        let mut tx = self.begin().await?;
         let id: i64 = on_tx!(&mut tx, c => {
             sqlx::query_scalar(
                 "INSERT INTO transfer_letters (member_id, direction, letter_no, from_org_id, to_org_id, to_text, issued_on, valid_until, status, created_by, created_at, updated_at) \
@@ -291,7 +297,9 @@ impl Store {
 
     /// The person has reported: inside the system the receiving side confirms and the person
     /// moves there on that day; for a letter to outside, the issuing side records the receipt
-    /// and the person leaves the roster (转出) on that day.
+    /// and the person leaves the roster (转出) on that day. The letter is closed, the person
+    /// moved or archived and both audited in one transaction; the letter's state is checked by
+    /// a guarded update inside it, so a second submission records nothing.
     pub async fn letter_report(
         &self,
         actor: &Actor,
@@ -299,11 +307,7 @@ impl Store {
         letter_id: i64,
         reported_on: NaiveDate,
     ) -> Result<bool> {
-        let l: Letter = on_db!(&self.db, p => {
-            sqlx::query_as(&format!("SELECT {LETTER_COLS} {LETTER_FROM} WHERE l.id = $1"))
-                .bind(letter_id).fetch_optional(p).await?
-        })
-        .ok_or(StoreError::NotFound("找不到该介绍信"))?;
+        let l = self.letter_get(letter_id).await?;
         if l.status != "open" {
             return Err(StoreError::invalid("letter", "该介绍信已办结"));
         }
@@ -318,22 +322,15 @@ impl Store {
             Some(to) => {
                 let org = self.org_get(&Scope::Structure, to).await?;
                 if !scope.may_write_member(&org.org_path()) {
-                    return Err(StoreError::Forbidden);
+                    return Err(StoreError::NotFound("找不到该介绍信"));
                 }
-                let member: (i64, String) = on_db!(&self.db, p => {
-                    sqlx::query_as("SELECT org_id, name FROM members WHERE id = $1").bind(l.member_id).fetch_one(p).await?
-                });
+                // The receiving side confirms: the person is read whatever the caller's scope.
+                let member = self.member_get(&Scope::whole_tree(), l.member_id).await?;
                 let mut tx = self.begin().await?;
-                on_tx!(&mut tx, c => {
-                    sqlx::query("UPDATE members SET org_id = $1, org_path = $2, party_group_id = NULL, updated_at = $3, version = version + 1 WHERE id = $4")
-                        .bind(org.id).bind(&org.path).bind(now).bind(l.member_id).execute(&mut *c).await?;
-                    sqlx::query("INSERT INTO member_transfers (member_id, from_org_id, to_org_id, transfer_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                        .bind(l.member_id).bind(member.0).bind(org.id).bind(reported_on).bind(format!("介绍信 {}", l.letter_no)).bind(actor.account_id).bind(now)
-                        .execute(&mut *c).await?;
-                    sqlx::query("UPDATE transfer_letters SET status = 'reported', reported_on = $1, updated_at = $2 WHERE id = $3")
-                        .bind(reported_on).bind(now).bind(l.id).execute(&mut *c).await?;
-                });
-                Self::placement_move(&mut tx, l.member_id, Some(org.id), reported_on).await?;
+                Self::letter_close_in(&mut tx, l.id, reported_on, now).await?;
+                let note = format!("介绍信 {}", l.letter_no);
+                Self::transfer_in(&mut tx, actor, &member, &org, reported_on, Some(&note), now)
+                    .await?;
                 self.audit(
                     &mut tx,
                     actor,
@@ -341,7 +338,7 @@ impl Store {
                         "letter.report",
                         format!(
                             "{} 持介绍信 {} 于 {} 到{}报到",
-                            member.1,
+                            member.name,
                             l.letter_no,
                             format_date(reported_on),
                             org.name
@@ -352,41 +349,81 @@ impl Store {
                 .await?;
                 tx.commit().await?;
                 self.findings_refresh_members(&[l.member_id]).await;
-                self.findings_refresh_orgs(&[member.0]).await;
+                self.findings_refresh_orgs(&[member.org_id]).await;
                 Ok(true)
             }
             None => {
                 // Receipt confirmed by the organisation outside: the person leaves the roster.
-                self.member_archive(
+                let reason = ArchiveReason::TransferredOut;
+                let m = self
+                    .member_archive_check(scope, l.member_id, reason, reported_on)
+                    .await?;
+                let note = format!(
+                    "持介绍信 {} 转往{}",
+                    l.letter_no,
+                    l.to_name.clone().unwrap_or_default()
+                );
+                let mut tx = self.begin().await?;
+                Self::letter_close_in(&mut tx, l.id, reported_on, now).await?;
+                self.archive_in(&mut tx, actor, &m, reason, reported_on, Some(&note))
+                    .await?;
+                self.audit(
+                    &mut tx,
                     actor,
-                    scope,
-                    l.member_id,
-                    ArchiveReason::TransferredOut,
-                    reported_on,
-                    Some(&format!(
-                        "持介绍信 {} 转往{}",
-                        l.letter_no,
-                        l.to_name.clone().unwrap_or_default()
-                    )),
+                    AuditEvent::ok(
+                        "letter.report",
+                        format!(
+                            "{} 持介绍信 {} 转往{}，对方于 {} 接收",
+                            m.name,
+                            l.letter_no,
+                            l.to_name.clone().unwrap_or_default(),
+                            format_date(reported_on)
+                        ),
+                    )
+                    .on("member", l.member_id),
                 )
                 .await?;
-                on_db!(&self.db, p => {
-                    sqlx::query("UPDATE transfer_letters SET status = 'reported', reported_on = $1, updated_at = $2 WHERE id = $3")
-                        .bind(reported_on).bind(now).bind(l.id).execute(p).await?;
-                });
+                tx.commit().await?;
+                self.findings_refresh_members(&[l.member_id]).await;
+                self.findings_refresh_orgs(&[m.org_id]).await;
                 Ok(false)
             }
         }
     }
 
-    /// Cancels an open letter (lost, expired and reissued): kept, marked 已作废.
-    pub async fn letter_cancel(&self, actor: &Actor, scope: &Scope, letter_id: i64) -> Result<()> {
-        let l: Letter = on_db!(&self.db, p => {
+    /// A letter by id, without a scope check: callers check the person or the destination.
+    async fn letter_get(&self, letter_id: i64) -> Result<Letter> {
+        let l: Option<Letter> = on_db!(&self.db, p => {
             sqlx::query_as(&format!("SELECT {LETTER_COLS} {LETTER_FROM} WHERE l.id = $1"))
                 .bind(letter_id).fetch_optional(p).await?
-        })
-        .ok_or(StoreError::NotFound("找不到该介绍信"))?;
-        let m = self.member_get(scope, l.member_id).await?;
+        });
+        l.ok_or(StoreError::NotFound("找不到该介绍信"))
+    }
+
+    /// Marks an open letter reported inside `tx`; refuses a letter another request closed.
+    async fn letter_close_in(
+        tx: &mut Tx,
+        letter_id: i64,
+        reported_on: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let closed = on_tx!(tx, c => {
+            sqlx::query("UPDATE transfer_letters SET status = 'reported', reported_on = $1, updated_at = $2 WHERE id = $3 AND status = 'open'")
+                .bind(reported_on).bind(now).bind(letter_id).execute(&mut *c).await?.rows_affected()
+        });
+        if closed != 1 {
+            return Err(StoreError::invalid("letter", "该介绍信已办结"));
+        }
+        Ok(())
+    }
+
+    /// Cancels an open letter (lost, expired and reissued): kept, marked 已作废.
+    pub async fn letter_cancel(&self, actor: &Actor, scope: &Scope, letter_id: i64) -> Result<()> {
+        let l = self.letter_get(letter_id).await?;
+        let m = self
+            .member_get(scope, l.member_id)
+            .await
+            .map_err(|_| StoreError::NotFound("找不到该介绍信"))?;
         if !scope.may_write_member(&m.path()) {
             return Err(StoreError::Forbidden);
         }
@@ -396,8 +433,11 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => {
-            sqlx::query("UPDATE transfer_letters SET status = 'cancelled', updated_at = $1 WHERE id = $2")
-                .bind(now).bind(l.id).execute(&mut *c).await?;
+            let changed = sqlx::query("UPDATE transfer_letters SET status = 'cancelled', updated_at = $1 WHERE id = $2 AND status = 'open'")
+                .bind(now).bind(l.id).execute(&mut *c).await?.rows_affected();
+            if changed != 1 {
+                return Err(StoreError::invalid("letter", "该介绍信已办结"));
+            }
         });
         self.audit(
             &mut tx,

@@ -196,7 +196,7 @@ impl Store {
                 let read = SqlitePoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(30))
-                    .connect_with(opts.read_only(false))
+                    .connect_with(opts.create_if_missing(false).read_only(true))
                     .await?;
                 Db::Sqlite { read, write }
             }
@@ -252,6 +252,20 @@ impl Store {
             }
             Db::Postgres(p) => p.close().await,
         }
+    }
+
+    /// Refreshes the planner's statistics after a bulk load (as PostgreSQL's autovacuum and
+    /// SQLite's `PRAGMA optimize` keep them); on SQLite through the writer.
+    pub async fn analyze(&self) -> Result<()> {
+        match &self.db {
+            Db::Sqlite { write, .. } => {
+                sqlx::query("ANALYZE").execute(write).await?;
+            }
+            Db::Postgres(p) => {
+                sqlx::query("ANALYZE").execute(p).await?;
+            }
+        }
+        Ok(())
     }
 
     /// A cheap query that proves the database answers.

@@ -493,8 +493,8 @@ impl Store {
         });
         match m {
             Some(m) if scope.sees_member(m.id, &m.path()) => Ok(m),
-            Some(_) => Err(StoreError::Forbidden),
-            None => Err(StoreError::NotFound("人员不存在")),
+            // Out of scope answers as absent, so that ids cannot be probed.
+            _ => Err(StoreError::NotFound("人员不存在")),
         }
     }
 
@@ -824,6 +824,24 @@ impl Store {
         date: NaiveDate,
         note: Option<&str>,
     ) -> Result<()> {
+        let m = self.member_archive_check(scope, id, reason, date).await?;
+        let mut tx = self.begin().await?;
+        self.archive_in(&mut tx, actor, &m, reason, date, note)
+            .await?;
+        tx.commit().await?;
+        self.findings_refresh_members(&[id]).await;
+        self.findings_refresh_orgs(&[m.org_id]).await;
+        Ok(())
+    }
+
+    /// What must hold before a person leaves the roster; returns the record as read.
+    pub(crate) async fn member_archive_check(
+        &self,
+        scope: &Scope,
+        id: i64,
+        reason: ArchiveReason,
+        date: NaiveDate,
+    ) -> Result<Member> {
         let m = self.member_get(scope, id).await?;
         if !scope.may_write_member(&m.path()) {
             return Err(StoreError::Forbidden);
@@ -856,17 +874,42 @@ impl Store {
         if date < m.birth_date {
             return Err(StoreError::invalid("date", "日期不能早于出生日期"));
         }
+        Ok(m)
+    }
+
+    /// Takes a person off the roster inside `tx`, audited. The update is guarded: when
+    /// another request archived the person first, nothing is written and the call is refused.
+    pub(crate) async fn archive_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        m: &Member,
+        reason: ArchiveReason,
+        date: NaiveDate,
+        note: Option<&str>,
+    ) -> Result<()> {
         let now = self.clock.now();
-        let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
-            sqlx::query("UPDATE members SET archived_at = $1, archive_reason = $2, archive_date = $3, archive_note = $4, updated_at = $1, version = version + 1 WHERE id = $5")
-                .bind(now).bind(reason.code()).bind(date).bind(note).bind(id).execute(&mut *c).await?;
-            sqlx::query("INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) VALUES ($1, 'archive', $2, $3, $4, $5, $6)")
-                .bind(id).bind(reason.code()).bind(date).bind(note).bind(actor.account_id).bind(now).execute(&mut *c).await?;
+        let id = m.id;
+        let changed = on_tx!(tx, c => {
+            sqlx::query(
+                "UPDATE members SET archived_at = $1, archive_reason = $2, archive_date = $3, archive_note = $4, \
+                 updated_at = $1, version = version + 1 WHERE id = $5 AND archived_at IS NULL",
+            )
+            .bind(now).bind(reason.code()).bind(date).bind(note).bind(id).execute(&mut *c).await?.rows_affected()
         });
-        Self::placement_move(&mut tx, id, None, date).await?;
+        if changed != 1 {
+            return Err(StoreError::invalid("reason", "该人员已出库"));
+        }
+        on_tx!(tx, c => {
+            sqlx::query(
+                "INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) \
+                 VALUES ($1, 'archive', $2, $3, $4, $5, $6)",
+            )
+            .bind(id).bind(reason.code()).bind(date).bind(note).bind(actor.account_id).bind(now).execute(&mut *c).await?;
+        });
+        Self::placement_move(tx, id, None, date).await?;
         self.audit(
-            &mut tx,
+            tx,
             actor,
             AuditEvent::ok(
                 "member.archive",
@@ -874,11 +917,7 @@ impl Store {
             )
             .on("member", id),
         )
-        .await?;
-        tx.commit().await?;
-        self.findings_refresh_members(&[id]).await;
-        self.findings_refresh_orgs(&[m.org_id]).await;
-        Ok(())
+        .await
     }
 
     pub async fn member_restore(
@@ -906,8 +945,14 @@ impl Store {
         let today = self.clock.today();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => {
-            sqlx::query("UPDATE members SET archived_at = NULL, archive_reason = NULL, archive_date = NULL, archive_note = NULL, updated_at = $1, version = version + 1 WHERE id = $2")
-                .bind(now).bind(id).execute(&mut *c).await?;
+            let changed = sqlx::query(
+                "UPDATE members SET archived_at = NULL, archive_reason = NULL, archive_date = NULL, archive_note = NULL, \
+                 updated_at = $1, version = version + 1 WHERE id = $2 AND archived_at IS NOT NULL",
+            )
+            .bind(now).bind(id).execute(&mut *c).await?.rows_affected();
+            if changed != 1 {
+                return Err(StoreError::invalid("reason", "该人员在册，无需恢复"));
+            }
             sqlx::query("INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) VALUES ($1, 'restore', NULL, $2, $3, $4, $5)")
                 .bind(id).bind(today).bind(note).bind(actor.account_id).bind(now).execute(&mut *c).await?;
         });
@@ -953,27 +998,8 @@ impl Store {
         if date > self.clock.today() {
             return Err(StoreError::invalid("date", "转接日期不能晚于今天"));
         }
-        let last: Option<NaiveDate> = on_db!(&self.db, p => {
-            sqlx::query_scalar("SELECT MAX(transfer_date) FROM member_transfers WHERE member_id = $1")
-                .bind(id).fetch_one(p).await?
-        });
-        if let Some(last) = last {
-            if date < last {
-                return Err(StoreError::invalid(
-                    "date",
-                    format!("转接日期不能早于上一次转接（{last}）"),
-                ));
-            }
-        }
-        let now = self.clock.now();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
-            sqlx::query("UPDATE members SET org_id = $1, org_path = $2, party_group_id = NULL, updated_at = $3, version = version + 1 WHERE id = $4")
-                .bind(to.id).bind(&to.path).bind(now).bind(id).execute(&mut *c).await?;
-            sqlx::query("INSERT INTO member_transfers (member_id, from_org_id, to_org_id, transfer_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(id).bind(m.org_id).bind(to.id).bind(date).bind(note).bind(actor.account_id).bind(now).execute(&mut *c).await?;
-        });
-        Self::placement_move(&mut tx, id, Some(to.id), date).await?;
+        Self::transfer_in(&mut tx, actor, &m, &to, date, note, self.clock.now()).await?;
         self.audit(
             &mut tx,
             actor,
@@ -991,6 +1017,50 @@ impl Store {
         self.findings_refresh_members(&[id]).await;
         self.findings_refresh_orgs(&[m.org_id]).await;
         Ok(())
+    }
+
+    /// Moves a person from the organisation `m` was read in to `to` on `date`, inside `tx`: the
+    /// one transfer the roster and the letters share. The update is guarded on the organisation
+    /// read and on the person being on the roster, so that a second submission of the same
+    /// move (a double click, two tabs) records nothing and is refused.
+    pub(crate) async fn transfer_in(
+        tx: &mut Tx,
+        actor: &Actor,
+        m: &Member,
+        to: &Org,
+        date: NaiveDate,
+        note: Option<&str>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let moved = on_tx!(tx, c => {
+            sqlx::query(
+                "UPDATE members SET org_id = $1, org_path = $2, party_group_id = NULL, updated_at = $3, version = version + 1 \
+                 WHERE id = $4 AND org_id = $5 AND archived_at IS NULL",
+            )
+            .bind(to.id).bind(&to.path).bind(now).bind(m.id).bind(m.org_id).execute(&mut *c).await?.rows_affected()
+        });
+        if moved != 1 {
+            return Err(StoreError::Conflict);
+        }
+        let last: Option<NaiveDate> = on_tx!(tx, c => {
+            sqlx::query_scalar("SELECT MAX(transfer_date) FROM member_transfers WHERE member_id = $1")
+                .bind(m.id).fetch_one(&mut *c).await?
+        });
+        if let Some(last) = last.filter(|last| date < *last) {
+            return Err(StoreError::invalid(
+                "date",
+                format!("转接日期不能早于上一次转接（{last}）"),
+            ));
+        }
+        on_tx!(tx, c => {
+            sqlx::query(
+                "INSERT INTO member_transfers (member_id, from_org_id, to_org_id, transfer_date, note, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(m.id).bind(m.org_id).bind(to.id).bind(date).bind(note).bind(actor.account_id).bind(now)
+            .execute(&mut *c).await?;
+        });
+        Self::placement_move(tx, m.id, Some(to.id), date).await
     }
 
     /// Transfers and archive events of a member, oldest first.

@@ -149,8 +149,8 @@ impl Store {
         });
         match org {
             Some(o) if scope.sees_org(&o.org_path()) => Ok(o),
-            Some(_) => Err(StoreError::Forbidden),
-            None => Err(StoreError::NotFound("组织不存在")),
+            // Out of scope answers as absent, so that ids cannot be probed.
+            _ => Err(StoreError::NotFound("组织不存在")),
         }
     }
 
@@ -163,8 +163,8 @@ impl Store {
         });
         match node {
             Some(n) if scope.sees_org(&n.org.org_path()) => Ok(n),
-            Some(_) => Err(StoreError::Forbidden),
-            None => Err(StoreError::NotFound("组织不存在")),
+            // Out of scope answers as absent, so that ids cannot be probed.
+            _ => Err(StoreError::NotFound("组织不存在")),
         }
     }
 
@@ -178,8 +178,8 @@ impl Store {
         });
         match org {
             Some(o) if scope.sees_org(&o.org_path()) => Ok(o),
-            Some(_) => Err(StoreError::Forbidden),
-            None => Err(StoreError::NotFound("组织不存在")),
+            // Out of scope answers as absent, so that ids cannot be probed.
+            _ => Err(StoreError::NotFound("组织不存在")),
         }
     }
 
@@ -233,7 +233,7 @@ impl Store {
             }
             match self.org_get(scope, id).await {
                 Ok(o) => out.push(o),
-                Err(StoreError::Forbidden) => continue,
+                Err(StoreError::NotFound(_)) => continue,
                 Err(e) => return Err(e),
             }
         }

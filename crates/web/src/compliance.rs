@@ -617,7 +617,7 @@ async fn file_view(
     }
     let findings = state
         .store
-        .findings_of("person", id)
+        .findings_of(&auth.scope, "person", id)
         .await?
         .into_iter()
         .map(FindingView::of)
@@ -687,7 +687,7 @@ async fn file_save(
         .await
     {
         Ok(()) => {
-            let open = state.store.findings_of("person", id).await?;
+            let open = state.store.findings_of(&auth.scope, "person", id).await?;
             let text = if open.is_empty() {
                 "已保存，未发现问题".to_string()
             } else {
@@ -775,6 +775,8 @@ async fn sponsor_add(
     Form(f): Form<SponsorForm>,
 ) -> PageResult {
     auth.require(&[Role::OrgAdmin])?;
+    // A person out of scope answers 404 like an absent one, not a message on their page.
+    state.store.member_get(&auth.scope, id).await?;
     let back = format!("/members/{id}/development");
     let Some(role) = SponsorRole::parse(&f.role) else {
         return Ok(redirect_with(
@@ -795,15 +797,13 @@ async fn sponsor_add(
             Ok(v) => v,
             Err(e) => return Ok(redirect_with(&back, "error", &e.to_string())),
         };
-        match state.store.member_id_for_binding(&idn).await? {
-            Some(v) => Some(v),
-            None => {
-                return Ok(redirect_with(
-                    &back,
-                    "error",
-                    "名册中没有该身份证号的党员；系统外人员请只填姓名",
-                ))
-            }
+        match state
+            .store
+            .member_find_by_id_number(&auth.scope, &idn)
+            .await?
+        {
+            Some(v) => Some(v.id),
+            None => return Ok(redirect_with(&back, "error", SPONSOR_NOT_ON_ROSTER)),
         }
     };
     match state
@@ -837,6 +837,8 @@ async fn sponsor_remove(
     Path((id, sid)): Path<(i64, i64)>,
 ) -> PageResult {
     auth.require(&[Role::OrgAdmin])?;
+    // A person out of scope answers 404 like an absent one, not a message on their page.
+    state.store.member_get(&auth.scope, id).await?;
     let back = format!("/members/{id}/development");
     match state
         .store
@@ -850,7 +852,10 @@ async fn sponsor_remove(
 }
 
 async fn notifications_read(State(state): State<AppState>, auth: Auth) -> PageResult {
-    let n = state.store.notifications_mark_read(auth.account.id).await?;
+    let n = state
+        .store
+        .notifications_mark_read(&auth.actor(), auth.account.id)
+        .await?;
     Ok(redirect_with(
         "/",
         "ok",
@@ -867,3 +872,8 @@ pub fn title(rule: &str) -> &'static str {
 pub fn rule_list() -> Vec<(&'static str, &'static str, &'static str)> {
     RULES.iter().map(|(r, s, t)| (*r, *t, s.label())).collect()
 }
+
+/// The answer when an ID number names nobody the caller may see: the same whether the person
+/// is elsewhere in the system or nowhere, so that ID numbers cannot be probed.
+pub(crate) const SPONSOR_NOT_ON_ROSTER: &str =
+    "您管理范围内的名册中没有该身份证号的党员；其他组织或系统外的人员请只填姓名";

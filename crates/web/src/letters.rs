@@ -84,7 +84,7 @@ async fn index(
     Query(q): Query<OrgQuery>,
 ) -> PageResult {
     let org = crate::compliance::target_org(&state, &auth, q.org).await?;
-    let letters = state.store.letters_in(&org.org_path()).await?;
+    let letters = state.store.letters_in(&auth.scope, &org.org_path()).await?;
     let all = state.store.org_all(&auth.scope).await?;
     let writable = all
         .iter()

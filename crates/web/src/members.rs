@@ -267,7 +267,7 @@ async fn show_page(
     } else {
         state
             .store
-            .findings_of("person", id)
+            .findings_of(&auth.scope, "person", id)
             .await?
             .into_iter()
             .map(crate::compliance::FindingView::of)
@@ -316,6 +316,7 @@ async fn show(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> PageResult {
+    auth.require(&[Role::OrgAdmin, Role::OrgViewer, Role::Member])?;
     show_page(&state, &auth, &headers, id, None).await
 }
 

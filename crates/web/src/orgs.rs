@@ -264,7 +264,7 @@ async fn show(
         .unwrap_or(3);
     let findings = state
         .store
-        .findings_of("org", id)
+        .findings_of(&auth.scope, "org", id)
         .await?
         .into_iter()
         .map(crate::compliance::FindingView::of)

@@ -142,7 +142,7 @@ pub async fn seed(store: &Store, members: u32, branches: u32) -> Result<(i64, St
         .await?;
     tx.commit().await?;
     // Planner statistics, as PostgreSQL's autovacuum (and SQLite's `PRAGMA optimize`) keep them.
-    on_db!(&store.db, p => { sqlx::query("ANALYZE").execute(p).await?; });
+    store.analyze().await?;
     Ok((root.id, sample_id))
 }
 

@@ -1305,7 +1305,7 @@ pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
     filled.dues_months = crate::demo_work::dues(store, seed, today, &work_path).await?;
     eprintln!("已写入 {} 条党费记录", filled.dues_months);
     filled.letters = crate::demo_work::letters(store, seed, today, work_root, &work_path).await?;
-    on_db!(&store.db, p => { sqlx::query("ANALYZE").execute(p).await?; });
+    store.analyze().await?;
     // The compliance pages read stored findings: check everything once now.
     let r = store.findings_full_run().await?;
     eprintln!("合规检查：发现 {} 条问题", r.seen);

@@ -89,7 +89,7 @@ async fn file_out(state: &AppState, auth: &ApiAuth, id: i64) -> Result<DevFileOu
     let r: DevRecord = state.store.dev_record(&auth.scope, id).await?;
     let findings = state
         .store
-        .findings_of("person", id)
+        .findings_of(&auth.scope, "person", id)
         .await?
         .into_iter()
         .map(FindingOut::from)
@@ -381,13 +381,11 @@ async fn add_sponsor(
             Some(
                 state
                     .store
-                    .member_id_for_binding(&idn)
+                    .member_find_by_id_number(&auth.scope, &idn)
                     .await?
+                    .map(|m| m.id)
                     .ok_or_else(|| {
-                        invalid_field(
-                            "id_number",
-                            "名册中没有该身份证号的党员；系统外人员请只填姓名",
-                        )
+                        invalid_field("id_number", crate::compliance::SPONSOR_NOT_ON_ROSTER)
                     })?,
             )
         }

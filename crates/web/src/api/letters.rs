@@ -247,6 +247,7 @@ pub struct ReportOut {
 #[utoipa::path(post, path = "/api/v1/letters/{id}/report", tag = "letters", params(("id" = i64, Path)),
     request_body = ReportIn,
     responses((status = 200, body = ReportOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn report(
@@ -301,7 +302,7 @@ async fn of_org(
     Ok(Json(
         state
             .store
-            .letters_in(&org.org_path())
+            .letters_in(&auth.scope, &org.org_path())
             .await?
             .into_iter()
             .filter(|l| !open_only || l.status == "open")

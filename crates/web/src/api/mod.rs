@@ -709,6 +709,13 @@ async fn get_member(
     auth: ApiAuth,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<MemberOut> {
+    if !auth.scope.reads_members() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "人员信息只对党务管理员、党务查询员和党员本人开放",
+        ));
+    }
     Ok(Json(state.store.member_get(&auth.scope, id).await?.into()))
 }
 
@@ -806,7 +813,8 @@ async fn restore_member(
 }
 
 #[utoipa::path(post, path = "/api/v1/members/{id}/transfer", tag = "members", params(("id" = i64, Path)), request_body = TransferIn,
-    responses((status = 200, body = MemberOut), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = MemberOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn transfer_member(
     State(state): State<AppState>,
     auth: ApiAuth,

@@ -111,7 +111,7 @@ async fn system_creates_security_grants_and_a_role_change_ends_sessions() {
         app.get_with(&b, &format!("/members?org={}", d.c))
             .await
             .status(),
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND
     );
     // Administrator roles cannot be handed out by the security administrator.
     let sys_id = app

@@ -77,9 +77,11 @@ async fn statistics_findings_development_dues_and_letters_through_the_api() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     let (s, _) = api.get("/api/v1/stats?as_of=2099-01-01").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    // Out of scope: the other committee.
+    // Out of scope: the other committee answers as an absent one would.
     let (s, _) = api.get(&format!("/api/v1/stats?org={}", d.other)).await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = api.get("/api/v1/stats?org=999999").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 
     // A development file: record an application and a talk six weeks later (DEV-002).
     let applicant = app

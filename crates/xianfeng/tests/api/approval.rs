@@ -73,7 +73,7 @@ fn d(s: &str) -> chrono::NaiveDate {
 
 async fn dev021(app: &TestApp, member: i64) -> Vec<String> {
     app.store
-        .findings_of("person", member)
+        .findings_of(&Scope::whole_tree(), "person", member)
         .await
         .unwrap()
         .into_iter()

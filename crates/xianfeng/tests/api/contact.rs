@@ -9,7 +9,7 @@ use crate::helpers::*;
 
 async fn mem003(app: &TestApp, member: i64) -> Vec<String> {
     app.store
-        .findings_of("person", member)
+        .findings_of(&Scope::whole_tree(), "person", member)
         .await
         .unwrap()
         .into_iter()
@@ -109,7 +109,7 @@ async fn a_member_out_of_contact_is_recorded_counted_and_checked() {
     assert!(f.len() == 1 && f[0].contains("予以除名"), "{f:?}");
     let dues: Vec<String> = app
         .store
-        .findings_of("person", m)
+        .findings_of(&Scope::whole_tree(), "person", m)
         .await
         .unwrap()
         .into_iter()

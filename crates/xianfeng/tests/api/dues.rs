@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 use xianfeng_domain::members::MemberInput;
-use xianfeng_domain::scope::Role;
+use xianfeng_domain::scope::{Role, Scope};
 
 use crate::helpers::*;
 
@@ -139,10 +139,21 @@ async fn a_month_of_dues_is_entered_exported_summed_and_checked() {
         v
     };
     assert_eq!(
-        rules(app.store.findings_of("person", ids[0]).await.unwrap()),
+        rules(
+            app.store
+                .findings_of(&Scope::whole_tree(), "person", ids[0])
+                .await
+                .unwrap()
+        ),
         ["DUES-001"]
     );
-    assert!(rules(app.store.findings_of("person", ids[1]).await.unwrap()).is_empty());
+    assert!(rules(
+        app.store
+            .findings_of(&Scope::whole_tree(), "person", ids[1])
+            .await
+            .unwrap()
+    )
+    .is_empty());
     // On 2027-01-05, June to December (seven months) have ended unpaid for 学生乙.
     let out = app.cli(&[
         "check",

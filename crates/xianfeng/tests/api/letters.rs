@@ -86,7 +86,11 @@ async fn letters_move_people_and_overdue_ones_are_found() {
     )
     .await;
     // Issued 2026-07-01, valid to 2026-10-01, not reported by 2026-11-23: MEM-004.
-    let open = app.store.findings_of("person", late).await.unwrap();
+    let open = app
+        .store
+        .findings_of(&Scope::whole_tree(), "person", late)
+        .await
+        .unwrap();
     assert!(open.iter().any(|f| f.rule == "MEM-004"), "{open:?}");
     let html = app.get_with(&a, "/").await.text().await.unwrap();
     assert!(
@@ -145,11 +149,140 @@ async fn letters_move_people_and_overdue_ones_are_found() {
     .await;
     let rules: Vec<String> = app
         .store
-        .findings_of("person", arrived)
+        .findings_of(&Scope::whole_tree(), "person", arrived)
         .await
         .unwrap()
         .into_iter()
         .map(|f| f.rule)
         .collect();
     assert!(rules.contains(&"MEM-004".to_string()), "{rules:?}");
+}
+
+/// Sends the same request twice at once, as a double click or two tabs would, and returns
+/// both statuses, sorted.
+async fn twice(app: &TestApp, token: &str, path: &str, body: serde_json::Value) -> [u16; 2] {
+    let c = client();
+    let send = || c.post(app.url(path)).bearer_auth(token).json(&body).send();
+    let (x, y) = tokio::join!(send(), send());
+    let mut s = [x.unwrap().status().as_u16(), y.unwrap().status().as_u16()];
+    s.sort();
+    s
+}
+
+async fn transfers(app: &TestApp, id: i64) -> usize {
+    app.store
+        .member_history(&Scope::whole_tree(), id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|h| h.what.contains("转"))
+        .count()
+}
+
+#[tokio::test]
+async fn a_double_submission_records_one_transfer() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let street = app
+        .account("dbl_street", Role::OrgAdmin, Some(d.street), None)
+        .await;
+    let zx = app
+        .account("dbl_zx", Role::OrgAdmin, Some(d.other), None)
+        .await;
+    let (ts, tz) = (app.token(street).await, app.token(zx).await);
+    let moving = person(&app, d.a, "双击甲", 31).await;
+    let leaving = person(&app, d.a, "双击乙", 33).await;
+    let roster = person(&app, d.a, "双击丙", 35).await;
+    let c = client();
+    let issue = |id: i64, body: serde_json::Value| {
+        let (c, url, t) = (
+            c.clone(),
+            app.url(&format!("/api/v1/members/{id}/letters")),
+            ts.clone(),
+        );
+        async move {
+            let r = c.post(url).bearer_auth(t).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::CREATED);
+            r.json::<serde_json::Value>().await.unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+
+    // Two letters for one person at once: one is issued.
+    let both = twice(
+        &app,
+        &ts,
+        &format!("/api/v1/members/{moving}/letters"),
+        serde_json::json!({"letter_no": "双〔2026〕1号", "to_code": "ZX-01", "issued_on": "2026-11-01"}),
+    )
+    .await;
+    assert_eq!(both[0], 201, "{both:?}");
+    assert_ne!(both[1], 201, "{both:?}");
+    let letters = app
+        .store
+        .letters_of(&Scope::whole_tree(), moving)
+        .await
+        .unwrap();
+    assert_eq!(letters.len(), 1);
+
+    // The receiving side confirms twice at once: the person moves once.
+    let both = twice(
+        &app,
+        &tz,
+        &format!("/api/v1/letters/{}/report", letters[0].id),
+        serde_json::json!({"reported_on": "2026-11-10"}),
+    )
+    .await;
+    assert_eq!(both[0], 200, "{both:?}");
+    assert_eq!(both[1], 422, "{both:?}");
+    assert_eq!(transfers(&app, moving).await, 1);
+    let m = app
+        .store
+        .member_get(&Scope::whole_tree(), moving)
+        .await
+        .unwrap();
+    assert_eq!(m.org_id, d.c);
+
+    // A letter to outside reported twice: one archive, one audited receipt.
+    let id = issue(
+        leaving,
+        serde_json::json!({"letter_no": "双〔2026〕2号", "to_outside": "中共某县委组织部", "issued_on": "2026-11-01"}),
+    )
+    .await;
+    let both = twice(
+        &app,
+        &ts,
+        &format!("/api/v1/letters/{id}/report"),
+        serde_json::json!({"reported_on": "2026-11-12"}),
+    )
+    .await;
+    assert_eq!(both, [200, 422]);
+    let audit = app.store.audit_export(&Default::default()).await.unwrap();
+    let n = |event: &str| {
+        audit
+            .iter()
+            .filter(|a| a.event == event && a.result == "success" && a.summary.contains("双击乙"))
+            .count()
+    };
+    assert_eq!(n("member.archive"), 1, "{audit:?}");
+    assert_eq!(n("letter.report"), 1, "{audit:?}");
+    let m = app
+        .store
+        .member_get(&Scope::whole_tree(), leaving)
+        .await
+        .unwrap();
+    assert_eq!(m.archive_reason.as_deref(), Some("transferred_out"));
+
+    // A roster transfer submitted twice: one move, the second refused as a conflict.
+    let both = twice(
+        &app,
+        &ts,
+        &format!("/api/v1/members/{roster}/transfer"),
+        serde_json::json!({"to_org_id": d.b, "date": "2026-11-15"}),
+    )
+    .await;
+    assert_eq!(both[0], 200, "{both:?}");
+    assert!(both[1] == 409 || both[1] == 422, "{both:?}");
+    assert_eq!(transfers(&app, roster).await, 1);
 }

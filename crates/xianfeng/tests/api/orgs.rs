@@ -164,7 +164,7 @@ async fn archiving_needs_a_reason_and_an_empty_organisation_and_keeps_history() 
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = app.get_with(&c, &location(&r)).await.text().await.unwrap();
-    assert!(page.contains("请填写撤销原因"));
+    assert!(page.contains("请填写撤销原因"), "{page}");
     let r = app
         .post_form(
             &c,

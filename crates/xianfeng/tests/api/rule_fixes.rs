@@ -64,7 +64,7 @@ async fn an_imported_sponsor_who_did_not_qualify_blocks_no_later_save_and_can_be
         let store = app.store.clone();
         async move {
             store
-                .findings_of("person", y)
+                .findings_of(&Scope::whole_tree(), "person", y)
                 .await
                 .unwrap()
                 .into_iter()

@@ -295,7 +295,7 @@ async fn the_statistics_page_lists_charts_drills_down_and_exports() {
     }
     // Another subtree is out of scope.
     let r = app.get_with(&c, &format!("/stats?org={}", d.other)).await;
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
     // The export is a workbook with the three tables, audited.
     let r = app.get_with(&c, "/stats/export.xlsx").await;
     assert_eq!(r.status(), StatusCode::OK);
