@@ -24,9 +24,13 @@ pub struct Account {
     pub disabled: bool,
     pub locked_until: Option<DateTime<Utc>>,
     pub password_changed_at: DateTime<Utc>,
+    /// The second factor's secret, encrypted (see [`crate::Keys::encrypt_secret`]).
     #[serde(skip)]
-    pub totp_secret: Option<String>,
+    pub totp_cipher: Option<Vec<u8>>,
     pub totp_enabled: bool,
+    /// The last time step whose code was accepted: a code is accepted once.
+    #[serde(skip)]
+    pub totp_last_step: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -55,7 +59,7 @@ pub struct AccountRow {
 
 const ACCOUNT_COLS: &str = "a.id, a.username, a.display_name, a.password_hash, a.role, a.org_id, \
     a.member_id, a.must_change_password, a.disabled, a.locked_until, a.password_changed_at, \
-    a.totp_secret, a.totp_enabled, a.created_at, a.updated_at";
+    a.totp_cipher, a.totp_enabled, a.totp_last_step, a.created_at, a.updated_at";
 
 /// The result of a login attempt. Callers show one message for every failure.
 #[derive(Debug)]
@@ -422,7 +426,6 @@ impl Store {
         username: &str,
         password: &str,
     ) -> Result<LoginOutcome> {
-        let policy = self.policy().await?;
         let now = self.clock.now();
         let actor = Actor {
             account_id: None,
@@ -465,51 +468,25 @@ impl Store {
             tx.commit().await?;
         }
         if !verify_password(password, &acc.password_hash) || acc.disabled {
-            let mut tx = self.begin().await?;
-            let since = now - Duration::minutes(policy.lockout_window_minutes);
-            let failures: i64 = on_tx!(&mut tx, c => {
-                sqlx::query("INSERT INTO login_failures (account_id, at) VALUES ($1, $2)")
-                    .bind(acc.id).bind(now).execute(&mut *c).await?;
-                sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE account_id = $1 AND at > $2")
-                    .bind(acc.id).bind(since).fetch_one(&mut *c).await?
-            });
             let reason = if acc.disabled {
                 "账号已停用"
             } else {
                 "密码错误"
             };
-            self.audit(
-                &mut tx,
-                &actor,
-                AuditEvent::failed("auth.login", reason).on("account", acc.id),
-            )
-            .await?;
-            if failures >= policy.lockout_threshold && !acc.disabled {
-                let until = now + Duration::minutes(policy.lockout_minutes);
-                on_tx!(&mut tx, c => {
-                    sqlx::query("UPDATE accounts SET locked_until = $1 WHERE id = $2").bind(until).bind(acc.id).execute(&mut *c).await?;
-                });
-                self.audit(
-                    &mut tx,
-                    &actor,
-                    AuditEvent::ok(
-                        "account.lock",
-                        format!(
-                            "{} 分钟内登录失败 {failures} 次，锁定 {} 分钟",
-                            policy.lockout_window_minutes, policy.lockout_minutes
-                        ),
-                    )
-                    .on("account", acc.id),
-                )
+            let mut tx = self.begin().await?;
+            self.auth_failure(&mut tx, &actor, &acc, "auth.login", reason)
                 .await?;
-            }
             tx.commit().await?;
             return Ok(LoginOutcome::Failed);
         }
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
-            sqlx::query("DELETE FROM login_failures WHERE account_id = $1").bind(acc.id).execute(&mut *c).await?;
-        });
+        // With a second factor the count starts over only once the code is right too, so that
+        // signing in again with the password does not buy fresh guesses at the code.
+        if !acc.totp_enabled {
+            on_tx!(&mut tx, c => {
+                sqlx::query("DELETE FROM login_failures WHERE account_id = $1").bind(acc.id).execute(&mut *c).await?;
+            });
+        }
         self.audit(
             &mut tx,
             &actor,
@@ -518,6 +495,58 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(LoginOutcome::Success(Box::new(acc)))
+    }
+
+    /// Records a failed password or second-factor attempt, audited, and locks the account when
+    /// the failures within the policy's window reach its threshold (passwords and codes count
+    /// together). Returns whether the account is now locked.
+    async fn auth_failure(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        acc: &Account,
+        event: &'static str,
+        reason: &str,
+    ) -> Result<bool> {
+        let policy = self.policy().await?;
+        let now = self.clock.now();
+        let since = now - Duration::minutes(policy.lockout_window_minutes);
+        let failures: i64 = on_tx!(tx, c => {
+            sqlx::query("INSERT INTO login_failures (account_id, at) VALUES ($1, $2)")
+                .bind(acc.id).bind(now).execute(&mut *c).await?;
+            sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE account_id = $1 AND at > $2")
+                .bind(acc.id).bind(since).fetch_one(&mut *c).await?
+        });
+        self.audit(
+            tx,
+            actor,
+            AuditEvent::failed(event, reason).on("account", acc.id),
+        )
+        .await?;
+        if failures < policy.lockout_threshold || acc.disabled {
+            return Ok(false);
+        }
+        let until = now + Duration::minutes(policy.lockout_minutes);
+        on_tx!(tx, c => {
+            sqlx::query("UPDATE accounts SET locked_until = $1 WHERE id = $2").bind(until).bind(acc.id).execute(&mut *c).await?;
+            // A session still waiting for its second factor ends with the lock.
+            sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND totp_pending = $2")
+                .bind(acc.id).bind(true).execute(&mut *c).await?;
+        });
+        self.audit(
+            tx,
+            actor,
+            AuditEvent::ok(
+                "account.lock",
+                format!(
+                    "{} 分钟内登录失败 {failures} 次，锁定 {} 分钟",
+                    policy.lockout_window_minutes, policy.lockout_minutes
+                ),
+            )
+            .on("account", acc.id),
+        )
+        .await?;
+        Ok(true)
     }
 
     /// Starts a session; returns the cookie token (only its hash is stored).
@@ -644,13 +673,15 @@ impl Store {
 
     // ---- second factor (TOTP) ----
 
+    /// Makes a new secret for an account that has not confirmed one yet; stored encrypted.
+    /// Returns it in the base32 form the authenticator app takes.
     pub async fn totp_begin(&self, id: i64) -> Result<String> {
         let secret = crate::crypto::totp_new_secret();
         let acc = self.account_get(id).await?;
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => {
-            sqlx::query("UPDATE accounts SET totp_secret = $1, totp_enabled = $2 WHERE id = $3")
-                .bind(&secret).bind(false).bind(id).execute(&mut *c).await?;
+            sqlx::query("UPDATE accounts SET totp_cipher = $1, totp_secret = NULL, totp_enabled = $2, totp_last_step = NULL WHERE id = $3")
+                .bind(self.keys.encrypt_secret(&secret)).bind(false).bind(id).execute(&mut *c).await?;
         });
         let actor = Actor {
             account_id: Some(id),
@@ -664,18 +695,60 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(secret)
+        Ok(crate::crypto::totp_encoded(&secret))
+    }
+
+    /// The secret an account is enrolling with (not yet confirmed), for the enrolment page;
+    /// nothing once the second factor is on.
+    pub fn totp_pending_secret(&self, acc: &Account) -> Result<Option<String>> {
+        match (&acc.totp_cipher, acc.totp_enabled) {
+            (Some(c), false) => Ok(Some(crate::crypto::totp_encoded(
+                &self.keys.decrypt_secret(c)?,
+            ))),
+            _ => Ok(None),
+        }
+    }
+
+    /// The step of a code for this account, or `None`: a wrong code, a code already used, or
+    /// an account without a secret.
+    fn totp_step(&self, acc: &Account, code: &str) -> Result<Option<i64>> {
+        let Some(cipher) = &acc.totp_cipher else {
+            return Ok(None);
+        };
+        let secret = self.keys.decrypt_secret(cipher)?;
+        Ok(crate::crypto::totp_step_of(
+            &secret,
+            code,
+            self.clock.now().timestamp(),
+            acc.totp_last_step,
+        ))
+    }
+
+    /// Marks a step used inside `tx`; false when another request used it (or a later one) first.
+    async fn totp_use_step(tx: &mut Tx, id: i64, step: i64) -> Result<bool> {
+        Ok(on_tx!(tx, c => {
+            sqlx::query("UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)")
+                .bind(step).bind(id).execute(&mut *c).await?.rows_affected() == 1
+        }))
     }
 
     pub async fn totp_confirm(&self, actor: &Actor, id: i64, code: &str) -> Result<()> {
         let acc = self.account_get(id).await?;
-        let Some(secret) = acc.totp_secret.as_deref() else {
+        if acc.totp_cipher.is_none() {
             return Err(StoreError::invalid("code", "请先生成密钥"));
-        };
-        if !crate::crypto::totp_check(secret, code, self.clock.now().timestamp()) {
-            return Err(StoreError::invalid("code", "验证码不正确"));
         }
         let mut tx = self.begin().await?;
+        let step = self.totp_step(&acc, code)?;
+        let used = match step {
+            Some(step) => Self::totp_use_step(&mut tx, id, step).await?,
+            None => false,
+        };
+        if !used {
+            self.auth_failure(&mut tx, actor, &acc, "account.totp_enable", "验证码不正确")
+                .await?;
+            tx.commit().await?;
+            return Err(StoreError::invalid("code", "验证码不正确"));
+        }
         on_tx!(&mut tx, c => {
             sqlx::query("UPDATE accounts SET totp_enabled = $1 WHERE id = $2").bind(true).bind(id).execute(&mut *c).await?;
         });
@@ -693,7 +766,8 @@ impl Store {
         let acc = self.account_get(id).await?;
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => {
-            sqlx::query("UPDATE accounts SET totp_secret = NULL, totp_enabled = $1 WHERE id = $2").bind(false).bind(id).execute(&mut *c).await?;
+            sqlx::query("UPDATE accounts SET totp_secret = NULL, totp_cipher = NULL, totp_last_step = NULL, totp_enabled = $1 WHERE id = $2")
+                .bind(false).bind(id).execute(&mut *c).await?;
             sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *c).await?;
         });
         self.audit(
@@ -709,36 +783,81 @@ impl Store {
         tx.commit().await
     }
 
-    /// Completes a login that waits for the second factor.
+    /// Completes a login that waits for the second factor. A wrong or reused code counts
+    /// toward the lockout like a wrong password; a locked account is refused whatever the
+    /// code, and the lock ends the waiting session.
     pub async fn session_totp(&self, actor: &Actor, token: &str, code: &str) -> Result<bool> {
         let Some(s) = self.session_get(token).await? else {
             return Ok(false);
         };
-        let ok = s.account.totp_secret.as_deref().is_some_and(|secret| {
-            crate::crypto::totp_check(secret, code, self.clock.now().timestamp())
-        });
+        let acc = s.account;
         let mut tx = self.begin().await?;
+        if acc.is_locked(self.clock.now()) {
+            self.audit(
+                &mut tx,
+                actor,
+                AuditEvent::failed("auth.totp", "账号锁定期间输入验证码").on("account", acc.id),
+            )
+            .await?;
+            on_tx!(&mut tx, c => {
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(sha256_hex(token.as_bytes())).execute(&mut *c).await?;
+            });
+            tx.commit().await?;
+            return Ok(false);
+        }
+        let ok = match self.totp_step(&acc, code)? {
+            Some(step) => Self::totp_use_step(&mut tx, acc.id, step).await?,
+            None => false,
+        };
         if ok {
             on_tx!(&mut tx, c => {
                 sqlx::query("UPDATE sessions SET totp_pending = $1 WHERE id_hash = $2")
                     .bind(false).bind(sha256_hex(token.as_bytes())).execute(&mut *c).await?;
+                sqlx::query("DELETE FROM login_failures WHERE account_id = $1").bind(acc.id).execute(&mut *c).await?;
             });
             self.audit(
                 &mut tx,
                 actor,
-                AuditEvent::ok("auth.totp", "两步验证通过").on("account", s.account.id),
+                AuditEvent::ok("auth.totp", "两步验证通过").on("account", acc.id),
             )
             .await?;
         } else {
-            self.audit(
-                &mut tx,
-                actor,
-                AuditEvent::failed("auth.totp", "两步验证码错误").on("account", s.account.id),
-            )
-            .await?;
+            self.auth_failure(&mut tx, actor, &acc, "auth.totp", "两步验证码错误或已用过")
+                .await?;
         }
         tx.commit().await?;
         Ok(ok)
+    }
+
+    /// Encrypts second-factor secrets that older versions kept in plain text; run at start-up
+    /// once the key has been checked against the database. Returns how many were sealed.
+    pub async fn totp_seal_plain(&self) -> Result<u64> {
+        let plain: Vec<(i64, String)> = on_db!(&self.db, p => {
+            sqlx::query_as("SELECT id, totp_secret FROM accounts WHERE totp_secret IS NOT NULL")
+                .fetch_all(p).await?
+        });
+        if plain.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.begin().await?;
+        for (id, encoded) in &plain {
+            let cipher = crate::crypto::totp_decoded(encoded).map(|s| self.keys.encrypt_secret(&s));
+            on_tx!(&mut tx, c => {
+                sqlx::query("UPDATE accounts SET totp_cipher = $1, totp_secret = NULL WHERE id = $2")
+                    .bind(cipher).bind(*id).execute(&mut *c).await?;
+            });
+        }
+        self.audit(
+            &mut tx,
+            &Actor::cli("start"),
+            AuditEvent::ok(
+                "account.totp_seal",
+                format!("{} 个两步验证密钥改为加密保存", plain.len()),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(plain.len() as u64)
     }
 
     // ---- bearer tokens for the JSON API ----

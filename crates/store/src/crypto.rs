@@ -20,6 +20,7 @@ type HmacSha256 = Hmac<Sha256>;
 #[derive(Clone)]
 pub struct Keys {
     cipher: Aes256Gcm,
+    secrets: Aes256Gcm,
     lookup: [u8; 32],
     fingerprint: String,
 }
@@ -41,6 +42,8 @@ impl Keys {
         let enc = derive(master, "xianfeng/id-number/encrypt/v1");
         Keys {
             cipher: Aes256Gcm::new_from_slice(&enc).expect("32-byte key"),
+            secrets: Aes256Gcm::new_from_slice(&derive(master, "xianfeng/account-secret/encrypt/v1"))
+                .expect("32-byte key"),
             lookup: derive(master, "xianfeng/id-number/lookup/v1"),
             fingerprint: hex::encode(&derive(master, "xianfeng/key-fingerprint/v1")[..16]),
         }
@@ -101,6 +104,30 @@ impl Keys {
             .decrypt(Nonce::from_slice(nonce), ct)
             .map_err(|_| StoreError::Crypto)?;
         String::from_utf8(plain).map_err(|_| StoreError::Crypto)
+    }
+
+    /// Encrypts an account secret (the second factor's key): nonce, ciphertext and tag, under a
+    /// key of its own derived from the master key.
+    pub fn encrypt_secret(&self, plain: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let mut out = nonce.to_vec();
+        let ct = self
+            .secrets
+            .encrypt(Nonce::from_slice(&nonce), plain)
+            .expect("encryption of a short value cannot fail");
+        out.extend_from_slice(&ct);
+        out
+    }
+
+    pub fn decrypt_secret(&self, stored: &[u8]) -> Result<Vec<u8>> {
+        if stored.len() < 12 + 16 {
+            return Err(StoreError::Crypto);
+        }
+        let (nonce, ct) = stored.split_at(12);
+        self.secrets
+            .decrypt(Nonce::from_slice(nonce), ct)
+            .map_err(|_| StoreError::Crypto)
     }
 
     /// Keyed look-up hash of an ID number (one person per ID, search by ID).
@@ -202,76 +229,60 @@ mod tests {
 
 // ---- TOTP (RFC 6238 over HMAC-SHA1, 30-second steps, 6 digits) ----
 
-const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+/// Seconds per step.
+const TOTP_STEP: u64 = 30;
 
-pub fn base32_encode(data: &[u8]) -> String {
-    let mut out = String::new();
-    let mut buffer: u32 = 0;
-    let mut bits = 0;
-    for &b in data {
-        buffer = (buffer << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            out.push(B32[((buffer >> (bits - 5)) & 31) as usize] as char);
-            bits -= 5;
-        }
-    }
-    if bits > 0 {
-        out.push(B32[((buffer << (5 - bits)) & 31) as usize] as char);
-    }
-    out
-}
-
-pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut buffer: u32 = 0;
-    let mut bits = 0;
-    for c in text.chars().filter(|c| !c.is_whitespace() && *c != '=') {
-        let v = B32
-            .iter()
-            .position(|&x| x as char == c.to_ascii_uppercase())? as u32;
-        buffer = (buffer << 5) | v;
-        bits += 5;
-        if bits >= 8 {
-            out.push(((buffer >> (bits - 8)) & 0xff) as u8);
-            bits -= 8;
-        }
-    }
-    Some(out)
-}
-
-pub fn totp_new_secret() -> String {
-    let mut b = [0u8; 20];
+/// A new 160-bit secret (the length RFC 4226 recommends).
+pub fn totp_new_secret() -> Vec<u8> {
+    let mut b = vec![0u8; 20];
     rand::rngs::OsRng.fill_bytes(&mut b);
-    base32_encode(&b)
+    b
 }
 
-/// The 6-digit code of a secret for a 30-second step.
-pub fn totp_code(secret: &[u8], step: u64) -> String {
-    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(secret).expect("any key length");
-    mac.update(&step.to_be_bytes());
-    let h = mac.finalize().into_bytes();
-    let offset = (h[19] & 0x0f) as usize;
-    let bin = (u32::from(h[offset] & 0x7f) << 24)
-        | (u32::from(h[offset + 1]) << 16)
-        | (u32::from(h[offset + 2]) << 8)
-        | u32::from(h[offset + 3]);
-    format!("{:06}", bin % 1_000_000)
-}
-
-/// Accepts the code of the current step or of one step either side (clock drift).
-pub fn totp_check(secret_b32: &str, code: &str, unix: i64) -> bool {
-    let Some(secret) = base32_decode(secret_b32) else {
-        return false;
-    };
-    let code: String = code.chars().filter(|c| c.is_ascii_digit()).collect();
-    if code.len() != 6 || unix < 0 {
-        return false;
+/// The secret as the authenticator app takes it (base32, no padding).
+pub fn totp_encoded(secret: &[u8]) -> String {
+    match totp_rs::Secret::Raw(secret.to_vec()).to_encoded() {
+        totp_rs::Secret::Encoded(s) => s.trim_end_matches('=').to_string(),
+        totp_rs::Secret::Raw(_) => unreachable!("to_encoded gives the encoded form"),
     }
-    let step = (unix / 30) as u64;
-    [step.saturating_sub(1), step, step + 1]
-        .iter()
-        .any(|s| totp_code(&secret, *s) == code)
+}
+
+/// The secret from its base32 form (older versions stored it so).
+pub fn totp_decoded(encoded: &str) -> Option<Vec<u8>> {
+    totp_rs::Secret::Encoded(encoded.trim().to_ascii_uppercase())
+        .to_bytes()
+        .ok()
+}
+
+fn totp_of(secret: &[u8]) -> totp_rs::TOTP {
+    totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 0, TOTP_STEP, secret.to_vec())
+}
+
+/// The time step a code belongs to: the current step or one either side (clock drift), and
+/// only a step later than `used` (the last one accepted), so that a code is accepted once.
+/// Codes are compared in constant time.
+pub fn totp_step_of(secret: &[u8], code: &str, unix: i64, used: Option<i64>) -> Option<i64> {
+    let code: String = code.chars().filter(|c| c.is_ascii_digit()).collect();
+    if code.len() != 6 || unix < TOTP_STEP as i64 {
+        return None;
+    }
+    let totp = totp_of(secret);
+    let now = unix / TOTP_STEP as i64;
+    [now - 1, now, now + 1]
+        .into_iter()
+        .filter(|s| used.is_none_or(|u| *s > u))
+        .find(|s| totp.check(&code, *s as u64 * TOTP_STEP))
+}
+
+/// The code of a step (for tests and the enrolment check).
+pub fn totp_code(secret: &[u8], step: i64) -> String {
+    totp_of(secret).generate(step.max(0) as u64 * TOTP_STEP)
+}
+
+/// Compares two secrets (tokens) in constant time.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 #[cfg(test)]
@@ -288,14 +299,34 @@ mod totp_tests {
     }
 
     #[test]
-    fn base32_round_trip_and_check() {
-        let enc = base32_encode(b"12345678901234567890");
+    fn steps_are_matched_once_and_within_one_step_of_drift() {
+        let secret = b"12345678901234567890";
+        let enc = totp_encoded(secret);
         assert_eq!(enc, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
-        assert_eq!(base32_decode(&enc).unwrap(), b"12345678901234567890");
-        assert!(totp_check(&enc, "287082", 59));
-        assert!(totp_check(&enc, "287 082", 59 + 30), "one step of drift");
-        assert!(!totp_check(&enc, "287082", 59 + 120));
-        assert!(!totp_check(&enc, "12345", 59));
-        assert!(base32_decode("0189").is_none());
+        assert_eq!(totp_decoded(&enc).unwrap(), secret);
+        assert_eq!(totp_step_of(secret, "287082", 59, None), Some(1));
+        assert_eq!(totp_step_of(secret, "287 082", 59 + 30, None), Some(1));
+        assert_eq!(totp_step_of(secret, "287082", 59 + 120, None), None);
+        assert_eq!(totp_step_of(secret, "287082", 59, Some(1)), None, "used once");
+        assert_eq!(totp_step_of(secret, "12345", 59, None), None);
+        assert_eq!(totp_step_of(secret, "287082", -5, None), None);
+    }
+
+    #[test]
+    fn secrets_are_encrypted_under_their_own_key() {
+        let keys = Keys::from_master(&[7u8; 32]);
+        let sealed = keys.encrypt_secret(b"12345678901234567890");
+        assert_ne!(&sealed[12..32], b"12345678901234567890");
+        assert_eq!(keys.decrypt_secret(&sealed).unwrap(), b"12345678901234567890");
+        assert!(keys.decrypt_id(&sealed).is_err(), "not the ID numbers' key");
+        let other = Keys::from_master(&[8u8; 32]);
+        assert!(other.decrypt_secret(&sealed).is_err());
+    }
+
+    #[test]
+    fn secrets_compare_equal_only_when_equal() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "abcd"));
     }
 }

@@ -259,6 +259,26 @@ impl Store {
                 done += 1;
             }
         }
+        // Second-factor secrets are under the same master key.
+        let secrets: Vec<(i64, Vec<u8>)> = on_tx!(&mut tx, c => {
+            sqlx::query_as("SELECT id, totp_cipher FROM accounts WHERE totp_cipher IS NOT NULL")
+                .fetch_all(&mut *c)
+                .await?
+        });
+        for (id, cipher) in secrets {
+            let plain = self.keys.decrypt_secret(&cipher).map_err(|_| {
+                StoreError::Config(format!(
+                    "第 {id} 号账号的两步验证密钥无法用当前密钥解密：未做任何改动"
+                ))
+            })?;
+            on_tx!(&mut tx, c => {
+                sqlx::query("UPDATE accounts SET totp_cipher = $1 WHERE id = $2")
+                    .bind(new.encrypt_secret(&plain))
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await?;
+            });
+        }
         let now = self.clock.now();
         on_tx!(&mut tx, c => {
             sqlx::query("UPDATE settings SET value = $1, updated_at = $2 WHERE key = $3")

@@ -226,7 +226,10 @@ pub async fn session_layer(
         } else {
             body
         };
-        if presented.as_deref() != Some(auth.csrf.as_str()) {
+        if !presented
+            .as_deref()
+            .is_some_and(|p| xianfeng_store::crypto::same_secret(p, &auth.csrf))
+        {
             return forbidden("页面已失效（安全校验未通过），请刷新页面后重试");
         }
         req = Request::from_parts(parts, body);
@@ -664,8 +667,8 @@ async fn totp_enrol_page(
         (String::new(), true)
     } else {
         (
-            match &auth.account.totp_secret {
-                Some(s) => s.clone(),
+            match state.store.totp_pending_secret(&auth.account)? {
+                Some(s) => s,
                 None => state.store.totp_begin(auth.account.id).await?,
             },
             false,
@@ -705,7 +708,10 @@ async fn totp_enrol_submit(
         )),
         Err(StoreError::Invalid { message, .. }) => {
             let ctx = PageCtx::new(&auth, &headers, "/account", "两步验证");
-            let secret = auth.account.totp_secret.clone().unwrap_or_default();
+            let secret = state
+                .store
+                .totp_pending_secret(&auth.account)?
+                .unwrap_or_default();
             let uri = format!(
                 "otpauth://totp/Xianfeng:{}?secret={secret}&issuer=Xianfeng",
                 auth.account.username

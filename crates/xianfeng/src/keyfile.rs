@@ -231,7 +231,16 @@ pub async fn open_bound_with(
         );
     }
     match store.key_bind().await {
-        Ok(()) => Ok(store),
+        Ok(()) => {
+            let sealed = store
+                .totp_seal_plain()
+                .await
+                .context("加密保存两步验证密钥失败")?;
+            if sealed > 0 {
+                tracing::info!(sealed, "旧版本明文保存的两步验证密钥已改为加密保存");
+            }
+            Ok(store)
+        }
         Err(StoreError::KeyMismatch) => {
             store.close().await;
             bail!(key_mismatch_message(&choice.source, url))

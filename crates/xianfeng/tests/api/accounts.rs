@@ -243,30 +243,34 @@ async fn the_security_administrator_sets_the_policy_and_unlocks() {
     assert!(events.contains(&"config.policy".to_string()));
 }
 
-#[tokio::test]
-async fn administrators_can_enrol_a_second_factor() {
-    let app = TestApp::spawn().await;
-    let c = app.login_as("aud2", Role::AuditAdmin, None, None).await;
+/// Enrols `who` (already signed in as `c`) and returns the secret's code for a moment.
+async fn enrol(app: &TestApp, c: &reqwest::Client) -> impl Fn(i64) -> String {
     let page = app
-        .get_with(&c, "/account/totp")
+        .get_with(c, "/account/totp")
         .await
         .text()
         .await
         .unwrap();
     let secret = extract(&page, "<code>", "</code>").unwrap();
-    let code = |t: i64| {
-        let key = xianfeng_store::crypto::base32_decode(&secret).unwrap();
-        xianfeng_store::crypto::totp_code(&key, (t / 30) as u64)
-    };
+    let key = xianfeng_store::crypto::totp_decoded(&secret).unwrap();
+    let code = move |t: i64| xianfeng_store::crypto::totp_code(&key, t / 30);
     let r = app
-        .post_form(&c, "/account/totp", &[("code", "000000")])
+        .post_form(c, "/account/totp", &[("code", "000000")])
         .await;
     assert!(r.text().await.unwrap().contains("验证码不正确"));
     let now = app.clock.now().timestamp();
     let r = app
-        .post_form(&c, "/account/totp", &[("code", &code(now))])
+        .post_form(c, "/account/totp", &[("code", &code(now))])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    code
+}
+
+#[tokio::test]
+async fn administrators_can_enrol_a_second_factor() {
+    let app = TestApp::spawn().await;
+    let c = app.login_as("aud2", Role::AuditAdmin, None, None).await;
+    let code = enrol(&app, &c).await;
     // Next login waits for the code.
     let c = app.login("aud2", PASSWORD).await;
     assert_eq!(location(&app.get_with(&c, "/audit").await), "/login/totp");
@@ -274,9 +278,103 @@ async fn administrators_can_enrol_a_second_factor() {
         .post_form(&c, "/login/totp", &[("code", "123456")])
         .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // The code that confirmed the enrolment has been used: it is refused.
+    let now = app.clock.now().timestamp();
+    let r = app
+        .post_form(&c, "/login/totp", &[("code", &code(now))])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "a code is accepted once");
+    app.clock.advance(chrono::Duration::seconds(30));
+    let now = app.clock.now().timestamp();
     let r = app
         .post_form(&c, "/login/totp", &[("code", &code(now))])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.get_with(&c, "/audit").await.status(), StatusCode::OK);
+    // Signing in again within the same step: the same code is refused, the next one works.
+    let c2 = app.login("aud2", PASSWORD).await;
+    let r = app
+        .post_form(&c2, "/login/totp", &[("code", &code(now))])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = app
+        .post_form(&c2, "/login/totp", &[("code", &code(now + 30))])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "one step of drift");
+}
+
+#[tokio::test]
+async fn second_factor_guesses_lock_the_account_like_passwords() {
+    let app = TestApp::spawn().await;
+    let c = app.login_as("aud3", Role::AuditAdmin, None, None).await;
+    let code = enrol(&app, &c).await;
+    app.clock.advance(chrono::Duration::seconds(60));
+    let c = app.login("aud3", PASSWORD).await;
+    // The enrolment's wrong code counted once; four more wrong codes reach the threshold (5).
+    for guess in ["111111", "222222", "333333", "444444"] {
+        let r = app
+            .post_form(&c, "/login/totp", &[("code", guess)])
+            .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Locked: the waiting session has ended, the right code no longer helps.
+    let now = app.clock.now().timestamp();
+    let r = app
+        .post_form(&c, "/login/totp", &[("code", &code(now))])
+        .await;
+    assert_eq!(location(&r), "/login", "sent back to sign in, not let in");
+    assert_eq!(location(&app.get_with(&c, "/audit").await), "/login");
+    let acc = app.store.account_by_username("aud3").await.unwrap().unwrap();
+    assert!(acc.is_locked(app.clock.now()));
+    let events: Vec<String> = app
+        .store
+        .audit_export(&Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.object_id.as_deref() == Some(&acc.id.to_string()))
+        .map(|r| r.event)
+        .collect();
+    assert!(events.contains(&"account.lock".to_string()), "{events:?}");
+}
+
+#[tokio::test]
+async fn second_factor_secrets_are_stored_encrypted() {
+    let app = TestApp::spawn().await;
+    let c = app.login_as("aud4", Role::AuditAdmin, None, None).await;
+    let page = app
+        .get_with(&c, "/account/totp")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let secret = extract(&page, "<code>", "</code>").unwrap();
+    let raw = xianfeng_store::crypto::totp_decoded(&secret).unwrap();
+    let acc = app.store.account_by_username("aud4").await.unwrap().unwrap();
+    let cipher = acc.totp_cipher.clone().unwrap();
+    assert!(
+        !cipher.windows(raw.len()).any(|w| w == raw.as_slice()),
+        "the secret is not stored in the clear"
+    );
+    assert_eq!(app.store.keys.decrypt_secret(&cipher).unwrap(), raw);
+    let plain: Option<String> = app
+        .scalar("SELECT totp_secret FROM accounts WHERE username = 'aud4'")
+        .await;
+    assert_eq!(plain, None);
+    // A secret an older version kept in plain text is sealed at start-up.
+    app.execute("UPDATE accounts SET totp_secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', totp_cipher = NULL WHERE username = 'aud4'")
+        .await;
+    assert_eq!(app.store.totp_seal_plain().await.unwrap(), 1);
+    let acc = app.store.account_by_username("aud4").await.unwrap().unwrap();
+    assert_eq!(
+        app.store
+            .keys
+            .decrypt_secret(acc.totp_cipher.as_ref().unwrap())
+            .unwrap(),
+        b"12345678901234567890"
+    );
+    let plain: Option<String> = app
+        .scalar("SELECT totp_secret FROM accounts WHERE username = 'aud4'")
+        .await;
+    assert_eq!(plain, None);
 }

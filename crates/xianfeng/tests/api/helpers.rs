@@ -180,6 +180,38 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// Runs one statement as someone with full database access would (on SQLite through the
+    /// writer: the read pool is read-only).
+    pub async fn try_execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        match &self.store.db {
+            xianfeng_store::Db::Sqlite { write, .. } => {
+                sqlx::query(sql).execute(write).await.map(|r| r.rows_affected())
+            }
+            xianfeng_store::Db::Postgres(p) => {
+                sqlx::query(sql).execute(p).await.map(|r| r.rows_affected())
+            }
+        }
+    }
+
+    pub async fn execute(&self, sql: &str) -> u64 {
+        self.try_execute(sql).await.unwrap()
+    }
+
+    /// One value read directly from the database.
+    pub async fn scalar<T>(&self, sql: &str) -> T
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+            + sqlx::Type<sqlx::Sqlite>
+            + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+            + sqlx::Type<sqlx::Postgres>,
+    {
+        xianfeng_store::on_db!(&self.store.db, p => {
+            sqlx::query_scalar(sql).fetch_one(p).await.unwrap()
+        })
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.client.get(self.url(path)).send().await.unwrap()
     }

@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use xianfeng_domain::idnum::IdNumber;
-use xianfeng_domain::scope::Scope;
+use xianfeng_domain::scope::{Role, Scope};
 use xianfeng_domain::Clock;
 use xianfeng_store::{Keys, StoreError};
 
@@ -344,6 +344,9 @@ async fn rotation_keeps_every_id_findable_and_retires_the_old_key() {
         .await;
         ids.push(id_number("1980-05-01", 100 + i));
     }
+    // An account enrolling a second factor: its secret is under the same key.
+    let admin = app.account("rot_sec", Role::SecurityAdmin, None, None).await;
+    let secret = app.store.totp_begin(admin).await.unwrap();
     let cwd = elsewhere("rotate");
     let new_file = cwd.join("new.key");
     let o = app.cli(&[
@@ -396,6 +399,8 @@ async fn rotation_keeps_every_id_findable_and_retires_the_old_key() {
         .await
         .unwrap();
     assert_eq!(audit.total, 1);
+    let acc = s.account_get(admin).await.unwrap();
+    assert_eq!(s.totp_pending_secret(&acc).unwrap(), Some(secret));
     s.close().await;
 
     // The old key is refused from then on: by commands, and by a copy still running with it.

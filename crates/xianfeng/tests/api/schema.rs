@@ -1,4 +1,5 @@
-//! The two migration folders describe the same schema: tables, columns, nullability, indexes.
+//! The two migration folders describe the same schema: tables, columns, their types and
+//! nullability, indexes.
 
 use std::collections::BTreeSet;
 
@@ -6,6 +7,33 @@ use xianfeng_domain::Clock;
 use xianfeng_store::{Keys, Store};
 
 use crate::helpers::*;
+
+/// The family of a SQLite declared type, named as [`postgres_type`] names PostgreSQL's: SQLite
+/// keeps every integer in 64 bits, so INTEGER and BIGINT are one family.
+fn sqlite_type(declared: &str) -> String {
+    match declared.to_ascii_uppercase().as_str() {
+        "INTEGER" | "BIGINT" => "int".into(),
+        "TEXT" => "text".into(),
+        "BLOB" => "bytes".into(),
+        "BOOLEAN" => "bool".into(),
+        "DATE" => "date".into(),
+        "TIMESTAMP" => "instant".into(),
+        other => format!("sqlite:{other}"),
+    }
+}
+
+/// The family of a PostgreSQL column type; an instant must carry its time zone.
+fn postgres_type(data_type: &str) -> String {
+    match data_type {
+        "integer" | "bigint" | "smallint" => "int".into(),
+        "text" => "text".into(),
+        "bytea" => "bytes".into(),
+        "boolean" => "bool".into(),
+        "date" => "date".into(),
+        "timestamp with time zone" => "instant".into(),
+        other => format!("postgres:{other}"),
+    }
+}
 
 async fn sqlite_schema() -> BTreeSet<String> {
     let dir = std::env::temp_dir().join(format!("xianfeng-schema-{}", std::process::id()));
@@ -29,15 +57,16 @@ async fn sqlite_schema() -> BTreeSet<String> {
         .await
         .unwrap();
     for t in tables {
-        let cols: Vec<(String, i64, i64)> =
-            sqlx::query_as("SELECT name, \"notnull\", pk FROM pragma_table_info($1)")
+        let cols: Vec<(String, String, i64, i64)> =
+            sqlx::query_as("SELECT name, type, \"notnull\", pk FROM pragma_table_info($1)")
                 .bind(&t)
                 .fetch_all(read)
                 .await
                 .unwrap();
-        for (c, notnull, pk) in cols {
+        for (c, ty, notnull, pk) in cols {
             out.insert(format!(
-                "column {t}.{c} not_null={}",
+                "column {t}.{c} {} not_null={}",
+                sqlite_type(&ty),
                 notnull == 1 || pk > 0
             ));
         }
@@ -63,15 +92,19 @@ async fn postgres_schema(url: &str) -> BTreeSet<String> {
         unreachable!()
     };
     let mut out = BTreeSet::new();
-    let cols: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT table_name::text, column_name::text, is_nullable::text FROM information_schema.columns \
+    let cols: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text FROM information_schema.columns \
          WHERE table_schema = current_schema() AND table_name NOT LIKE '\\_sqlx%'",
     )
     .fetch_all(p)
     .await
     .unwrap();
-    for (t, c, nullable) in cols {
-        out.insert(format!("column {t}.{c} not_null={}", nullable == "NO"));
+    for (t, c, ty, nullable) in cols {
+        out.insert(format!(
+            "column {t}.{c} {} not_null={}",
+            postgres_type(&ty),
+            nullable == "NO"
+        ));
     }
     let idx: Vec<String> = sqlx::query_scalar("SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key' AND indexname NOT LIKE '\\_sqlx%'")
         .fetch_all(p)
@@ -87,7 +120,12 @@ async fn postgres_schema(url: &str) -> BTreeSet<String> {
 #[tokio::test]
 async fn both_engines_have_the_same_schema() {
     let sqlite = sqlite_schema().await;
-    assert!(sqlite.contains("column members.id_cipher not_null=true"));
+    assert!(sqlite.contains("column members.id_cipher bytes not_null=true"));
+    assert!(sqlite.contains("column accounts.totp_last_step int not_null=false"));
+    assert!(
+        !sqlite.iter().any(|c| c.contains("sqlite:")),
+        "every SQLite type has a family: {sqlite:#?}"
+    );
     assert!(sqlite.contains("index members_archived_path_name"));
     if pg_admin_url().is_some() {
         let url = fresh_database_url().await;
