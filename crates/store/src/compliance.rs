@@ -1,5 +1,5 @@
 //! The compliance check over stored data: every person and organisation of a subtree judged by
-//! the rules of `xianfeng_domain::compliance`, and the findings kept current in the `findings`
+//! the rules of `xianfeng_domain::rules`, and the findings kept current in the `findings`
 //! table (by the daily job and after every relevant write) for pages, to-do lists and
 //! notifications.
 
@@ -8,12 +8,13 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder, Row};
-use xianfeng_domain::compliance::{
-    check_org, check_person, Hit, OrgFacts, PersonFacts, RuleConfig, Severity,
-};
 use xianfeng_domain::development::DevFile;
 use xianfeng_domain::members::MemberStatus;
 use xianfeng_domain::org::{OrgPath, Sector};
+use xianfeng_domain::rules::{
+    check_contact, check_dues, check_letter, check_org, check_person, ContactFacts, DuesFacts, Hit,
+    OrgFacts, PersonFacts, RuleConfig, Severity,
+};
 use xianfeng_domain::scope::Scope;
 
 use crate::audit::{Actor, AuditEvent};
@@ -106,7 +107,7 @@ impl StoredFinding {
         Severity::parse(&self.severity).map_or("", |s| s.label())
     }
     pub fn rule_title(&self) -> &'static str {
-        xianfeng_domain::compliance::rule_title(&self.rule)
+        xianfeng_domain::rules::rule_title(&self.rule)
     }
 }
 
@@ -550,19 +551,13 @@ impl Store {
                 out.push(Finding::from_hit(h, info, subject.clone()));
             }
             if let Some(events) = contact.get(&r.id) {
-                for h in
-                    xianfeng_domain::contact::check_contact(cfg.at(as_of), as_of, status, events)
-                {
-                    if cfg.enabled(h.rule) {
-                        out.push(Finding::from_hit(h, info, subject.clone()));
-                    }
+                for h in check_contact(cfg, as_of, &ContactFacts { status, events }) {
+                    out.push(Finding::from_hit(h, info, subject.clone()));
                 }
             }
             for l in letters_of.get(&r.id).map(|v| v.as_slice()).unwrap_or(&[]) {
-                for h in crate::letters::letter_hits(l, as_of) {
-                    if cfg.enabled(h.rule) {
-                        out.push(Finding::from_hit(h, info, subject.clone()));
-                    }
+                for h in check_letter(cfg, as_of, &l.facts()) {
+                    out.push(Finding::from_hit(h, info, subject.clone()));
                 }
             }
             // Dues, where the branch keeps them here, from the later of its first month and
@@ -578,7 +573,7 @@ impl Store {
                 let from = admission
                     .map(xianfeng_domain::dues::month_of)
                     .map_or(*start, |a| a.max(*start));
-                let facts = xianfeng_domain::dues::DuesFacts {
+                let facts = DuesFacts {
                     from,
                     bases: dues.bases.get(&r.id).map(|v| v.as_slice()).unwrap_or(&[]),
                     months: dues.months.get(&r.id).map(|v| v.as_slice()).unwrap_or(&[]),
@@ -588,10 +583,8 @@ impl Store {
                         .map(|v| v.as_slice())
                         .unwrap_or(&[]),
                 };
-                for h in xianfeng_domain::dues::check_dues(cfg, as_of, &facts) {
-                    if cfg.enabled(h.rule) {
-                        out.push(Finding::from_hit(h, info, subject.clone()));
-                    }
+                for h in check_dues(cfg, as_of, &facts) {
+                    out.push(Finding::from_hit(h, info, subject.clone()));
                 }
             }
         };

@@ -1,7 +1,8 @@
 //! Each rule on both sides of its threshold, with leap years and month ends.
 
 use super::*;
-use crate::development::{Approver, Sponsor, Votes};
+use crate::development::{Approver, Sponsor, SponsorRole, Standing, Votes};
+use crate::org::{OrgType, Sector};
 
 fn d(s: &str) -> NaiveDate {
     crate::parse_date(s).unwrap()
@@ -816,10 +817,8 @@ fn org_004_term_and_005_secretary() {
 #[test]
 fn numbers_by_effective_date_and_disabled_rules() {
     let mut c = cfg();
-    let later = Numbers {
-        talk_within_months: 2,
-        ..Numbers::default()
-    };
+    let mut later = Numbers::default();
+    later.development.talk_within_months = 2;
     c.versions.push(RuleVersion {
         effective: d("2026-01-01"),
         numbers: later,
@@ -851,10 +850,16 @@ fn numbers_by_effective_date_and_disabled_rules() {
 
 #[test]
 fn every_rule_is_listed() {
-    for (rule, _, title) in RULES {
-        assert!(!title.is_empty(), "{rule}");
-        assert_eq!(rule_title(rule), *title);
+    let ids: Vec<&str> = catalogue().map(|e| e.id).collect();
+    assert_eq!(ids.len(), 33);
+    for e in catalogue() {
+        assert!(!e.title.is_empty(), "{}", e.id);
+        assert_eq!(rule_title(e.id), e.title);
+        assert!(std::ptr::eq(registry().get(e.id).expect("registered"), e));
+        assert_eq!(ids.iter().filter(|i| **i == e.id).count(), 1, "{}", e.id);
     }
+    assert!(registry().get("DEV-999").is_none());
+    assert_eq!(rule_title("DEV-999"), "");
 }
 
 #[test]
@@ -927,7 +932,7 @@ fn configuration_problems() {
     assert!(cfg().problems().is_empty());
     let mut c = cfg();
     c.disabled.push("DEV-999".into());
-    c.versions[0].numbers.extension_min_months = 13;
+    c.versions[0].numbers.development.extension_min_months = 13;
     let p = c.problems();
     assert_eq!(p.len(), 2, "{p:?}");
     assert!(p[0].contains("DEV-999"));
