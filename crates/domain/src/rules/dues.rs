@@ -66,10 +66,12 @@ fn brackets(list: &[Bracket], who: &str, key: &str) -> Result<(), String> {
             &format!("dues.{key}[{i}].rate_bp"),
         )?;
         match b.up_to {
-            Some(u) if u <= below => return Err(format!(
+            Some(u) if u <= below => {
+                return Err(format!(
                 "{who}第 {} 档的上限（dues.{key}[{i}].up_to）须大于前一档的上限 {below}，现为 {u}",
                 i + 1
-            )),
+            ))
+            }
             Some(_) if i + 1 == list.len() => {
                 return Err(format!(
                     "{who}最后一档（dues.{key}[{i}].up_to）须不设上限（null）"

@@ -509,3 +509,5 @@ mod tests;
 #[cfg(test)]
 mod config_tests;
 
+#[cfg(test)]
+mod proptests;
