@@ -1013,3 +1013,55 @@ fn messages_say_what_to_do_and_when() {
     let c = count.iter().find(|x| x.rule == "DEV-008").expect("DEV-008");
     assert!(c.message.contains("2024-03-01"), "{}", c.message);
 }
+
+#[test]
+fn a_rule_is_found_by_its_id_and_runs_alone() {
+    let mut f = DevFile::default();
+    f.set(Step::Application, Some(d("2025-01-31")));
+    let p = PersonFacts {
+        birth_date: d("2010-01-01"),
+        gender: "male",
+        id_number: None,
+        status: MemberStatus::Applicant,
+        application: None,
+        activist: None,
+        candidate: None,
+        admission: None,
+        conversion: None,
+        file: Some(&f),
+    };
+    // Under age and no talk a month after the application: DEV-001 and DEV-002.
+    let all = check_person(&cfg(), d("2025-03-15"), &p);
+    assert!(has(&all, "DEV-001") && has(&all, "DEV-002"), "{all:?}");
+    let dev_002 = registry().get("DEV-002").expect("DEV-002");
+    assert_eq!(dev_002.family, Family::Development);
+    let alone = dev_002.run(&cfg(), d("2025-03-15"), Facts::Person(&p));
+    assert_eq!(alone.len(), 1);
+    assert_eq!(alone[0].rule, "DEV-002");
+    assert_eq!(alone[0].due, Some(d("2025-02-28")));
+    // Facts of another kind: nothing.
+    let o = branch(1, 1);
+    assert!(dev_002
+        .run(&cfg(), d("2025-03-15"), Facts::Org(&o))
+        .is_empty());
+}
+
+#[test]
+fn a_check_asks_for_families_by_prefix_and_switches() {
+    let mut c = cfg();
+    let ask = Ask::prefix(&c, Some("DUES"));
+    assert!(ask.wants_family(Family::Dues));
+    assert!(!ask.wants_family(Family::Development));
+    assert!(!ask.wants_family(Family::Letters));
+    assert!(Ask::prefix(&c, Some("MEM-004")).wants_family(Family::Letters));
+    assert!(!Ask::prefix(&c, Some("MEM-004")).wants_family(Family::Member));
+    assert!(Ask::prefix(&c, Some("D")).wants_family(Family::Development));
+    c.disabled = vec!["DUES-001".into(), "DUES-002".into()];
+    assert!(!Ask::all(&c).wants_family(Family::Dues));
+    assert!(Ask::all(&c).wants_family(Family::Organisation));
+    let counts: Vec<usize> = Family::ALL
+        .iter()
+        .map(|f| registry().family(*f).count())
+        .collect();
+    assert_eq!(counts, vec![22, 5, 3, 1, 2]);
+}
