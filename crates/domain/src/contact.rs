@@ -1,4 +1,5 @@
-//! Members out of contact (失去联系的党员) and rule MEM-003.
+//! Members out of contact (失去联系的党员): the dated events and the open episode; rule
+//! MEM-003 over them is in `rules::member`.
 //!
 //! The roster keeps dated events: contact lost, contact regained, party standing suspended
 //! (停止党籍). A member out of contact for six months or more has their standing suspended;
@@ -8,9 +9,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::compliance::{Hit, Numbers, Severity};
-use crate::dates::{add_months, format_date};
-use crate::members::MemberStatus;
+use crate::dates::format_date;
 use crate::org::code_enum;
 
 code_enum! {
@@ -90,75 +89,6 @@ pub fn may_record(events: &[ContactEvent], kind: ContactKind, on: NaiveDate) -> 
     }
 }
 
-/// MEM-003 for one person as of `as_of`: warned a month before and reported after six months
-/// out of contact without a suspension; reported two years after a suspension while still out
-/// of contact (the removal is due).
-pub fn check_contact(
-    n: &Numbers,
-    as_of: NaiveDate,
-    status: MemberStatus,
-    events: &[ContactEvent],
-) -> Vec<Hit> {
-    let mut out = Vec::new();
-    if !status.is_member() {
-        return out;
-    }
-    let Some(lost) = lost_on(events, as_of) else {
-        return out;
-    };
-    let mut dates = std::collections::BTreeMap::new();
-    dates.insert("lost_since", lost.since);
-    match lost.suspended_on {
-        None => {
-            let due = add_months(lost.since, n.lost_contact_months);
-            let warn_from = due - chrono::Duration::days(n.probation_warning_days);
-            if as_of >= warn_from {
-                let message = if as_of >= due {
-                    format!(
-                        "自 {} 失去联系已满 {} 个月，应按规定停止其党籍并登记",
-                        format_date(lost.since),
-                        n.lost_contact_months
-                    )
-                } else {
-                    format!(
-                        "自 {} 失去联系，{} 满 {} 个月，届时仍无法联系的应停止其党籍",
-                        format_date(lost.since),
-                        format_date(due),
-                        n.lost_contact_months
-                    )
-                };
-                out.push(Hit {
-                    rule: "MEM-003",
-                    severity: Severity::Warning,
-                    key: format!("suspend:{}", lost.since),
-                    message,
-                    dates,
-                    due: Some(due),
-                });
-            }
-        }
-        Some(s) => {
-            let due = add_months(s, n.lost_contact_removal_months);
-            if as_of >= due {
-                dates.insert("suspended_on", s);
-                out.push(Hit {
-                    rule: "MEM-003",
-                    severity: Severity::Warning,
-                    key: format!("remove:{}", lost.since),
-                    message: format!(
-                        "{} 停止党籍已满 {} 个月仍无法取得联系，应按规定予以除名",
-                        format_date(s),
-                        n.lost_contact_removal_months
-                    ),
-                    dates,
-                    due: Some(due),
-                });
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,38 +121,6 @@ mod tests {
                 suspended_on: Some(d("2025-09-01"))
             })
         );
-    }
-
-    #[test]
-    fn six_months_out_of_contact_then_two_years_suspended() {
-        let n = Numbers::default();
-        let full = MemberStatus::Full;
-        let lost = [ev(ContactKind::Lost, "2026-01-31")];
-        // 31 January + 6 months = 31 July; warned from 1 July (30 days before).
-        assert!(check_contact(&n, d("2026-06-30"), full, &lost).is_empty());
-        let h = check_contact(&n, d("2026-07-01"), full, &lost);
-        assert_eq!(h.len(), 1);
-        assert_eq!(h[0].due, Some(d("2026-07-31")));
-        assert!(h[0].message.contains("届时"), "{}", h[0].message);
-        let h = check_contact(&n, d("2026-07-31"), full, &lost);
-        assert!(h[0].message.contains("已满 6 个月"), "{}", h[0].message);
-        // Not for people who are not members yet.
-        assert!(check_contact(&n, d("2026-08-01"), MemberStatus::Activist, &lost).is_empty());
-        // Suspended: nothing until two years after the suspension.
-        let suspended = [
-            ev(ContactKind::Lost, "2024-01-31"),
-            ev(ContactKind::Suspended, "2024-08-15"),
-        ];
-        assert!(check_contact(&n, d("2026-08-14"), full, &suspended).is_empty());
-        let h = check_contact(&n, d("2026-08-15"), full, &suspended);
-        assert_eq!(h.len(), 1);
-        assert!(h[0].key.starts_with("remove:"));
-        // Regained: nothing.
-        let back = [
-            ev(ContactKind::Lost, "2024-01-31"),
-            ev(ContactKind::Regained, "2024-03-01"),
-        ];
-        assert!(check_contact(&n, d("2026-08-15"), full, &back).is_empty());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! which is ignored. Year-month columns additionally accept `200107`, `2001-07`,
 //! `2001/7`, `2001.7` and `2001年7月`.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 
 /// Smallest year accepted by the parsers.
 pub const MIN_YEAR: i32 = 1900;
@@ -307,28 +307,27 @@ pub fn years_between(from: NaiveDate, to: NaiveDate) -> i32 {
 /// (31 January + 1 month = 28 or 29 February). Results beyond the range chrono can
 /// represent saturate at [`NaiveDate::MIN`] / [`NaiveDate::MAX`].
 pub fn add_months(d: NaiveDate, months: i32) -> NaiveDate {
-    let saturated = if months < 0 {
+    let moved = if months < 0 {
+        d.checked_sub_months(Months::new(months.unsigned_abs()))
+    } else {
+        d.checked_add_months(Months::new(months.unsigned_abs()))
+    };
+    moved.unwrap_or(if months < 0 {
         NaiveDate::MIN
     } else {
         NaiveDate::MAX
-    };
-    let index = i64::from(d.year()) * 12 + i64::from(d.month0()) + i64::from(months);
-    let Ok(year) = i32::try_from(index.div_euclid(12)) else {
-        return saturated;
-    };
-    // rem_euclid(12) lies in 0..12, so the month is 1..=12.
-    let month = index.rem_euclid(12) as u32 + 1;
-    let Some(last) = last_day_of_month(year, month) else {
-        return saturated;
-    };
-    NaiveDate::from_ymd_opt(year, month, d.day().min(last)).unwrap_or(saturated)
+    })
 }
 
-/// Number of days in the given month; `None` when the year is outside chrono's range.
-fn last_day_of_month(year: i32, month: u32) -> Option<u32> {
-    (28..=31)
-        .rev()
-        .find(|day| NaiveDate::from_ymd_opt(year, month, *day).is_some())
+/// `d` moved by `days` days, saturating at [`NaiveDate::MIN`] / [`NaiveDate::MAX`].
+pub fn add_days(d: NaiveDate, days: i64) -> NaiveDate {
+    TimeDelta::try_days(days)
+        .and_then(|t| d.checked_add_signed(t))
+        .unwrap_or(if days < 0 {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        })
 }
 
 #[cfg(test)]
@@ -700,6 +699,38 @@ mod tests {
         assert_eq!(add_months(ymd(2001, 7, 1), 120), ymd(2011, 7, 1));
         assert_eq!(add_months(ymd(2001, 7, 1), -24), ymd(1999, 7, 1));
         assert_eq!(add_months(ymd(2001, 11, 30), 3), ymd(2002, 2, 28));
+    }
+
+    #[test]
+    fn add_months_around_the_end_of_february() {
+        // 31 January: to the last day of February, 28 or 29 days.
+        assert_eq!(add_months(ymd(2023, 1, 31), 1), ymd(2023, 2, 28));
+        assert_eq!(add_months(ymd(2024, 1, 31), 1), ymd(2024, 2, 29));
+        assert_eq!(add_months(ymd(2024, 1, 30), 1), ymd(2024, 2, 29));
+        assert_eq!(add_months(ymd(2024, 1, 29), 1), ymd(2024, 2, 29));
+        assert_eq!(add_months(ymd(2024, 1, 28), 1), ymd(2024, 2, 28));
+        // 29 February: the same day in leap years, the 28th in others, either way.
+        assert_eq!(add_months(ymd(2024, 2, 29), 12), ymd(2025, 2, 28));
+        assert_eq!(add_months(ymd(2024, 2, 29), -12), ymd(2023, 2, 28));
+        assert_eq!(add_months(ymd(2024, 2, 29), -48), ymd(2020, 2, 29));
+        assert_eq!(add_months(ymd(2024, 2, 29), 1), ymd(2024, 3, 29));
+        assert_eq!(add_months(ymd(2024, 3, 31), -1), ymd(2024, 2, 29));
+        // Clamping does not carry over: two single months are not one move of two.
+        assert_eq!(
+            add_months(add_months(ymd(2024, 1, 31), 1), 1),
+            ymd(2024, 3, 29)
+        );
+        assert_eq!(add_months(ymd(2024, 1, 31), 2), ymd(2024, 3, 31));
+    }
+
+    #[test]
+    fn add_days_saturates() {
+        assert_eq!(add_days(ymd(2024, 2, 28), 1), ymd(2024, 2, 29));
+        assert_eq!(add_days(ymd(2024, 3, 1), -1), ymd(2024, 2, 29));
+        assert_eq!(add_days(ymd(2001, 7, 1), i64::MAX), NaiveDate::MAX);
+        assert_eq!(add_days(ymd(2001, 7, 1), i64::MIN), NaiveDate::MIN);
+        assert_eq!(add_days(NaiveDate::MAX, 1), NaiveDate::MAX);
+        assert_eq!(add_days(NaiveDate::MIN, -1), NaiveDate::MIN);
     }
 
     #[test]

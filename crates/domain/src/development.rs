@@ -359,7 +359,7 @@ impl DevFile {
         self.get(Step::GeneralMeeting).map(|gm| {
             add_months(
                 gm,
-                probation_months + self.probation_extension_months.unwrap_or(0),
+                probation_months.saturating_add(self.probation_extension_months.unwrap_or(0)),
             )
         })
     }

@@ -4,7 +4,6 @@
 //! past that line a value that exists is valid.
 
 pub mod clock;
-pub mod compliance;
 pub mod contact;
 pub mod dates;
 pub mod development;
@@ -14,6 +13,7 @@ pub mod members;
 pub mod org;
 pub mod password;
 pub mod phone;
+pub mod rules;
 pub mod scope;
 pub mod stats;
 pub mod text;

@@ -1,5 +1,5 @@
 //! The compliance check over stored data: every person and organisation of a subtree judged by
-//! the rules of `xianfeng_domain::compliance`, and the findings kept current in the `findings`
+//! the rules of `xianfeng_domain::rules`, and the findings kept current in the `findings`
 //! table (by the daily job and after every relevant write) for pages, to-do lists and
 //! notifications.
 
@@ -8,16 +8,20 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder, Row};
-use xianfeng_domain::compliance::{
-    check_org, check_person, Hit, OrgFacts, PersonFacts, RuleConfig, Severity,
-};
+use xianfeng_domain::contact::ContactEvent;
 use xianfeng_domain::development::DevFile;
 use xianfeng_domain::members::MemberStatus;
 use xianfeng_domain::org::{OrgPath, Sector};
+use xianfeng_domain::rules::{
+    check_org, registry, Ask, ContactFacts, DuesFacts, Facts, Family, Hit, OrgFacts, PersonFacts,
+    RuleConfig, Severity,
+};
 use xianfeng_domain::scope::Scope;
 
 use crate::audit::{Actor, AuditEvent};
 use crate::development::FileCond;
+use crate::dues::DuesData;
+use crate::letters::Letter;
 use crate::orgs::Org;
 use crate::{on_db, on_tx, Page, PageReq, Result, Store, StoreError};
 
@@ -106,7 +110,7 @@ impl StoredFinding {
         Severity::parse(&self.severity).map_or("", |s| s.label())
     }
     pub fn rule_title(&self) -> &'static str {
-        xianfeng_domain::compliance::rule_title(&self.rule)
+        xianfeng_domain::rules::rule_title(&self.rule)
     }
 }
 
@@ -250,11 +254,16 @@ impl Store {
         prefix: Option<&str>,
     ) -> Result<Vec<Finding>> {
         let cfg = self.rules_config().await?;
-        let wants = |rule: &str| prefix.is_none_or(|p| rule.starts_with(p));
-        // Whether a family of rules (`DEV`, `ORG`, ...) can match the prefix at all.
-        let family = |f: &str| prefix.is_none_or(|p| f.starts_with(p) || p.starts_with(f));
-        let want_people = family("DEV") || family("MEM") || family("DUES");
-        let want_orgs = family("ORG");
+        let ask = Ask::prefix(&cfg, prefix);
+        let want_people = [
+            Family::Development,
+            Family::Member,
+            Family::Letters,
+            Family::Dues,
+        ]
+        .into_iter()
+        .any(|f| ask.wants_family(f));
+        let want_orgs = ask.wants_family(Family::Organisation);
         let orgs = self.check_orgs(root).await?;
         let mut out = Vec::new();
         if want_orgs {
@@ -263,7 +272,7 @@ impl Store {
         if want_people {
             out.extend(
                 self.check_people(
-                    &cfg,
+                    &ask,
                     &orgs,
                     &FileCond::Subtree(
                         root.cloned(),
@@ -274,7 +283,7 @@ impl Store {
                 .await?,
             );
         }
-        out.retain(|f| wants(f.rule));
+        out.retain(|f| ask.wants(f.rule));
         out.sort_by(|a, b| {
             (
                 a.org_path.as_str(),
@@ -408,10 +417,58 @@ impl Store {
         Ok(out)
     }
 
-    /// Person rules for the active roster matching `cond`, reading it as a stream.
+    /// The development files of the people matching `cond` (the development family's facts).
+    async fn check_facts_development(&self, cond: &FileCond) -> Result<HashMap<i64, DevFile>> {
+        Ok(self.dev_files_load(cond).await?.files)
+    }
+
+    /// The contact events of the people matching `cond` (MEM-003's facts; the dues rules read
+    /// them too: a suspended member owes no dues).
+    async fn check_facts_contact(
+        &self,
+        cond: &FileCond,
+    ) -> Result<HashMap<i64, Vec<ContactEvent>>> {
+        match cond {
+            FileCond::Subtree(root, on) => self.contact_for_check(root.as_ref(), None, *on).await,
+            FileCond::Members(ids) => self.contact_for_check(None, Some(ids), None).await,
+        }
+    }
+
+    /// The transfer letters of the people matching `cond`, by person (MEM-004's facts).
+    async fn check_facts_letters(&self, cond: &FileCond) -> Result<HashMap<i64, Vec<Letter>>> {
+        let letters = match cond {
+            FileCond::Subtree(root, on) => self.letters_for_check(root.as_ref(), *on).await?,
+            FileCond::Members(ids) => self.letters_for_members(ids).await?,
+        };
+        let mut letters_of: HashMap<i64, Vec<Letter>> = HashMap::new();
+        for l in letters {
+            letters_of.entry(l.member_id).or_default().push(l);
+        }
+        Ok(letters_of)
+    }
+
+    /// The dues books, bases, months and reductions of the people matching `cond` (the dues
+    /// family's facts).
+    async fn check_facts_dues(&self, cond: &FileCond) -> Result<DuesData> {
+        Ok(match cond {
+            FileCond::Subtree(root, on) => self.dues_data_subtree(root.as_ref(), *on).await?,
+            FileCond::Members(ids) => {
+                let mut d = self.dues_data_for(ids).await?;
+                d.books = on_db!(&self.db, p => {
+                    sqlx::query_as::<_, (i64, NaiveDate)>("SELECT org_id, start_month FROM dues_books").fetch_all(p).await?
+                })
+                .into_iter()
+                .collect();
+                d
+            }
+        })
+    }
+
+    /// Person rules that `ask` wants for the active roster matching `cond`, reading it as a
+    /// stream. Each family's facts are loaded only when one of its rules is wanted.
     async fn check_people(
         &self,
-        cfg: &RuleConfig,
+        ask: &Ask<'_>,
         orgs: &[Org],
         cond: &FileCond,
         as_of: NaiveDate,
@@ -432,31 +489,29 @@ impl Store {
                 )
             })
             .collect();
-        let loaded = self.dev_files_load(cond).await?;
-        let dues = match cond {
-            FileCond::Subtree(root, on) => self.dues_data_subtree(root.as_ref(), *on).await?,
-            FileCond::Members(ids) => {
-                let mut d = self.dues_data_for(ids).await?;
-                d.books = on_db!(&self.db, p => {
-                    sqlx::query_as::<_, (i64, NaiveDate)>("SELECT org_id, start_month FROM dues_books").fetch_all(p).await?
-                })
-                .into_iter()
-                .collect();
-                d
-            }
+        let want_dues = ask.wants_family(Family::Dues);
+        let files = if ask.wants_family(Family::Development) {
+            self.check_facts_development(cond).await?
+        } else {
+            HashMap::new()
         };
-        let letters = match cond {
-            FileCond::Subtree(root, on) => self.letters_for_check(root.as_ref(), *on).await?,
-            FileCond::Members(ids) => self.letters_for_members(ids).await?,
+        let dues = if want_dues {
+            self.check_facts_dues(cond).await?
+        } else {
+            DuesData::default()
         };
-        let contact = match cond {
-            FileCond::Subtree(root, on) => self.contact_for_check(root.as_ref(), None, *on).await?,
-            FileCond::Members(ids) => self.contact_for_check(None, Some(ids), None).await?,
+        let letters_of = if ask.wants_family(Family::Letters) {
+            self.check_facts_letters(cond).await?
+        } else {
+            HashMap::new()
         };
-        let mut letters_of: HashMap<i64, Vec<crate::letters::Letter>> = HashMap::new();
-        for l in letters {
-            letters_of.entry(l.member_id).or_default().push(l);
-        }
+        let contact = if ask.wants_family(Family::Member) || want_dues {
+            self.check_facts_contact(cond).await?
+        } else {
+            HashMap::new()
+        };
+        let want_id = ask.wants("MEM-001");
+        let rules = registry();
         let mut out = Vec::new();
         // A refresh of a few people: their organisations may lie outside `orgs`.
         if let FileCond::Members(ids) = cond {
@@ -500,7 +555,11 @@ impl Store {
             let Some(info) = infos.get(&r.org_id) else {
                 return;
             };
-            let id_number = self.keys.decrypt_id(&r.cipher).ok();
+            let id_number = if want_id {
+                self.keys.decrypt_id(&r.cipher).ok()
+            } else {
+                None
+            };
             let [application, activist, candidate, admission, conversion] = if past {
                 r.dates.map(|d| d.filter(|d| *d <= as_of))
             } else {
@@ -522,7 +581,7 @@ impl Store {
                 MemberStatus::parse(&r.status).unwrap_or(MemberStatus::Applicant)
             };
             let file_then;
-            let file = match loaded.files.get(&r.id) {
+            let file = match files.get(&r.id) {
                 Some(f) if past => {
                     file_then = file_on(f, as_of);
                     Some(&file_then)
@@ -546,23 +605,18 @@ impl Store {
                 id: r.id,
                 name: r.name.clone(),
             };
-            for h in check_person(cfg, as_of, &facts) {
+            for h in rules.check(ask, as_of, Facts::Person(&facts)) {
                 out.push(Finding::from_hit(h, info, subject.clone()));
             }
             if let Some(events) = contact.get(&r.id) {
-                for h in
-                    xianfeng_domain::contact::check_contact(cfg.at(as_of), as_of, status, events)
-                {
-                    if cfg.enabled(h.rule) {
-                        out.push(Finding::from_hit(h, info, subject.clone()));
-                    }
+                let facts = ContactFacts { status, events };
+                for h in rules.check(ask, as_of, Facts::Contact(&facts)) {
+                    out.push(Finding::from_hit(h, info, subject.clone()));
                 }
             }
             for l in letters_of.get(&r.id).map(|v| v.as_slice()).unwrap_or(&[]) {
-                for h in crate::letters::letter_hits(l, as_of) {
-                    if cfg.enabled(h.rule) {
-                        out.push(Finding::from_hit(h, info, subject.clone()));
-                    }
+                for h in rules.check(ask, as_of, Facts::Letter(&l.facts())) {
+                    out.push(Finding::from_hit(h, info, subject.clone()));
                 }
             }
             // Dues, where the branch keeps them here, from the later of its first month and
@@ -578,7 +632,7 @@ impl Store {
                 let from = admission
                     .map(xianfeng_domain::dues::month_of)
                     .map_or(*start, |a| a.max(*start));
-                let facts = xianfeng_domain::dues::DuesFacts {
+                let facts = DuesFacts {
                     from,
                     bases: dues.bases.get(&r.id).map(|v| v.as_slice()).unwrap_or(&[]),
                     months: dues.months.get(&r.id).map(|v| v.as_slice()).unwrap_or(&[]),
@@ -588,10 +642,8 @@ impl Store {
                         .map(|v| v.as_slice())
                         .unwrap_or(&[]),
                 };
-                for h in xianfeng_domain::dues::check_dues(cfg, as_of, &facts) {
-                    if cfg.enabled(h.rule) {
-                        out.push(Finding::from_hit(h, info, subject.clone()));
-                    }
+                for h in rules.check(ask, as_of, Facts::Dues(&facts)) {
+                    out.push(Finding::from_hit(h, info, subject.clone()));
                 }
             }
         };
@@ -650,7 +702,12 @@ impl Store {
         let cfg = self.rules_config().await?;
         for chunk in ids.chunks(500) {
             let findings = self
-                .check_people(&cfg, &[], &FileCond::Members(chunk.to_vec()), today)
+                .check_people(
+                    &Ask::all(&cfg),
+                    &[],
+                    &FileCond::Members(chunk.to_vec()),
+                    today,
+                )
                 .await?;
             self.findings_sync(findings, SyncScope::Subjects("person", chunk))
                 .await?;

@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::{QueryBuilder, Row};
-use xianfeng_domain::compliance::{next_step, NextStep, PersonFacts, RuleConfig};
 use xianfeng_domain::dates::format_date;
 use xianfeng_domain::development::{
     Approver, DevFile, Sponsor, SponsorRole, Standing, Step, Votes,
 };
 use xianfeng_domain::members::{Category, MemberFields, MemberStatus};
 use xianfeng_domain::org::{OrgPath, OrgType, Sector};
+use xianfeng_domain::rules::{next_step, NextStep, PersonFacts, RuleConfig};
 use xianfeng_domain::scope::Scope;
 use xianfeng_domain::IdNumber;
 
@@ -691,7 +691,7 @@ impl Store {
         let mut conversion = member.conversion_date;
         if file.get(Step::ConversionApproval).is_some() && (authoritative || conversion.is_none()) {
             if let Some(gm) = gm {
-                conversion = file.probation_end(cfg.at(gm).probation_months);
+                conversion = file.probation_end(cfg.at(gm).development.probation_months);
             }
         }
         let now = self.clock.now();
@@ -1189,7 +1189,10 @@ impl Store {
                         .file
                         .get(Step::ConversionApproval)
                         .and(gm)
-                        .and_then(|gm| it.file.probation_end(cfg.at(gm).probation_months));
+                        .and_then(|gm| {
+                            it.file
+                                .probation_end(cfg.at(gm).development.probation_months)
+                        });
                     let fields = MemberFields {
                         name: it.name.clone(),
                         id_number: it.id_number.clone(),

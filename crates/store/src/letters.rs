@@ -7,10 +7,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::FromRow;
-use xianfeng_domain::compliance::{Hit, Severity};
 use xianfeng_domain::dates::{add_months, format_date};
 use xianfeng_domain::members::ArchiveReason;
 use xianfeng_domain::org::OrgPath;
+use xianfeng_domain::rules::{LetterFacts, LetterStatus};
 use xianfeng_domain::scope::Scope;
 
 use crate::audit::{Actor, AuditEvent};
@@ -56,6 +56,18 @@ impl Letter {
             "转出"
         }
     }
+    /// What MEM-004 judges of this letter.
+    pub fn facts(&self) -> LetterFacts<'_> {
+        LetterFacts {
+            id: self.id,
+            letter_no: &self.letter_no,
+            to_name: self.to_name.as_deref().unwrap_or(""),
+            issued_on: self.issued_on,
+            valid_until: self.valid_until,
+            reported_on: self.reported_on,
+            status: LetterStatus::parse(&self.status),
+        }
+    }
     pub fn overdue_on(&self, day: &NaiveDate) -> bool {
         match self.reported_on {
             Some(r) => r > self.valid_until,
@@ -78,60 +90,6 @@ pub enum Destination {
     Org(i64),
     /// An organisation outside the system, by name.
     Outside(String),
-}
-
-/// MEM-004 for one letter as of `as_of`.
-pub fn letter_hits(l: &Letter, as_of: NaiveDate) -> Vec<Hit> {
-    let mut out = Vec::new();
-    let dates = |extra: Option<(&'static str, NaiveDate)>| {
-        let mut d: std::collections::BTreeMap<&'static str, NaiveDate> =
-            [("issued_on", l.issued_on), ("due", l.valid_until)]
-                .into_iter()
-                .collect();
-        if let Some((k, v)) = extra {
-            d.insert(k, v);
-        }
-        d
-    };
-    let to = l.to_name.clone().unwrap_or_default();
-    // As of a past day, a report made after it has not happened yet.
-    let reported_on = l.reported_on.filter(|r| *r <= as_of);
-    let status = match (l.status.as_str(), reported_on) {
-        ("reported", None) => "open",
-        (s, _) => s,
-    };
-    if l.issued_on > as_of {
-        return out;
-    }
-    match (status, reported_on) {
-        ("open", None) if as_of > l.valid_until => out.push(Hit {
-            rule: "MEM-004",
-            severity: Severity::Warning,
-            key: format!("letter:{}", l.id),
-            message: format!(
-                "组织关系介绍信（{}，转往{to}）已于 {} 过期，本人尚未报到；请联系本人，必要时重新开具",
-                l.letter_no,
-                format_date(l.valid_until)
-            ),
-            dates: dates(None),
-            due: Some(l.valid_until),
-        }),
-        (_, Some(r)) if r > l.valid_until => out.push(Hit {
-            rule: "MEM-004",
-            severity: Severity::Warning,
-            key: format!("letter:{}", l.id),
-            message: format!(
-                "组织关系介绍信（{}）有效期至 {}，{} 才报到，超过有效期",
-                l.letter_no,
-                format_date(l.valid_until),
-                format_date(r)
-            ),
-            dates: dates(Some(("reported_on", r))),
-            due: Some(l.valid_until),
-        }),
-        _ => {}
-    }
-    out
 }
 
 impl Store {

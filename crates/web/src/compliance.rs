@@ -47,10 +47,10 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use xianfeng_domain::compliance::{rule_title, Severity, RULES};
 use xianfeng_domain::dates::parse_date;
 use xianfeng_domain::development::{SponsorRole, STAGES};
 use xianfeng_domain::members::MemberStatus;
+use xianfeng_domain::rules::{catalogue, is_rule, rule_title, Severity};
 use xianfeng_domain::scope::{Role, Scope};
 use xianfeng_store::audit::AuditEvent;
 use xianfeng_store::compliance::{FindingFilter, OrgRank, StoredFinding};
@@ -114,7 +114,7 @@ pub(crate) async fn target_org(
 
 fn filter_of(q: &CheckQuery) -> FindingFilter {
     FindingFilter {
-        rule: clean_param(&q.rule).filter(|r| RULES.iter().any(|(id, _, _)| id == r)),
+        rule: clean_param(&q.rule).filter(|r| is_rule(r)),
         severity: clean_param(&q.severity).filter(|s| Severity::parse(s).is_some()),
         deadlines: clean_param(&q.deadlines).is_some(),
     }
@@ -188,11 +188,11 @@ async fn index(
     let store = &state.store;
     let counts = store.findings_summary(&auth.scope, &org).await?;
     let mut lines: Vec<RuleLine> = Vec::new();
-    for (rule, _, title) in RULES {
+    for (rule, title) in catalogue().map(|e| (e.id, e.title)) {
         let n = |sev: &str| {
             counts
                 .iter()
-                .filter(|c| c.rule == *rule && c.severity == sev)
+                .filter(|c| c.rule == rule && c.severity == sev)
                 .map(|c| c.count)
                 .sum::<i64>()
         };
@@ -870,7 +870,9 @@ pub fn title(rule: &str) -> &'static str {
 
 /// Every implemented rule: id, title, severity label.
 pub fn rule_list() -> Vec<(&'static str, &'static str, &'static str)> {
-    RULES.iter().map(|(r, s, t)| (*r, *t, s.label())).collect()
+    catalogue()
+        .map(|e| (e.id, e.title, e.severity.label()))
+        .collect()
 }
 
 /// The answer when an ID number names nobody the caller may see: the same whether the person

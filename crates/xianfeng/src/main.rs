@@ -573,7 +573,7 @@ async fn run(cli: Cli) -> Result<()> {
                 RulesCommand::Set { file } => {
                     let text = std::fs::read_to_string(&file)
                         .with_context(|| format!("无法读取 {}", file.display()))?;
-                    let cfg: xianfeng_domain::compliance::RuleConfig = serde_json::from_str(&text)
+                    let cfg: xianfeng_domain::rules::RuleConfig = serde_json::from_str(&text)
                         .map_err(|e| anyhow::anyhow!("配置文件格式错误：{e}"))?;
                     store
                         .set_rules_config(&Actor::cli("rules set"), &cfg)

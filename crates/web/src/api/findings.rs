@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use xianfeng_domain::compliance::{rule_title, Severity};
+use xianfeng_domain::rules::{rule_title, Severity};
 use xianfeng_store::compliance::{FindingFilter, StoredFinding};
 use xianfeng_store::PageReq;
 
@@ -45,10 +45,7 @@ fn filter(q: &FindingQuery) -> Result<FindingFilter, ApiError> {
         .map(|r| r.trim().to_ascii_uppercase())
         .filter(|r| !r.is_empty());
     if let Some(r) = &rule {
-        if !xianfeng_domain::compliance::RULES
-            .iter()
-            .any(|(id, ..)| *id == r.as_str())
-        {
+        if !xianfeng_domain::rules::is_rule(r) {
             return Err(invalid_field("rule", format!("没有编号为 {r} 的规则")));
         }
     }

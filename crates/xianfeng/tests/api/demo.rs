@@ -34,9 +34,8 @@ async fn the_demo_district_shows_every_feature_on_first_start() {
         .iter()
         .map(|f| f["rule"].as_str().unwrap().to_string())
         .collect();
-    let missing: Vec<&str> = xianfeng_domain::compliance::RULES
-        .iter()
-        .map(|(id, ..)| *id)
+    let missing: Vec<&str> = xianfeng_domain::rules::catalogue()
+        .map(|e| e.id)
         .filter(|id| !found.contains(*id))
         .collect();
     assert!(missing.is_empty(), "rules without a finding: {missing:?}");

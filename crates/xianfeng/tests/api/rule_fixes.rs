@@ -191,8 +191,8 @@ async fn an_imported_sheet_records_the_approving_organisation_and_the_extension(
 
 #[tokio::test]
 async fn dues_follow_the_rules_of_their_month_and_the_day_judged() {
-    use xianfeng_domain::compliance::{Numbers, RuleConfig, RuleVersion};
     use xianfeng_domain::dues::{DuesBase, DuesCategory};
+    use xianfeng_domain::rules::{Numbers, RuleConfig, RuleVersion};
     use xianfeng_store::dues::DuesEntry;
     let app = TestApp::spawn().await;
     let dist = app.district().await;

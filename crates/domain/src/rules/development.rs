@@ -1,58 +1,21 @@
-//! The compliance rules of `RULES.md` as functions over plain facts: each rule is one function,
-//! its numbers come from [`RuleConfig`] (versioned by effective date), and it returns the
-//! findings ([`Hit`]) it sees. The store gathers the facts; the web and the command line show
-//! the findings.
-
-use std::collections::BTreeMap;
+//! Development of members (发展党员): DEV-001..022 over a person's roster dates and
+//! development file, and the next step due in the procedure.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::dates::{add_months, format_date, years_between};
-use crate::development::{DevFile, SponsorRole, Standing, Step};
-use crate::idnum::{IdError, IdNumber};
+use super::{
+    days_left, fd, in_range, Check, Family, Hit, PersonFacts, RuleConfig, RuleEntry, Severity,
+};
+use crate::dates::{add_days, add_months, years_between};
+use crate::development::{SponsorRole, Standing, Step};
 use crate::members::MemberStatus;
-use crate::org::{OrgType, Sector};
 
-/// Severity of a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Error,
-    Warning,
-    Info,
-}
-
-impl Severity {
-    pub fn code(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Severity::Error => "违规",
-            Severity::Warning => "预警",
-            Severity::Info => "提示",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "error" => Some(Severity::Error),
-            "warning" => Some(Severity::Warning),
-            "info" => Some(Severity::Info),
-            _ => None,
-        }
-    }
-}
-
-/// The numbers of the rules, as in force from one effective date. Defaults are the national
-/// texts; fields marked *local* are common local practice.
+/// The numbers of the development rules. Defaults are the national texts; fields marked
+/// *local* are common local practice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Numbers {
+pub struct DevelopmentNumbers {
     /// DEV-001: minimum age on the application date.
     pub min_age: i32,
     /// DEV-002: months within which the talk follows the application.
@@ -84,28 +47,14 @@ pub struct Numbers {
     /// DEV-022: days after the end of probation by which the branch general meeting discusses
     /// the conversion (〔党章〕第七条 “及时讨论”; local practice).
     pub conversion_meeting_days: i64,
-    /// DEV-018..020: how far ahead warnings start.
+    /// DEV-018..020 (and MEM-003): how far ahead warnings start.
     pub probation_warning_days: i64,
     pub approval_warning_days: i64,
-    /// ORG-001..003.
-    pub branch_min_full: i64,
-    pub branch_committee_from: i64,
-    pub branch_max_members: i64,
-    pub committee_suggested_from: i64,
-    /// ORG-004: warning before a term ends; the longest approved postponement.
-    pub term_warning_days: i64,
-    pub term_postpone_months: i32,
-    /// MEM-003: months out of contact before standing is suspended; months after the
-    /// suspension before removal.
-    pub lost_contact_months: i32,
-    pub lost_contact_removal_months: i32,
-    /// DUES-001 and DUES-002.
-    pub dues: crate::dues::DuesNumbers,
 }
 
-impl Default for Numbers {
+impl Default for DevelopmentNumbers {
     fn default() -> Self {
-        Numbers {
+        DevelopmentNumbers {
             min_age: 18,
             talk_within_months: 1,
             filing_days: 30,
@@ -122,452 +71,305 @@ impl Default for Numbers {
             conversion_approval_months: 3,
             extension_min_months: 6,
             extension_max_months: 12,
+            conversion_meeting_days: 30,
             probation_warning_days: 30,
             approval_warning_days: 14,
-            conversion_meeting_days: 30,
-            branch_min_full: 3,
-            branch_committee_from: 7,
-            branch_max_members: 50,
-            committee_suggested_from: 100,
-            term_warning_days: 180,
-            term_postpone_months: 12,
-            lost_contact_months: 6,
-            lost_contact_removal_months: 24,
-            dues: crate::dues::DuesNumbers::default(),
         }
     }
 }
 
-/// One version of the numbers and the day from which it applies.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RuleVersion {
-    pub effective: NaiveDate,
-    pub numbers: Numbers,
-}
-
-/// The rule configuration of a deployment: versions of the numbers (an event is judged by the
-/// version in force on the event's date) and the rules switched off.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RuleConfig {
-    pub versions: Vec<RuleVersion>,
-    pub disabled: Vec<String>,
-}
-
-impl Default for RuleConfig {
-    fn default() -> Self {
-        RuleConfig {
-            versions: vec![RuleVersion {
-                effective: NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date"),
-                numbers: Numbers::default(),
-            }],
-            disabled: Vec::new(),
+impl DevelopmentNumbers {
+    /// The first number out of its allowed range, in words for the person who set it.
+    pub fn validate(&self) -> Result<(), String> {
+        in_range(self.min_age, 14, 40, "申请入党的最低年龄", "min_age")?;
+        in_range(
+            self.talk_within_months,
+            1,
+            12,
+            "谈话期限月数",
+            "talk_within_months",
+        )?;
+        in_range(self.filing_days, 1, 365, "备案期限天数", "filing_days")?;
+        in_range(
+            self.contacts_min,
+            1,
+            10,
+            "培养联系人最少人数",
+            "contacts_min",
+        )?;
+        in_range(
+            self.contacts_max,
+            1,
+            10,
+            "培养联系人最多人数",
+            "contacts_max",
+        )?;
+        if self.contacts_min > self.contacts_max {
+            return Err(format!(
+                "培养联系人最少人数（contacts_min）须不大于最多人数（contacts_max {}），现为 {}",
+                self.contacts_max, self.contacts_min
+            ));
         }
-    }
-}
-
-impl RuleConfig {
-    /// The numbers in force on `day` (the earliest version for days before all of them).
-    pub fn at(&self, day: NaiveDate) -> &Numbers {
-        static DEFAULT: std::sync::OnceLock<Numbers> = std::sync::OnceLock::new();
-        let mut chosen = self.versions.first();
-        for v in &self.versions {
-            if v.effective <= day && chosen.is_none_or(|c| v.effective >= c.effective) {
-                chosen = Some(v);
-            }
+        in_range(
+            self.assessment_months,
+            1,
+            24,
+            "考察间隔月数",
+            "assessment_months",
+        )?;
+        in_range(
+            self.candidate_after_months,
+            1,
+            60,
+            "确定发展对象前的培养月数",
+            "candidate_after_months",
+        )?;
+        in_range(self.introducers, 1, 10, "入党介绍人人数", "introducers")?;
+        in_range(self.training_days, 1, 60, "集中培训天数", "training_days")?;
+        if !(self.training_hours > 0.0 && self.training_hours <= 500.0) {
+            return Err(format!(
+                "集中培训学时（training_hours）须为大于 0、不超过 500 的数，现为 {}",
+                self.training_hours
+            ));
         }
-        chosen
-            .map(|v| &v.numbers)
-            .unwrap_or_else(|| DEFAULT.get_or_init(Numbers::default))
-    }
-
-    /// What is wrong with a configuration, in words for the person who wrote it.
-    pub fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if self.versions.is_empty() {
-            out.push("至少需要一个版本（versions）".to_string());
+        in_range(
+            self.approval_months,
+            1,
+            24,
+            "审批期限月数",
+            "approval_months",
+        )?;
+        in_range(
+            self.approval_extended_months,
+            1,
+            24,
+            "延长后的审批期限月数",
+            "approval_extended_months",
+        )?;
+        if self.approval_months > self.approval_extended_months {
+            return Err(format!(
+                "审批期限月数（approval_months）须不大于延长后的审批期限月数（approval_extended_months {}），现为 {}",
+                self.approval_extended_months, self.approval_months
+            ));
         }
-        let mut days: Vec<NaiveDate> = self.versions.iter().map(|v| v.effective).collect();
-        days.sort();
-        days.dedup();
-        if days.len() != self.versions.len() {
-            out.push("两个版本的生效日期（effective）相同".to_string());
+        in_range(
+            self.probation_months,
+            1,
+            36,
+            "预备期月数",
+            "probation_months",
+        )?;
+        in_range(
+            self.conversion_approval_months,
+            1,
+            24,
+            "转正审批期限月数",
+            "conversion_approval_months",
+        )?;
+        in_range(
+            self.extension_min_months,
+            1,
+            24,
+            "延长预备期最少月数",
+            "extension_min_months",
+        )?;
+        in_range(
+            self.extension_max_months,
+            1,
+            24,
+            "延长预备期最多月数",
+            "extension_max_months",
+        )?;
+        if self.extension_min_months > self.extension_max_months {
+            return Err(format!(
+                "延长预备期最少月数（extension_min_months）须不大于最多月数（extension_max_months {}），现为 {}",
+                self.extension_max_months, self.extension_min_months
+            ));
         }
-        for r in &self.disabled {
-            if !RULES.iter().any(|(id, _, _)| id == r) {
-                out.push(format!("没有编号为 {r} 的规则"));
-            }
-        }
-        for v in &self.versions {
-            let n = &v.numbers;
-            let positive = [
-                n.min_age,
-                n.talk_within_months,
-                n.assessment_months,
-                n.candidate_after_months,
-                n.approval_months,
-                n.approval_extended_months,
-                n.probation_months,
-                n.conversion_approval_months,
-                n.extension_min_months,
-                n.extension_max_months,
-            ];
-            if positive.iter().any(|x| *x <= 0)
-                || n.training_days <= 0
-                || n.training_hours <= 0.0
-                || n.contacts_min > n.contacts_max
-                || n.extension_min_months > n.extension_max_months
-                || n.approval_months > n.approval_extended_months
-            {
-                out.push(format!(
-                    "{} 版本的数值不合理（应为正数，下限不大于上限）",
-                    v.effective
-                ));
-            }
-        }
-        out
-    }
-
-    pub fn enabled(&self, rule: &str) -> bool {
-        !self.disabled.iter().any(|d| d == rule)
-    }
-}
-
-/// One rule broken or one deadline near, about one subject.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Hit {
-    pub rule: &'static str,
-    pub severity: Severity,
-    /// Tells apart two findings of one rule about one subject (e.g. the two steps of DEV-003).
-    pub key: String,
-    pub message: String,
-    pub dates: BTreeMap<&'static str, NaiveDate>,
-    /// The deadline a warning counts down to.
-    pub due: Option<NaiveDate>,
-}
-
-impl Hit {
-    fn new(rule: &'static str, severity: Severity, message: String) -> Hit {
-        Hit {
-            rule,
-            severity,
-            key: String::new(),
-            message,
-            dates: BTreeMap::new(),
-            due: None,
-        }
-    }
-    fn key(mut self, key: impl Into<String>) -> Hit {
-        self.key = key.into();
-        self
-    }
-    fn date(mut self, name: &'static str, d: NaiveDate) -> Hit {
-        self.dates.insert(name, d);
-        self
-    }
-    fn step(self, step: Step, d: NaiveDate) -> Hit {
-        self.date(step.field(), d)
-    }
-    fn due(mut self, d: NaiveDate) -> Hit {
-        self.due = Some(d);
-        self.date("due", d)
+        in_range(
+            self.conversion_meeting_days,
+            0,
+            365,
+            "预备期满后讨论转正的天数",
+            "conversion_meeting_days",
+        )?;
+        in_range(
+            self.probation_warning_days,
+            0,
+            365,
+            "预备期届满提前提醒天数",
+            "probation_warning_days",
+        )?;
+        in_range(
+            self.approval_warning_days,
+            0,
+            365,
+            "审批期限提前提醒天数",
+            "approval_warning_days",
+        )
     }
 }
 
-/// Every rule this module implements, with its severity and short title.
-pub const RULES: &[(&str, Severity, &str)] = &[
-    ("DEV-001", Severity::Error, "申请入党时年满十八周岁"),
-    ("DEV-002", Severity::Error, "收到入党申请一个月内派人谈话"),
-    ("DEV-003", Severity::Error, "发展步骤按程序顺序进行"),
-    (
+/// The development numbers in force on `day`.
+fn numbers(cfg: &RuleConfig, day: NaiveDate) -> &DevelopmentNumbers {
+    &cfg.at(day).development
+}
+
+const fn entry(
+    id: &'static str,
+    severity: Severity,
+    title: &'static str,
+    check: Check,
+) -> RuleEntry {
+    RuleEntry {
+        id,
+        severity,
+        title,
+        family: Family::Development,
+        check,
+    }
+}
+
+pub(super) const RULES: &[RuleEntry] = &[
+    entry(
+        "DEV-001",
+        Severity::Error,
+        "申请入党时年满十八周岁",
+        Check::Person(dev_001),
+    ),
+    entry(
+        "DEV-002",
+        Severity::Error,
+        "收到入党申请一个月内派人谈话",
+        Check::Person(dev_002),
+    ),
+    entry(
+        "DEV-003",
+        Severity::Error,
+        "发展步骤按程序顺序进行",
+        Check::Person(dev_003),
+    ),
+    entry(
         "DEV-004",
         Severity::Error,
         "积极分子、发展对象报上级党委备案",
+        Check::Person(dev_004),
     ),
-    (
+    entry(
         "DEV-005",
         Severity::Error,
         "积极分子有一至两名正式党员作培养联系人",
+        Check::Person(dev_005),
     ),
-    ("DEV-006", Severity::Error, "积极分子每半年至少考察一次"),
-    (
+    entry(
+        "DEV-006",
+        Severity::Error,
+        "积极分子每半年至少考察一次",
+        Check::Person(dev_006),
+    ),
+    entry(
         "DEV-007",
         Severity::Error,
         "确定积极分子满一年方可确定为发展对象",
+        Check::Person(dev_007),
     ),
-    (
+    entry(
         "DEV-008",
         Severity::Error,
         "发展对象有两名正式党员作入党介绍人",
+        Check::Person(dev_008),
     ),
-    ("DEV-009", Severity::Error, "支委会审查前完成政治审查"),
-    (
+    entry(
+        "DEV-009",
+        Severity::Error,
+        "支委会审查前完成政治审查",
+        Check::Person(dev_009),
+    ),
+    entry(
         "DEV-010",
         Severity::Error,
         "集中培训不少于三天或二十四学时，且在支部大会前结束",
+        Check::Person(dev_010),
     ),
-    (
+    entry(
         "DEV-011",
         Severity::Error,
         "支部大会到会人数、赞成票均超过应到会有表决权人数的半数",
+        Check::Person(dev_011),
     ),
-    ("DEV-012", Severity::Error, "审批前上级党委派人谈话"),
-    (
+    entry(
+        "DEV-012",
+        Severity::Error,
+        "审批前上级党委派人谈话",
+        Check::Person(dev_012),
+    ),
+    entry(
         "DEV-013",
         Severity::Error,
         "支部大会后三个月内审批（有原因的最长六个月）",
+        Check::Person(dev_013),
     ),
-    (
+    entry(
         "DEV-014",
         Severity::Error,
         "预备期自支部大会通过之日起计算一年",
+        Check::Person(dev_014),
     ),
-    (
+    entry(
         "DEV-015",
         Severity::Error,
         "预备期满后讨论转正，三个月内审批",
+        Check::Person(dev_015),
     ),
-    (
+    entry(
         "DEV-016",
         Severity::Error,
         "延长预备期不少于半年、不超过一年",
+        Check::Person(dev_016),
     ),
-    ("DEV-017", Severity::Error, "党龄自预备期满之日起计算"),
-    ("DEV-018", Severity::Warning, "积极分子超过半年未考察"),
-    (
+    entry(
+        "DEV-017",
+        Severity::Error,
+        "党龄自预备期满之日起计算",
+        Check::Person(dev_017),
+    ),
+    entry(
+        "DEV-018",
+        Severity::Warning,
+        "积极分子超过半年未考察",
+        Check::Person(dev_018),
+    ),
+    entry(
         "DEV-019",
         Severity::Warning,
         "预备期即将届满尚未提出转正申请",
+        Check::Person(dev_019),
     ),
-    ("DEV-020", Severity::Warning, "审批期限即将届满"),
-    ("DEV-021", Severity::Error, "由有审批权的基层党委审批"),
-    ("DEV-022", Severity::Warning, "预备期满及时讨论转正"),
-    ("ORG-001", Severity::Error, "党支部正式党员不少于三人"),
-    (
-        "ORG-002",
+    entry(
+        "DEV-020",
         Severity::Warning,
-        "七人以上设支委会，不足七人设书记（可设一名副书记）",
+        "审批期限即将届满",
+        Check::Person(dev_020),
     ),
-    ("ORG-003", Severity::Warning, "党支部党员不超过五十人"),
-    ("ORG-004", Severity::Error, "按期换届"),
-    ("ORG-005", Severity::Warning, "配备书记"),
-    (
-        "MEM-001",
+    entry(
+        "DEV-021",
         Severity::Error,
-        "身份证号校验位正确，出生日期、性别与记录一致",
+        "由有审批权的基层党委审批",
+        Check::Person(dev_021),
     ),
-    ("MEM-002", Severity::Error, "各日期先后顺序正确"),
-    (
-        "MEM-003",
+    entry(
+        "DEV-022",
         Severity::Warning,
-        "失去联系满六个月停止党籍，停止党籍满两年仍无联系的除名",
-    ),
-    (
-        "MEM-004",
-        Severity::Warning,
-        "持组织关系介绍信在有效期内报到",
-    ),
-    ("DUES-001", Severity::Error, "按标准足额缴纳党费"),
-    (
-        "DUES-002",
-        Severity::Error,
-        "不连续六个月不缴党费，补缴不超过六个月",
+        "预备期满及时讨论转正",
+        Check::Person(dev_022),
     ),
 ];
 
-/// Title of a rule, for page headings.
-pub fn rule_title(rule: &str) -> &'static str {
-    RULES
-        .iter()
-        .find(|(r, _, _)| *r == rule)
-        .map(|(_, _, t)| *t)
-        .unwrap_or("")
-}
-
-/// What the check knows of a person: the roster row (the stored dates) and the development
-/// file, if one is on record.
-#[derive(Debug, Clone)]
-pub struct PersonFacts<'a> {
-    pub birth_date: NaiveDate,
-    /// `male` / `female`.
-    pub gender: &'a str,
-    /// The stored ID number (decrypted), when the check should look at it.
-    pub id_number: Option<&'a str>,
-    pub status: MemberStatus,
-    pub application: Option<NaiveDate>,
-    pub activist: Option<NaiveDate>,
-    pub candidate: Option<NaiveDate>,
-    pub admission: Option<NaiveDate>,
-    pub conversion: Option<NaiveDate>,
-    pub file: Option<&'a DevFile>,
-}
-
-impl PersonFacts<'_> {
-    /// A step's date: from the file when there is one, else from the roster where it keeps it.
-    fn step(&self, step: Step) -> Option<NaiveDate> {
-        if let Some(f) = self.file {
-            return f.get(step);
-        }
-        match step {
-            Step::Application => self.application,
-            Step::Activist => self.activist,
-            Step::Candidate => self.candidate,
-            _ => None,
-        }
-    }
-}
-
-fn fd(d: NaiveDate) -> String {
-    format_date(d)
-}
-
-/// “还有 3 天”, or “今日到期” on the day itself.
-fn days_left(left: i64) -> String {
-    if left <= 0 {
-        "今日到期".to_string()
-    } else {
-        format!("还有 {left} 天")
-    }
-}
-
-/// All person rules as of `as_of`.
-pub fn check_person(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts) -> Vec<Hit> {
-    let mut out = Vec::new();
-    mem_001(p, &mut out);
-    mem_002(p, &mut out);
-    dev_001(cfg, p, &mut out);
-    dev_002(cfg, as_of, p, &mut out);
-    dev_003(p, &mut out);
-    dev_004(cfg, as_of, p, &mut out);
-    dev_005(cfg, p, &mut out);
-    dev_006(cfg, as_of, p, &mut out);
-    dev_007(cfg, p, &mut out);
-    dev_008(cfg, p, &mut out);
-    dev_009(p, &mut out);
-    dev_010(cfg, p, &mut out);
-    dev_011(p, &mut out);
-    dev_012(p, &mut out);
-    dev_013(cfg, as_of, p, &mut out);
-    dev_014(p, &mut out);
-    dev_015(cfg, as_of, p, &mut out);
-    dev_016(cfg, p, &mut out);
-    dev_017(cfg, p, &mut out);
-    dev_018(cfg, as_of, p, &mut out);
-    dev_019(cfg, as_of, p, &mut out);
-    dev_020(cfg, as_of, p, &mut out);
-    dev_021(p, &mut out);
-    dev_022(cfg, as_of, p, &mut out);
-    out.retain(|h| cfg.enabled(h.rule));
-    // Nothing is reported about days after the check date.
-    out
-}
-
-fn mem_001(p: &PersonFacts, out: &mut Vec<Hit>) {
-    let Some(raw) = p.id_number else { return };
-    match IdNumber::parse(raw) {
-        Err(IdError::CheckDigit { expected }) => out.push(
-            Hit::new(
-                "MEM-001",
-                Severity::Error,
-                format!("身份证号校验位错误（应为 {expected}），请核对证件后更正"),
-            )
-            .key("check_digit"),
-        ),
-        Err(e) => out.push(
-            Hit::new(
-                "MEM-001",
-                Severity::Error,
-                format!("身份证号无效：{e}，请核对证件后更正"),
-            )
-            .key("invalid"),
-        ),
-        Ok(id) => {
-            if id.birth_date() != p.birth_date {
-                out.push(
-                    Hit::new(
-                        "MEM-001",
-                        Severity::Error,
-                        format!(
-                            "出生日期 {} 与身份证号中的 {} 不一致，请核对更正",
-                            fd(p.birth_date),
-                            fd(id.birth_date())
-                        ),
-                    )
-                    .key("birth")
-                    .date("birth_date", p.birth_date),
-                );
-            }
-            if id.gender().code() != p.gender {
-                out.push(
-                    Hit::new(
-                        "MEM-001",
-                        Severity::Error,
-                        format!(
-                            "性别与身份证号（第 17 位表示{}）不一致，请核对更正",
-                            id.gender().label()
-                        ),
-                    )
-                    .key("gender"),
-                );
-            }
-        }
-    }
-}
-
-fn mem_002(p: &PersonFacts, out: &mut Vec<Hit>) {
-    let chain = [
-        ("application_date", "申请入党日期", p.application),
-        ("activist_date", "确定积极分子日期", p.activist),
-        ("candidate_date", "确定发展对象日期", p.candidate),
-        ("admission_date", "入党日期", p.admission),
-        ("conversion_date", "转正日期", p.conversion),
-    ];
-    for (field, label, d) in chain {
-        if let Some(d) = d {
-            if d <= p.birth_date {
-                out.push(
-                    Hit::new(
-                        "MEM-002",
-                        Severity::Error,
-                        format!(
-                            "{label} {} 不晚于出生日期 {}，请核对更正",
-                            fd(d),
-                            fd(p.birth_date)
-                        ),
-                    )
-                    .key(format!("birth<{field}"))
-                    .date("birth_date", p.birth_date)
-                    .date(field, d),
-                );
-            }
-        }
-    }
-    let mut prev: Option<(&'static str, &'static str, NaiveDate)> = None;
-    for (field, label, d) in chain {
-        let Some(d) = d else { continue };
-        if let Some((pf, pl, pd)) = prev {
-            if d < pd {
-                out.push(
-                    Hit::new(
-                        "MEM-002",
-                        Severity::Error,
-                        format!("{label} {} 早于{pl} {}，请核对更正", fd(d), fd(pd)),
-                    )
-                    .key(format!("{pf}>{field}"))
-                    .date(pf, pd)
-                    .date(field, d),
-                );
-            }
-        }
-        prev = Some((field, label, d));
-    }
-}
-
-fn dev_001(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
+fn dev_001(cfg: &RuleConfig, _as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
     let Some(app) = p.step(Step::Application) else {
         return;
     };
-    let min = cfg.at(app).min_age;
+    let min = numbers(cfg, app).min_age;
     let age = years_between(p.birth_date, app);
     if app > p.birth_date && age < min {
         let advice = match p.status {
@@ -597,7 +399,7 @@ fn dev_002(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
     let Some(app) = f.get(Step::Application) else {
         return;
     };
-    let months = cfg.at(app).talk_within_months;
+    let months = numbers(cfg, app).talk_within_months;
     let due = add_months(app, months);
     match f.get(Step::Talk) {
         Some(t) if t > due => out.push(
@@ -629,7 +431,7 @@ fn dev_002(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
     }
 }
 
-fn dev_003(p: &PersonFacts, out: &mut Vec<Hit>) {
+fn dev_003(_cfg: &RuleConfig, _as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
     let Some(f) = p.file else { return };
     for step in Step::ALL {
         let (Some(d), Some(dep)) = (f.get(step), step.depends_on()) else {
@@ -686,8 +488,8 @@ fn dev_004(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
         if f.get(filed).is_some() {
             continue;
         }
-        let days = cfg.at(d).filing_days;
-        let due = d + chrono::TimeDelta::days(days);
+        let days = numbers(cfg, d).filing_days;
+        let due = add_days(d, days);
         if f.get(next).is_some() || as_of > due {
             out.push(
                 Hit::new(
@@ -705,7 +507,7 @@ fn dev_004(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
     }
 }
 
-fn dev_005(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
+fn dev_005(cfg: &RuleConfig, _as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
     sponsors_rule(
         cfg,
         p,
@@ -717,7 +519,7 @@ fn dev_005(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
     );
 }
 
-fn dev_008(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
+fn dev_008(cfg: &RuleConfig, _as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
     sponsors_rule(
         cfg,
         p,
@@ -736,7 +538,7 @@ fn sponsors_rule(
     rule: &'static str,
     role: SponsorRole,
     step: Step,
-    range: impl Fn(&Numbers) -> (usize, usize),
+    range: impl Fn(&DevelopmentNumbers) -> (usize, usize),
 ) {
     let Some(f) = p.file else { return };
     let Some(d) = f.get(step) else { return };
@@ -745,7 +547,7 @@ fn sponsors_rule(
     if !f.sponsors_known && named.is_empty() {
         return;
     }
-    let (lo, hi) = range(cfg.at(d));
+    let (lo, hi) = range(numbers(cfg, d));
     let n = named.len();
     if n < lo || n > hi {
         let want = if lo == hi {
@@ -790,14 +592,13 @@ fn sponsors_rule(
     }
 }
 
-fn dev_006(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
+fn dev_006(cfg: &RuleConfig, _as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
     let Some(f) = p.file else { return };
     let Some(start) = f.get(Step::Activist) else {
         return;
     };
     let Some(end) = f.get(Step::Candidate) else {
         // Still an activist: the open gap is DEV-018's warning.
-        let _ = as_of;
         return;
     };
     let mut points: Vec<NaiveDate> = f
@@ -811,7 +612,7 @@ fn dev_006(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
     points.push(end);
     for w in points.windows(2) {
         let (a, b) = (w[0], w[1]);
-        let months = cfg.at(a).assessment_months;
+        let months = numbers(cfg, a).assessment_months;
         let limit = add_months(a, months);
         if b > limit {
             out.push(
@@ -833,11 +634,11 @@ fn dev_006(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
     }
 }
 
-fn dev_007(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
+fn dev_007(cfg: &RuleConfig, _as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
     let (Some(a), Some(c)) = (p.step(Step::Activist), p.step(Step::Candidate)) else {
         return;
     };
-    let months = cfg.at(c).candidate_after_months;
+    let months = numbers(cfg, c).candidate_after_months;
     let earliest = add_months(a, months);
     if c < earliest {
         out.push(
@@ -879,7 +680,7 @@ fn required_before(
     }
 }
 
-fn dev_009(p: &PersonFacts, out: &mut Vec<Hit>) {
+fn dev_009(_cfg: &RuleConfig, _as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
     required_before(
         p,
         out,
@@ -897,13 +698,13 @@ fn dev_009(p: &PersonFacts, out: &mut Vec<Hit>) {
     );
 }
 
-fn dev_010(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
+fn dev_010(cfg: &RuleConfig, _as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
     let Some(f) = p.file else { return };
     let Some(gm) = f.get(Step::GeneralMeeting) else {
         return;
     };
     let (start, end) = (f.get(Step::TrainingStart), f.get(Step::TrainingEnd));
-    let n = cfg.at(gm);
+    let n = numbers(cfg, gm);
     let Some(end) = end else {
         out.push(
             Hit::new(
@@ -958,7 +759,7 @@ fn dev_010(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
     }
 }
 
-fn dev_011(p: &PersonFacts, out: &mut Vec<Hit>) {
+fn dev_011(_cfg: &RuleConfig, _as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
     let Some(f) = p.file else { return };
     let Some(gm) = f.get(Step::GeneralMeeting) else {
         return;
@@ -975,7 +776,7 @@ fn dev_011(p: &PersonFacts, out: &mut Vec<Hit>) {
         );
         return;
     };
-    if v.present * 2 <= v.entitled {
+    if i64::from(v.present) * 2 <= i64::from(v.entitled) {
         out.push(
             Hit::new(
                 "DEV-011",
@@ -989,7 +790,7 @@ fn dev_011(p: &PersonFacts, out: &mut Vec<Hit>) {
             .step(Step::GeneralMeeting, gm),
         );
     }
-    if v.in_favour * 2 <= v.entitled {
+    if i64::from(v.in_favour) * 2 <= i64::from(v.entitled) {
         out.push(
             Hit::new(
                 "DEV-011",
@@ -1005,7 +806,7 @@ fn dev_011(p: &PersonFacts, out: &mut Vec<Hit>) {
     }
 }
 
-fn dev_012(p: &PersonFacts, out: &mut Vec<Hit>) {
+fn dev_012(_cfg: &RuleConfig, _as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
     required_before(
         p,
         out,
@@ -1033,7 +834,7 @@ fn dev_013(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
     let Some(gm) = f.get(Step::GeneralMeeting) else {
         return;
     };
-    let n = cfg.at(gm);
+    let n = numbers(cfg, gm);
     let normal = add_months(gm, n.approval_months);
     let extended = add_months(gm, n.approval_extended_months);
     let reason = f.extension_reason.as_deref().is_some_and(|r| !r.is_empty());
@@ -1080,7 +881,7 @@ fn dev_013(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
     out.push(hit);
 }
 
-fn dev_014(p: &PersonFacts, out: &mut Vec<Hit>) {
+fn dev_014(_cfg: &RuleConfig, _as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
     let Some(f) = p.file else { return };
     let (Some(gm), Some(_), Some(adm)) = (
         f.get(Step::GeneralMeeting),
@@ -1111,7 +912,7 @@ fn dev_015(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
     let Some(gm) = f.get(Step::GeneralMeeting) else {
         return;
     };
-    let n = cfg.at(gm);
+    let n = numbers(cfg, gm);
     let Some(end) = f.probation_end(n.probation_months) else {
         return;
     };
@@ -1132,7 +933,7 @@ fn dev_015(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
                 .date("probation_end", end),
             );
         }
-        let months = cfg.at(cm).conversion_approval_months;
+        let months = numbers(cfg, cm).conversion_approval_months;
         let limit = add_months(cm, months);
         match f.get(Step::ConversionApproval) {
             Some(a) if a > limit => out.push(
@@ -1167,12 +968,12 @@ fn dev_015(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
     }
 }
 
-fn dev_016(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
+fn dev_016(cfg: &RuleConfig, _as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
     let Some(f) = p.file else { return };
     let (Some(m), Some(gm)) = (f.probation_extension_months, f.get(Step::GeneralMeeting)) else {
         return;
     };
-    let n = cfg.at(gm);
+    let n = numbers(cfg, gm);
     if m < n.extension_min_months || m > n.extension_max_months {
         out.push(
             Hit::new(
@@ -1188,14 +989,14 @@ fn dev_016(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
     }
 }
 
-fn dev_017(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
+fn dev_017(cfg: &RuleConfig, _as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
     let Some(conv) = p.conversion else { return };
     match p
         .file
         .and_then(|f| f.get(Step::GeneralMeeting).map(|gm| (f, gm)))
     {
         Some((f, gm)) => {
-            let Some(end) = f.probation_end(cfg.at(gm).probation_months) else {
+            let Some(end) = f.probation_end(numbers(cfg, gm).probation_months) else {
                 return;
             };
             if conv != end {
@@ -1217,10 +1018,16 @@ fn dev_017(cfg: &RuleConfig, p: &PersonFacts, out: &mut Vec<Hit>) {
         None => {
             // Roster only: a year after admission, or 18–24 months with an extension.
             let Some(adm) = p.admission else { return };
-            let n = cfg.at(adm);
+            let n = numbers(cfg, adm);
             let year = add_months(adm, n.probation_months);
-            let ext_lo = add_months(adm, n.probation_months + n.extension_min_months);
-            let ext_hi = add_months(adm, n.probation_months + n.extension_max_months);
+            let ext_lo = add_months(
+                adm,
+                n.probation_months.saturating_add(n.extension_min_months),
+            );
+            let ext_hi = add_months(
+                adm,
+                n.probation_months.saturating_add(n.extension_max_months),
+            );
             if conv != year && !(conv >= ext_lo && conv <= ext_hi) {
                 out.push(
                     Hit::new(
@@ -1252,7 +1059,7 @@ fn dev_018(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
         .file
         .and_then(|f| f.assessments.iter().copied().filter(|d| *d <= as_of).max())
         .map_or(a, |x| x.max(a));
-    let months = cfg.at(last).assessment_months;
+    let months = numbers(cfg, last).assessment_months;
     let due = add_months(last, months);
     if as_of > due {
         out.push(
@@ -1289,8 +1096,8 @@ fn dev_019(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
             None => return,
         },
     };
-    let n = cfg.at(start);
-    let end = add_months(start, n.probation_months + ext);
+    let n = numbers(cfg, start);
+    let end = add_months(start, n.probation_months.saturating_add(ext));
     let left = (end - as_of).num_days();
     if (0..=n.probation_warning_days).contains(&left) {
         out.push(
@@ -1330,12 +1137,12 @@ fn dev_022(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
             None => return,
         },
     };
-    let n = cfg.at(start);
-    let end = add_months(start, n.probation_months + ext);
+    let n = numbers(cfg, start);
+    let end = add_months(start, n.probation_months.saturating_add(ext));
     if as_of <= end {
         return;
     }
-    let due = end + chrono::Duration::days(n.conversion_meeting_days);
+    let due = add_days(end, n.conversion_meeting_days);
     let message = if as_of > due {
         format!(
             "预备期已于 {} 届满，超过 {} 天仍未召开支部大会讨论转正，请尽快讨论（能否转正、延长预备期或取消预备党员资格）",
@@ -1379,7 +1186,7 @@ fn dev_020(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
         }
     };
     if let (Some(gm), None) = (f.get(Step::GeneralMeeting), f.get(Step::Approval)) {
-        let n = cfg.at(gm);
+        let n = numbers(cfg, gm);
         let reason = f.extension_reason.as_deref().is_some_and(|r| !r.is_empty());
         let months = if reason {
             n.approval_extended_months
@@ -1398,7 +1205,7 @@ fn dev_020(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
         f.get(Step::ConversionMeeting),
         f.get(Step::ConversionApproval),
     ) {
-        let n = cfg.at(cm);
+        let n = numbers(cfg, cm);
         warn(
             "conversion",
             "讨论转正的支部大会",
@@ -1409,7 +1216,7 @@ fn dev_020(cfg: &RuleConfig, as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hi
     }
 }
 
-fn dev_021(p: &PersonFacts, out: &mut Vec<Hit>) {
+fn dev_021(_cfg: &RuleConfig, _as_of: NaiveDate, p: &PersonFacts, out: &mut Vec<Hit>) {
     let Some(f) = p.file else { return };
     for (key, step, approver, what) in [
         ("admission", Step::Approval, &f.approver, "接收预备党员"),
@@ -1473,7 +1280,7 @@ pub fn next_step(cfg: &RuleConfig, p: &PersonFacts) -> Option<NextStep> {
         MemberStatus::Applicant => {
             let app = at(Step::Application);
             if missing(Step::Talk) {
-                let due = app.map(|a| add_months(a, cfg.at(a).talk_within_months));
+                let due = app.map(|a| add_months(a, numbers(cfg, a).talk_within_months));
                 next(Step::Talk, due)
             } else {
                 next(Step::Activist, None)
@@ -1484,7 +1291,7 @@ pub fn next_step(cfg: &RuleConfig, p: &PersonFacts) -> Option<NextStep> {
             if file.is_some() && missing(Step::ActivistFiled) {
                 return next(
                     Step::ActivistFiled,
-                    Some(a + chrono::TimeDelta::days(cfg.at(a).filing_days)),
+                    Some(add_days(a, numbers(cfg, a).filing_days)),
                 );
             }
             let last = file
@@ -1492,7 +1299,7 @@ pub fn next_step(cfg: &RuleConfig, p: &PersonFacts) -> Option<NextStep> {
                 .map_or(a, |x| x.max(a));
             next(
                 Step::Candidate,
-                Some(add_months(last, cfg.at(last).assessment_months)),
+                Some(add_months(last, numbers(cfg, last).assessment_months)),
             )
         }
         MemberStatus::Candidate => {
@@ -1510,7 +1317,7 @@ pub fn next_step(cfg: &RuleConfig, p: &PersonFacts) -> Option<NextStep> {
                 if missing(step) {
                     let due = match (step, c) {
                         (Step::CandidateFiled, Some(c)) => {
-                            Some(c + chrono::TimeDelta::days(cfg.at(c).filing_days))
+                            Some(add_days(c, numbers(cfg, c).filing_days))
                         }
                         _ => None,
                     };
@@ -1518,7 +1325,7 @@ pub fn next_step(cfg: &RuleConfig, p: &PersonFacts) -> Option<NextStep> {
                 }
             }
             let gm = f.get(Step::GeneralMeeting)?;
-            let n = cfg.at(gm);
+            let n = numbers(cfg, gm);
             let reason = f.extension_reason.as_deref().is_some_and(|r| !r.is_empty());
             let months = if reason {
                 n.approval_extended_months
@@ -1531,9 +1338,9 @@ pub fn next_step(cfg: &RuleConfig, p: &PersonFacts) -> Option<NextStep> {
             let start = file
                 .and_then(|f| f.get(Step::GeneralMeeting))
                 .or(p.admission)?;
-            let n = cfg.at(start);
+            let n = numbers(cfg, start);
             let ext = file.and_then(|f| f.probation_extension_months).unwrap_or(0);
-            let end = add_months(start, n.probation_months + ext);
+            let end = add_months(start, n.probation_months.saturating_add(ext));
             // On the roster as probationary, but the file has no approval yet.
             if let Some(f) = file.filter(|f| f.get(Step::GeneralMeeting).is_some()) {
                 let reason = f.extension_reason.as_deref().is_some_and(|r| !r.is_empty());
@@ -1560,164 +1367,10 @@ pub fn next_step(cfg: &RuleConfig, p: &PersonFacts) -> Option<NextStep> {
                 None => next(Step::ConversionMeeting, Some(end)),
                 Some(cm) => next(
                     Step::ConversionApproval,
-                    Some(add_months(cm, cfg.at(cm).conversion_approval_months)),
+                    Some(add_months(cm, numbers(cfg, cm).conversion_approval_months)),
                 ),
             }
         }
         MemberStatus::Full => None,
     }
 }
-
-/// What the check knows of an organisation.
-#[derive(Debug, Clone)]
-pub struct OrgFacts<'a> {
-    pub kind: OrgType,
-    pub sector: Sector,
-    pub secretary: Option<&'a str>,
-    pub deputies: usize,
-    /// Committee members on record (委员, besides the secretary and deputies).
-    pub committee_members: usize,
-    pub term_start: Option<NaiveDate>,
-    /// End of term on record: a postponement approved by the upper organisation moves it.
-    pub term_end: Option<NaiveDate>,
-    /// Party members (probationary and full) on the roster today.
-    pub members: i64,
-    pub full_members: i64,
-}
-
-/// All organisation rules as of `as_of`.
-pub fn check_org(cfg: &RuleConfig, as_of: NaiveDate, o: &OrgFacts) -> Vec<Hit> {
-    let n = cfg.at(as_of);
-    let mut out = Vec::new();
-    if o.kind.is_branch() {
-        if o.full_members < n.branch_min_full {
-            out.push(Hit::new(
-                "ORG-001",
-                Severity::Error,
-                format!(
-                    "党支部只有 {} 名正式党员，不足 {} 名，应与其他单位联合成立党支部或调整设置",
-                    o.full_members, n.branch_min_full
-                ),
-            ));
-        }
-        // 〔支部条例〕第二十条: a committee where there are seven or more *full* members.
-        let has_committee = o.committee_members > 0;
-        if o.full_members >= n.branch_committee_from && !has_committee {
-            out.push(
-                Hit::new(
-                    "ORG-002",
-                    Severity::Warning,
-                    format!(
-                        "正式党员 {} 人（{} 人以上），应设立支部委员会，请登记支委会成员",
-                        o.full_members, n.branch_committee_from
-                    ),
-                )
-                .key("committee"),
-            );
-        }
-        if o.full_members < n.branch_committee_from && (has_committee || o.deputies > 1) {
-            out.push(
-                Hit::new(
-                    "ORG-002",
-                    Severity::Warning,
-                    format!(
-                        "正式党员 {} 人（不足 {} 人），不设支部委员会，设书记一名、必要时设副书记一名",
-                        o.full_members, n.branch_committee_from
-                    ),
-                )
-                .key("no_committee"),
-            );
-        }
-        if o.members > n.branch_max_members {
-            let advice = if o.members >= n.committee_suggested_from {
-                "可成立基层党委"
-            } else {
-                "可成立党总支"
-            };
-            out.push(Hit::new(
-                "ORG-003",
-                Severity::Warning,
-                format!(
-                    "党支部有 {} 名党员，超过 {} 人，{advice}",
-                    o.members, n.branch_max_members
-                ),
-            ));
-        }
-    }
-    if o.kind != OrgType::PartyGroup {
-        org_004(n, as_of, o, &mut out);
-        if o.secretary.is_none_or(|s| s.trim().is_empty()) {
-            out.push(Hit::new(
-                "ORG-005",
-                Severity::Warning,
-                "未登记书记，请在组织信息中登记".to_string(),
-            ));
-        }
-    }
-    out.retain(|h| cfg.enabled(h.rule));
-    out
-}
-
-fn org_004(n: &Numbers, as_of: NaiveDate, o: &OrgFacts, out: &mut Vec<Hit>) {
-    let Some(start) = o.term_start else { return };
-    let years = o.kind.term_years(o.sector);
-    let due = add_months(start, years * 12);
-    let latest = add_months(due, n.term_postpone_months);
-    let end = match o.term_end {
-        Some(e) if e > due => e.min(latest),
-        _ => due,
-    };
-    if o.term_end.is_some_and(|e| e > latest) {
-        out.push(
-            Hit::new(
-                "ORG-004",
-                Severity::Error,
-                format!(
-                    "换届延期至 {}，超过了任期届满（{}）后最多延期 {} 个月的限度",
-                    fd(o.term_end.unwrap_or(latest)),
-                    fd(due),
-                    n.term_postpone_months
-                ),
-            )
-            .key("postponement")
-            .date("term_start", start)
-            .due(latest),
-        );
-    }
-    let left = (end - as_of).num_days();
-    if left < 0 {
-        out.push(
-            Hit::new(
-                "ORG-004",
-                Severity::Error,
-                format!(
-                    "任期（{} 年，{} 起）已于 {} 届满，尚未换届，请按期换届或报上级批准延期",
-                    years,
-                    fd(start),
-                    fd(end)
-                ),
-            )
-            .key("expired")
-            .date("term_start", start)
-            .due(end),
-        );
-    } else if left <= n.term_warning_days {
-        out.push(
-            Hit::new(
-                "ORG-004",
-                Severity::Warning,
-                format!(
-                    "任期将于 {} 届满（{}），请做好换届准备",
-                    fd(end),
-                    days_left(left)
-                ),
-            )
-            .key("expiring")
-            .date("term_start", start)
-            .due(end),
-        );
-    }
-}
-
-#[cfg(test)]
-mod tests;

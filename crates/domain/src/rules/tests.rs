@@ -1,7 +1,8 @@
 //! Each rule on both sides of its threshold, with leap years and month ends.
 
 use super::*;
-use crate::development::{Approver, Sponsor, Votes};
+use crate::development::{Approver, Sponsor, SponsorRole, Standing, Votes};
+use crate::org::{OrgType, Sector};
 
 fn d(s: &str) -> NaiveDate {
     crate::parse_date(s).unwrap()
@@ -816,10 +817,8 @@ fn org_004_term_and_005_secretary() {
 #[test]
 fn numbers_by_effective_date_and_disabled_rules() {
     let mut c = cfg();
-    let later = Numbers {
-        talk_within_months: 2,
-        ..Numbers::default()
-    };
+    let mut later = Numbers::default();
+    later.development.talk_within_months = 2;
     c.versions.push(RuleVersion {
         effective: d("2026-01-01"),
         numbers: later,
@@ -851,10 +850,16 @@ fn numbers_by_effective_date_and_disabled_rules() {
 
 #[test]
 fn every_rule_is_listed() {
-    for (rule, _, title) in RULES {
-        assert!(!title.is_empty(), "{rule}");
-        assert_eq!(rule_title(rule), *title);
+    let ids: Vec<&str> = catalogue().map(|e| e.id).collect();
+    assert_eq!(ids.len(), 33);
+    for e in catalogue() {
+        assert!(!e.title.is_empty(), "{}", e.id);
+        assert_eq!(rule_title(e.id), e.title);
+        assert!(std::ptr::eq(registry().get(e.id).expect("registered"), e));
+        assert_eq!(ids.iter().filter(|i| **i == e.id).count(), 1, "{}", e.id);
     }
+    assert!(registry().get("DEV-999").is_none());
+    assert_eq!(rule_title("DEV-999"), "");
 }
 
 #[test]
@@ -927,7 +932,7 @@ fn configuration_problems() {
     assert!(cfg().problems().is_empty());
     let mut c = cfg();
     c.disabled.push("DEV-999".into());
-    c.versions[0].numbers.extension_min_months = 13;
+    c.versions[0].numbers.development.extension_min_months = 13;
     let p = c.problems();
     assert_eq!(p.len(), 2, "{p:?}");
     assert!(p[0].contains("DEV-999"));
@@ -1007,4 +1012,56 @@ fn messages_say_what_to_do_and_when() {
     });
     let c = count.iter().find(|x| x.rule == "DEV-008").expect("DEV-008");
     assert!(c.message.contains("2024-03-01"), "{}", c.message);
+}
+
+#[test]
+fn a_rule_is_found_by_its_id_and_runs_alone() {
+    let mut f = DevFile::default();
+    f.set(Step::Application, Some(d("2025-01-31")));
+    let p = PersonFacts {
+        birth_date: d("2010-01-01"),
+        gender: "male",
+        id_number: None,
+        status: MemberStatus::Applicant,
+        application: None,
+        activist: None,
+        candidate: None,
+        admission: None,
+        conversion: None,
+        file: Some(&f),
+    };
+    // Under age and no talk a month after the application: DEV-001 and DEV-002.
+    let all = check_person(&cfg(), d("2025-03-15"), &p);
+    assert!(has(&all, "DEV-001") && has(&all, "DEV-002"), "{all:?}");
+    let dev_002 = registry().get("DEV-002").expect("DEV-002");
+    assert_eq!(dev_002.family, Family::Development);
+    let alone = dev_002.run(&cfg(), d("2025-03-15"), Facts::Person(&p));
+    assert_eq!(alone.len(), 1);
+    assert_eq!(alone[0].rule, "DEV-002");
+    assert_eq!(alone[0].due, Some(d("2025-02-28")));
+    // Facts of another kind: nothing.
+    let o = branch(1, 1);
+    assert!(dev_002
+        .run(&cfg(), d("2025-03-15"), Facts::Org(&o))
+        .is_empty());
+}
+
+#[test]
+fn a_check_asks_for_families_by_prefix_and_switches() {
+    let mut c = cfg();
+    let ask = Ask::prefix(&c, Some("DUES"));
+    assert!(ask.wants_family(Family::Dues));
+    assert!(!ask.wants_family(Family::Development));
+    assert!(!ask.wants_family(Family::Letters));
+    assert!(Ask::prefix(&c, Some("MEM-004")).wants_family(Family::Letters));
+    assert!(!Ask::prefix(&c, Some("MEM-004")).wants_family(Family::Member));
+    assert!(Ask::prefix(&c, Some("D")).wants_family(Family::Development));
+    c.disabled = vec!["DUES-001".into(), "DUES-002".into()];
+    assert!(!Ask::all(&c).wants_family(Family::Dues));
+    assert!(Ask::all(&c).wants_family(Family::Organisation));
+    let counts: Vec<usize> = Family::ALL
+        .iter()
+        .map(|f| registry().family(*f).count())
+        .collect();
+    assert_eq!(counts, vec![22, 5, 3, 1, 2]);
 }
