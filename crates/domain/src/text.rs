@@ -175,6 +175,10 @@ fn surname_reading(name: &str) -> Option<(String, &str)> {
     Some(((*reading).to_string(), &name[first.len_utf8()..]))
 }
 
+/// The version of [`name_key`]'s reading. Raised whenever the key of some name changes, so that
+/// the store recomputes the stored keys at the next start.
+pub const NAME_KEY_VERSION: u32 = 2;
+
 /// Sort key of a Chinese name: its pinyin syllables, the surname read as a surname (曾 zeng,
 /// 单 shan, a compound surname as one unit), then the name itself to break ties. Stored beside
 /// the name so that both databases sort names the way readers expect.

@@ -42,8 +42,11 @@ impl Keys {
         let enc = derive(master, "xianfeng/id-number/encrypt/v1");
         Keys {
             cipher: Aes256Gcm::new_from_slice(&enc).expect("32-byte key"),
-            secrets: Aes256Gcm::new_from_slice(&derive(master, "xianfeng/account-secret/encrypt/v1"))
-                .expect("32-byte key"),
+            secrets: Aes256Gcm::new_from_slice(&derive(
+                master,
+                "xianfeng/account-secret/encrypt/v1",
+            ))
+            .expect("32-byte key"),
             lookup: derive(master, "xianfeng/id-number/lookup/v1"),
             fingerprint: hex::encode(&derive(master, "xianfeng/key-fingerprint/v1")[..16]),
         }
@@ -307,7 +310,11 @@ mod totp_tests {
         assert_eq!(totp_step_of(secret, "287082", 59, None), Some(1));
         assert_eq!(totp_step_of(secret, "287 082", 59 + 30, None), Some(1));
         assert_eq!(totp_step_of(secret, "287082", 59 + 120, None), None);
-        assert_eq!(totp_step_of(secret, "287082", 59, Some(1)), None, "used once");
+        assert_eq!(
+            totp_step_of(secret, "287082", 59, Some(1)),
+            None,
+            "used once"
+        );
         assert_eq!(totp_step_of(secret, "12345", 59, None), None);
         assert_eq!(totp_step_of(secret, "287082", -5, None), None);
     }
@@ -317,7 +324,10 @@ mod totp_tests {
         let keys = Keys::from_master(&[7u8; 32]);
         let sealed = keys.encrypt_secret(b"12345678901234567890");
         assert_ne!(&sealed[12..32], b"12345678901234567890");
-        assert_eq!(keys.decrypt_secret(&sealed).unwrap(), b"12345678901234567890");
+        assert_eq!(
+            keys.decrypt_secret(&sealed).unwrap(),
+            b"12345678901234567890"
+        );
         assert!(keys.decrypt_id(&sealed).is_err(), "not the ID numbers' key");
         let other = Keys::from_master(&[8u8; 32]);
         assert!(other.decrypt_secret(&sealed).is_err());

@@ -6,7 +6,7 @@ use sqlx::{FromRow, QueryBuilder};
 use xianfeng_domain::members::{ArchiveReason, Category, Education, MemberFields, MemberStatus};
 use xianfeng_domain::org::{OrgPath, OrgType};
 use xianfeng_domain::scope::Scope;
-use xianfeng_domain::text::name_key;
+use xianfeng_domain::text::{name_key, NAME_KEY_VERSION};
 use xianfeng_domain::{Gender, IdNumber};
 
 use crate::audit::{Actor, AuditEvent};
@@ -1061,6 +1061,57 @@ impl Store {
             .execute(&mut *c).await?;
         });
         Self::placement_move(tx, m.id, Some(to.id), date).await
+    }
+
+    /// Recomputes every stored name sort key when they were computed by another version of
+    /// the reading ([`NAME_KEY_VERSION`]); run at start-up. Returns how many keys changed.
+    pub async fn name_keys_refresh(&self) -> Result<u64> {
+        const SETTING: &str = "name_key_version";
+        let version = NAME_KEY_VERSION.to_string();
+        let recorded: Option<String> = on_db!(&self.db, p => {
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(SETTING).fetch_optional(p).await?
+        });
+        if recorded.as_deref() == Some(version.as_str()) {
+            return Ok(0);
+        }
+        let mut changed = 0u64;
+        let mut after = 0i64;
+        let mut tx = self.begin().await?;
+        loop {
+            let batch: Vec<(i64, String, String)> = on_tx!(&mut tx, c => {
+                sqlx::query_as("SELECT id, name, name_key FROM members WHERE id > $1 ORDER BY id LIMIT 5000")
+                    .bind(after).fetch_all(&mut *c).await?
+            });
+            let Some(last) = batch.last() else { break };
+            after = last.0;
+            for (id, name, old) in batch {
+                let key = name_key(&name);
+                if key != old {
+                    on_tx!(&mut tx, c => {
+                        sqlx::query("UPDATE members SET name_key = $1 WHERE id = $2").bind(&key).bind(id).execute(&mut *c).await?;
+                    });
+                    changed += 1;
+                }
+            }
+        }
+        let now = self.clock.now();
+        on_tx!(&mut tx, c => {
+            sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET value = $2, updated_at = $3")
+                .bind(SETTING).bind(&version).bind(now).execute(&mut *c).await?;
+        });
+        if changed > 0 {
+            self.audit(
+                &mut tx,
+                &Actor::cli("start"),
+                AuditEvent::ok(
+                    "member.name_keys",
+                    format!("按新的姓氏读音重算 {changed} 个姓名排序键"),
+                ),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// Transfers and archive events of a member, oldest first.

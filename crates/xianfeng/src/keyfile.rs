@@ -239,6 +239,13 @@ pub async fn open_bound_with(
             if sealed > 0 {
                 tracing::info!(sealed, "旧版本明文保存的两步验证密钥已改为加密保存");
             }
+            let rekeyed = store
+                .name_keys_refresh()
+                .await
+                .context("重算姓名排序键失败")?;
+            if rekeyed > 0 {
+                tracing::info!(rekeyed, "已按新的姓氏读音重算姓名排序键");
+            }
             Ok(store)
         }
         Err(StoreError::KeyMismatch) => {

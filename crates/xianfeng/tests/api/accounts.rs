@@ -245,12 +245,7 @@ async fn the_security_administrator_sets_the_policy_and_unlocks() {
 
 /// Enrols `who` (already signed in as `c`) and returns the secret's code for a moment.
 async fn enrol(app: &TestApp, c: &reqwest::Client) -> impl Fn(i64) -> String {
-    let page = app
-        .get_with(c, "/account/totp")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_with(c, "/account/totp").await.text().await.unwrap();
     let secret = extract(&page, "<code>", "</code>").unwrap();
     let key = xianfeng_store::crypto::totp_decoded(&secret).unwrap();
     let code = move |t: i64| xianfeng_store::crypto::totp_code(&key, t / 30);
@@ -283,7 +278,11 @@ async fn administrators_can_enrol_a_second_factor() {
     let r = app
         .post_form(&c, "/login/totp", &[("code", &code(now))])
         .await;
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "a code is accepted once");
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "a code is accepted once"
+    );
     app.clock.advance(chrono::Duration::seconds(30));
     let now = app.clock.now().timestamp();
     let r = app
@@ -312,9 +311,7 @@ async fn second_factor_guesses_lock_the_account_like_passwords() {
     let c = app.login("aud3", PASSWORD).await;
     // The enrolment's wrong code counted once; four more wrong codes reach the threshold (5).
     for guess in ["111111", "222222", "333333", "444444"] {
-        let r = app
-            .post_form(&c, "/login/totp", &[("code", guess)])
-            .await;
+        let r = app.post_form(&c, "/login/totp", &[("code", guess)]).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
     // Locked: the waiting session has ended, the right code no longer helps.
@@ -324,7 +321,12 @@ async fn second_factor_guesses_lock_the_account_like_passwords() {
         .await;
     assert_eq!(location(&r), "/login", "sent back to sign in, not let in");
     assert_eq!(location(&app.get_with(&c, "/audit").await), "/login");
-    let acc = app.store.account_by_username("aud3").await.unwrap().unwrap();
+    let acc = app
+        .store
+        .account_by_username("aud3")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(acc.is_locked(app.clock.now()));
     let events: Vec<String> = app
         .store
@@ -350,7 +352,12 @@ async fn second_factor_secrets_are_stored_encrypted() {
         .unwrap();
     let secret = extract(&page, "<code>", "</code>").unwrap();
     let raw = xianfeng_store::crypto::totp_decoded(&secret).unwrap();
-    let acc = app.store.account_by_username("aud4").await.unwrap().unwrap();
+    let acc = app
+        .store
+        .account_by_username("aud4")
+        .await
+        .unwrap()
+        .unwrap();
     let cipher = acc.totp_cipher.clone().unwrap();
     assert!(
         !cipher.windows(raw.len()).any(|w| w == raw.as_slice()),
@@ -365,7 +372,12 @@ async fn second_factor_secrets_are_stored_encrypted() {
     app.execute("UPDATE accounts SET totp_secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', totp_cipher = NULL WHERE username = 'aud4'")
         .await;
     assert_eq!(app.store.totp_seal_plain().await.unwrap(), 1);
-    let acc = app.store.account_by_username("aud4").await.unwrap().unwrap();
+    let acc = app
+        .store
+        .account_by_username("aud4")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         app.store
             .keys

@@ -184,9 +184,10 @@ impl TestApp {
     /// writer: the read pool is read-only).
     pub async fn try_execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
         match &self.store.db {
-            xianfeng_store::Db::Sqlite { write, .. } => {
-                sqlx::query(sql).execute(write).await.map(|r| r.rows_affected())
-            }
+            xianfeng_store::Db::Sqlite { write, .. } => sqlx::query(sql)
+                .execute(write)
+                .await
+                .map(|r| r.rows_affected()),
             xianfeng_store::Db::Postgres(p) => {
                 sqlx::query(sql).execute(p).await.map(|r| r.rows_affected())
             }

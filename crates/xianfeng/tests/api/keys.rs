@@ -345,7 +345,9 @@ async fn rotation_keeps_every_id_findable_and_retires_the_old_key() {
         ids.push(id_number("1980-05-01", 100 + i));
     }
     // An account enrolling a second factor: its secret is under the same key.
-    let admin = app.account("rot_sec", Role::SecurityAdmin, None, None).await;
+    let admin = app
+        .account("rot_sec", Role::SecurityAdmin, None, None)
+        .await;
     let secret = app.store.totp_begin(admin).await.unwrap();
     let cwd = elsewhere("rotate");
     let new_file = cwd.join("new.key");

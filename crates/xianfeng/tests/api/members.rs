@@ -484,3 +484,27 @@ async fn members_are_placed_in_party_groups_of_their_branch() {
         .unwrap();
     assert!(page.contains("未编入"));
 }
+
+#[tokio::test]
+async fn stored_name_keys_follow_the_reading_of_surnames() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let zeng = app.member(d.a, "曾小明", 61).await;
+    let key: String = app
+        .scalar(&format!("SELECT name_key FROM members WHERE id = {zeng}"))
+        .await;
+    assert!(key.starts_with("zeng"), "{key}");
+    // A database whose keys an older reading computed (曾 as céng) is brought up to date once.
+    app.execute(&format!(
+        "UPDATE members SET name_key = 'ceng xiao ming' WHERE id = {zeng}"
+    ))
+    .await;
+    app.execute("DELETE FROM settings WHERE key = 'name_key_version'")
+        .await;
+    assert_eq!(app.store.name_keys_refresh().await.unwrap(), 1);
+    let key: String = app
+        .scalar(&format!("SELECT name_key FROM members WHERE id = {zeng}"))
+        .await;
+    assert!(key.starts_with("zeng"), "{key}");
+    assert_eq!(app.store.name_keys_refresh().await.unwrap(), 0, "once");
+}
