@@ -1,20 +1,10 @@
-//! Every parser takes any text without panicking: a deterministic random sweep over inputs
-//! built from the characters real spreadsheets and forms contain.
+//! Every parser takes any text without panicking: property tests over inputs built from the
+//! characters real spreadsheets and forms contain, and over arbitrary text.
 
 use chrono::NaiveDate;
+use proptest::prelude::*;
 use xianfeng_domain::members::MemberInput;
 use xianfeng_domain::{parse_date, parse_year_month, IdNumber, Phone};
-
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-}
 
 const PIECES: &[&str] = &[
     "0",
@@ -67,70 +57,86 @@ const PIECES: &[&str] = &[
     "2100",
 ];
 
-fn random_text(rng: &mut Lcg) -> String {
-    let n = (rng.next() % 12) as usize;
-    (0..n)
-        .map(|_| PIECES[(rng.next() as usize) % PIECES.len()])
-        .collect()
+/// Text made of up to twelve pieces that real inputs are made of.
+fn form_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(PIECES), 0..12).prop_map(|v| v.concat())
 }
 
-#[test]
-fn parsers_never_panic() {
-    let mut rng = Lcg(20261123);
-    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    for _ in 0..50_000 {
-        let s = random_text(&mut rng);
-        let _ = IdNumber::parse(&s);
-        let _ = Phone::parse(&s);
-        let _ = parse_date(&s);
-        let _ = parse_year_month(&s);
-        let _ = xianfeng_domain::org::OrgCode::parse(&s);
-        let _ = xianfeng_domain::members::parse_ethnicity(&s);
-        let _ = xianfeng_domain::password::PasswordPolicy::default().check(&s, &s);
-        let _ = xianfeng_domain::text::name_key(&s);
+/// Either pieces of real inputs or any text at all.
+fn any_text() -> impl Strategy<Value = String> {
+    prop_oneof![3 => form_text(), 1 => any::<String>()]
+}
+
+fn parse_everything(s: &str) {
+    let _ = IdNumber::parse(s);
+    let _ = Phone::parse(s);
+    let _ = parse_date(s);
+    let _ = parse_year_month(s);
+    let _ = xianfeng_domain::org::OrgCode::parse(s);
+    let _ = xianfeng_domain::members::parse_ethnicity(s);
+    let _ = xianfeng_domain::password::PasswordPolicy::default().check(s, s);
+    let _ = xianfeng_domain::text::name_key(s);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    #[test]
+    fn parsers_never_panic(s in any_text()) {
+        parse_everything(&s);
     }
-    // Whole records with random fields.
-    for _ in 0..5_000 {
+
+    #[test]
+    fn whole_records_never_panic(
+        name in any_text(),
+        id_number in any_text(),
+        gender in any_text(),
+        birth_date in any_text(),
+        status in prop::sample::select(&["full", "probationary", "applicant", ""][..]),
+        application_date in any_text(),
+        admission_date in any_text(),
+        conversion_date in any_text(),
+        phone in any_text(),
+    ) {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let input = MemberInput {
-            name: random_text(&mut rng),
-            id_number: random_text(&mut rng),
-            gender: random_text(&mut rng),
-            birth_date: random_text(&mut rng),
-            status: ["full", "probationary", "applicant", ""][(rng.next() % 4) as usize].into(),
-            application_date: random_text(&mut rng),
-            admission_date: random_text(&mut rng),
-            conversion_date: random_text(&mut rng),
-            phone: random_text(&mut rng),
+            name,
+            id_number,
+            gender,
+            birth_date,
+            status: status.into(),
+            application_date,
+            admission_date,
+            conversion_date,
+            phone,
             ..Default::default()
         };
         let _ = input.parse(today);
     }
-    // Excel serials across and beyond the valid range.
-    for i in -10..3_000_000i64 {
-        if i % 997 == 0 {
-            let _ = xianfeng_domain::dates::excel_serial_to_date(i as f64 + 0.5);
-        }
+
+    #[test]
+    fn excel_serials_never_panic(x in any::<f64>()) {
+        let _ = xianfeng_domain::dates::excel_serial_to_date(x);
     }
-    let _ = xianfeng_domain::dates::excel_serial_to_date(f64::NAN);
-    let _ = xianfeng_domain::dates::excel_serial_to_date(f64::INFINITY);
+
+    /// Any ID number with a right check character parses, prints back to itself and masks to
+    /// 18 characters.
+    #[test]
+    fn valid_id_numbers_round_trip(m in 1u32..=12, d in 1u32..=28, seq in 0u32..1000) {
+        let first17 = format!("1101051980{m:02}{d:02}{seq:03}");
+        let c = xianfeng_domain::idnum::check_char(&first17).unwrap();
+        let s = format!("{first17}{c}");
+        let id = IdNumber::parse(&s).unwrap();
+        prop_assert_eq!(id.as_str(), s.as_str());
+        prop_assert_eq!(id.masked().chars().count(), 18);
+    }
 }
 
 #[test]
-fn valid_inputs_found_by_the_sweep_round_trip() {
-    // Any ID number the parser accepts prints back to itself and masks to 18 characters.
-    let mut rng = Lcg(7);
-    let mut accepted = 0;
-    for _ in 0..20_000 {
-        let (m, d, seq) = (1 + rng.next() % 12, 1 + rng.next() % 28, rng.next() % 1000);
-        let first17 = format!("1101051980{m:02}{d:02}{seq:03}");
-        if let Some(c) = xianfeng_domain::idnum::check_char(&first17) {
-            let s = format!("{first17}{c}");
-            if let Ok(id) = IdNumber::parse(&s) {
-                accepted += 1;
-                assert_eq!(id.as_str(), s);
-                assert_eq!(id.masked().chars().count(), 18);
-            }
-        }
+fn excel_serials_across_the_valid_range() {
+    for i in (-10..3_000_000i64).step_by(997) {
+        let _ = xianfeng_domain::dates::excel_serial_to_date(i as f64 + 0.5);
     }
-    assert!(accepted > 1000);
+    let _ = xianfeng_domain::dates::excel_serial_to_date(f64::NAN);
+    let _ = xianfeng_domain::dates::excel_serial_to_date(f64::INFINITY);
 }

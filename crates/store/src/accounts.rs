@@ -118,29 +118,39 @@ pub struct RoleGrant {
 
 impl Store {
     pub async fn account_count(&self) -> Result<i64> {
-        Ok(on_db!(&self.db, p => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(p).await?
+        Ok(on_db!(&self.db, |p| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+                .fetch_one(p)
+                .await?
         }))
     }
 
     pub async fn account_get(&self, id: i64) -> Result<Account> {
-        let a: Option<Account> = on_db!(&self.db, p => {
-            sqlx::query_as(&format!("SELECT {ACCOUNT_COLS} FROM accounts a WHERE a.id = $1"))
-                .bind(id).fetch_optional(p).await?
+        let a: Option<Account> = on_db!(&self.db, |p| {
+            sqlx::query_as(&format!(
+                "SELECT {ACCOUNT_COLS} FROM accounts a WHERE a.id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(p)
+            .await?
         });
         a.ok_or(StoreError::NotFound("账号不存在"))
     }
 
     pub async fn account_by_username(&self, username: &str) -> Result<Option<Account>> {
         let name = username.trim().to_lowercase();
-        Ok(on_db!(&self.db, p => {
-            sqlx::query_as(&format!("SELECT {ACCOUNT_COLS} FROM accounts a WHERE a.username = $1"))
-                .bind(name).fetch_optional(p).await?
+        Ok(on_db!(&self.db, |p| {
+            sqlx::query_as(&format!(
+                "SELECT {ACCOUNT_COLS} FROM accounts a WHERE a.username = $1"
+            ))
+            .bind(name)
+            .fetch_optional(p)
+            .await?
         }))
     }
 
     pub async fn account_list(&self) -> Result<Vec<AccountRow>> {
-        Ok(on_db!(&self.db, p => {
+        Ok(on_db!(&self.db, |p| {
             sqlx::query_as(&format!(
                 "SELECT {ACCOUNT_COLS}, o.name AS org_name, m.name AS member_name FROM accounts a \
                  LEFT JOIN orgs o ON o.id = a.org_id LEFT JOIN members m ON m.id = a.member_id ORDER BY a.username"
@@ -184,8 +194,11 @@ impl Store {
             },
             Some(r) if r.needs_member() => match grant.member_id {
                 Some(id) => {
-                    let exists: Option<i64> = on_db!(&self.db, p => {
-                        sqlx::query_scalar("SELECT id FROM members WHERE id = $1").bind(id).fetch_optional(p).await?
+                    let exists: Option<i64> = on_db!(&self.db, |p| {
+                        sqlx::query_scalar("SELECT id FROM members WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(p)
+                            .await?
                     });
                     if exists.is_none() {
                         return Err(StoreError::invalid("member_id", "所选党员不存在"));
@@ -250,7 +263,7 @@ impl Store {
     ) -> Result<i64> {
         let now = self.clock.now();
         let hash = hash_password(password);
-        let inserted: std::result::Result<i64, sqlx::Error> = on_tx!(tx, c => {
+        let inserted: std::result::Result<i64, sqlx::Error> = on_tx!(tx, |c| {
             sqlx::query_scalar(
                 "INSERT INTO accounts (username, display_name, password_hash, role, org_id, member_id, \
                  must_change_password, disabled, password_changed_at, totp_enabled, created_at, updated_at) \
@@ -282,7 +295,7 @@ impl Store {
                 return Err(e);
             }
         };
-        on_tx!(tx, c => {
+        on_tx!(tx, |c| {
             sqlx::query("INSERT INTO password_history (account_id, password_hash, created_at) VALUES ($1, $2, $3)")
                 .bind(id).bind(&hash).bind(now).execute(&mut *c).await?;
         });
@@ -307,7 +320,7 @@ impl Store {
         };
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE accounts SET role = $1, org_id = $2, member_id = $3, updated_at = $4 WHERE id = $5")
                 .bind(grant.role.map(|r| r.code()))
                 .bind(grant.org_id.filter(|_| grant.role.is_some_and(|r| r.needs_org())))
@@ -316,7 +329,10 @@ impl Store {
                 .bind(id)
                 .execute(&mut *c)
                 .await?;
-            sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *c).await?;
+            sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
         });
         self.audit(
             &mut tx,
@@ -344,11 +360,18 @@ impl Store {
         }
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE accounts SET disabled = $1, updated_at = $2 WHERE id = $3")
-                .bind(disabled).bind(now).bind(id).execute(&mut *c).await?;
+                .bind(disabled)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
             if disabled {
-                sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *c).await?;
+                sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await?;
                 sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
                     .bind(now).bind(id).execute(&mut *c).await?;
             }
@@ -381,13 +404,19 @@ impl Store {
         let now = self.clock.now();
         let hash = hash_password(temporary);
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = $2, locked_until = NULL, password_changed_at = $3, updated_at = $3 WHERE id = $4")
                 .bind(&hash).bind(true).bind(now).bind(id).execute(&mut *c).await?;
             sqlx::query("INSERT INTO password_history (account_id, password_hash, created_at) VALUES ($1, $2, $3)")
                 .bind(id).bind(&hash).bind(now).execute(&mut *c).await?;
-            sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *c).await?;
-            sqlx::query("DELETE FROM login_failures WHERE account_id = $1").bind(id).execute(&mut *c).await?;
+            sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("DELETE FROM login_failures WHERE account_id = $1")
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
         });
         self.audit(
             &mut tx,
@@ -405,9 +434,15 @@ impl Store {
     pub async fn account_unlock(&self, actor: &Actor, id: i64) -> Result<()> {
         let acc = self.account_get(id).await?;
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
-            sqlx::query("UPDATE accounts SET locked_until = NULL WHERE id = $1").bind(id).execute(&mut *c).await?;
-            sqlx::query("DELETE FROM login_failures WHERE account_id = $1").bind(id).execute(&mut *c).await?;
+        on_tx!(&mut tx, |c| {
+            sqlx::query("UPDATE accounts SET locked_until = NULL WHERE id = $1")
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("DELETE FROM login_failures WHERE account_id = $1")
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
         });
         self.audit(
             &mut tx,
@@ -455,9 +490,15 @@ impl Store {
         if acc.locked_until.is_some() {
             // The lock has run out: record the unlock.
             let mut tx = self.begin().await?;
-            on_tx!(&mut tx, c => {
-                sqlx::query("UPDATE accounts SET locked_until = NULL WHERE id = $1").bind(acc.id).execute(&mut *c).await?;
-                sqlx::query("DELETE FROM login_failures WHERE account_id = $1").bind(acc.id).execute(&mut *c).await?;
+            on_tx!(&mut tx, |c| {
+                sqlx::query("UPDATE accounts SET locked_until = NULL WHERE id = $1")
+                    .bind(acc.id)
+                    .execute(&mut *c)
+                    .await?;
+                sqlx::query("DELETE FROM login_failures WHERE account_id = $1")
+                    .bind(acc.id)
+                    .execute(&mut *c)
+                    .await?;
             });
             self.audit(
                 &mut tx,
@@ -483,8 +524,11 @@ impl Store {
         // With a second factor the count starts over only once the code is right too, so that
         // signing in again with the password does not buy fresh guesses at the code.
         if !acc.totp_enabled {
-            on_tx!(&mut tx, c => {
-                sqlx::query("DELETE FROM login_failures WHERE account_id = $1").bind(acc.id).execute(&mut *c).await?;
+            on_tx!(&mut tx, |c| {
+                sqlx::query("DELETE FROM login_failures WHERE account_id = $1")
+                    .bind(acc.id)
+                    .execute(&mut *c)
+                    .await?;
             });
         }
         self.audit(
@@ -511,11 +555,19 @@ impl Store {
         let policy = self.policy().await?;
         let now = self.clock.now();
         let since = now - Duration::minutes(policy.lockout_window_minutes);
-        let failures: i64 = on_tx!(tx, c => {
+        let failures: i64 = on_tx!(tx, |c| {
             sqlx::query("INSERT INTO login_failures (account_id, at) VALUES ($1, $2)")
-                .bind(acc.id).bind(now).execute(&mut *c).await?;
-            sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE account_id = $1 AND at > $2")
-                .bind(acc.id).bind(since).fetch_one(&mut *c).await?
+                .bind(acc.id)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM login_failures WHERE account_id = $1 AND at > $2",
+            )
+            .bind(acc.id)
+            .bind(since)
+            .fetch_one(&mut *c)
+            .await?
         });
         self.audit(
             tx,
@@ -527,11 +579,18 @@ impl Store {
             return Ok(false);
         }
         let until = now + Duration::minutes(policy.lockout_minutes);
-        on_tx!(tx, c => {
-            sqlx::query("UPDATE accounts SET locked_until = $1 WHERE id = $2").bind(until).bind(acc.id).execute(&mut *c).await?;
+        on_tx!(tx, |c| {
+            sqlx::query("UPDATE accounts SET locked_until = $1 WHERE id = $2")
+                .bind(until)
+                .bind(acc.id)
+                .execute(&mut *c)
+                .await?;
             // A session still waiting for its second factor ends with the lock.
             sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND totp_pending = $2")
-                .bind(acc.id).bind(true).execute(&mut *c).await?;
+                .bind(acc.id)
+                .bind(true)
+                .execute(&mut *c)
+                .await?;
         });
         self.audit(
             tx,
@@ -560,7 +619,7 @@ impl Store {
         let csrf = random_token();
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("INSERT INTO sessions (id_hash, account_id, csrf_token, created_at, last_seen_at, totp_pending, source_ip) VALUES ($1, $2, $3, $4, $4, $5, $6)")
                 .bind(sha256_hex(token.as_bytes())).bind(account_id).bind(&csrf).bind(now).bind(totp_pending).bind(ip)
                 .execute(&mut *c).await?;
@@ -574,7 +633,7 @@ impl Store {
         let policy = self.policy().await?;
         let now = self.clock.now();
         let hash = sha256_hex(token.as_bytes());
-        let row: Option<SessionRow> = on_db!(&self.db, p => {
+        let row: Option<SessionRow> = on_db!(&self.db, |p| {
             sqlx::query_as("SELECT account_id, csrf_token, created_at, last_seen_at, totp_pending FROM sessions WHERE id_hash = $1")
                 .bind(&hash).fetch_optional(p).await?
         });
@@ -590,8 +649,12 @@ impl Store {
         }
         if now - seen > Duration::seconds(30) {
             let mut tx = self.begin().await?;
-            on_tx!(&mut tx, c => {
-                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2").bind(now).bind(&hash).execute(&mut *c).await?;
+            on_tx!(&mut tx, |c| {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+                    .bind(now)
+                    .bind(&hash)
+                    .execute(&mut *c)
+                    .await?;
             });
             tx.commit().await?;
         }
@@ -605,8 +668,11 @@ impl Store {
 
     pub async fn session_end(&self, token: &str) -> Result<()> {
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
-            sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(sha256_hex(token.as_bytes())).execute(&mut *c).await?;
+        on_tx!(&mut tx, |c| {
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                .bind(sha256_hex(token.as_bytes()))
+                .execute(&mut *c)
+                .await?;
         });
         tx.commit().await
     }
@@ -632,7 +698,7 @@ impl Store {
         policy
             .check(new, &acc.username)
             .map_err(|e| StoreError::invalid("new", e.to_string()))?;
-        let history: Vec<String> = on_db!(&self.db, p => {
+        let history: Vec<String> = on_db!(&self.db, |p| {
             sqlx::query_scalar("SELECT password_hash FROM password_history WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
                 .bind(id).bind(policy.history as i64).fetch_all(p).await?
         });
@@ -647,12 +713,15 @@ impl Store {
         let now = self.clock.now();
         let hash = hash_password(new);
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = $2, password_changed_at = $3, updated_at = $3 WHERE id = $4")
                 .bind(&hash).bind(false).bind(now).bind(id).execute(&mut *c).await?;
             sqlx::query("INSERT INTO password_history (account_id, password_hash, created_at) VALUES ($1, $2, $3)")
                 .bind(id).bind(&hash).bind(now).execute(&mut *c).await?;
-            sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *c).await?;
+            sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
         });
         self.audit(
             &mut tx,
@@ -679,7 +748,7 @@ impl Store {
         let secret = crate::crypto::totp_new_secret();
         let acc = self.account_get(id).await?;
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE accounts SET totp_cipher = $1, totp_secret = NULL, totp_enabled = $2, totp_last_step = NULL WHERE id = $3")
                 .bind(self.keys.encrypt_secret(&secret)).bind(false).bind(id).execute(&mut *c).await?;
         });
@@ -726,7 +795,7 @@ impl Store {
 
     /// Marks a step used inside `tx`; false when another request used it (or a later one) first.
     async fn totp_use_step(tx: &mut Tx, id: i64, step: i64) -> Result<bool> {
-        Ok(on_tx!(tx, c => {
+        Ok(on_tx!(tx, |c| {
             sqlx::query("UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)")
                 .bind(step).bind(id).execute(&mut *c).await?.rows_affected() == 1
         }))
@@ -749,8 +818,12 @@ impl Store {
             tx.commit().await?;
             return Err(StoreError::invalid("code", "验证码不正确"));
         }
-        on_tx!(&mut tx, c => {
-            sqlx::query("UPDATE accounts SET totp_enabled = $1 WHERE id = $2").bind(true).bind(id).execute(&mut *c).await?;
+        on_tx!(&mut tx, |c| {
+            sqlx::query("UPDATE accounts SET totp_enabled = $1 WHERE id = $2")
+                .bind(true)
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
         });
         self.audit(
             &mut tx,
@@ -765,10 +838,13 @@ impl Store {
     pub async fn totp_reset(&self, actor: &Actor, id: i64) -> Result<()> {
         let acc = self.account_get(id).await?;
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE accounts SET totp_secret = NULL, totp_cipher = NULL, totp_last_step = NULL, totp_enabled = $1 WHERE id = $2")
                 .bind(false).bind(id).execute(&mut *c).await?;
-            sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *c).await?;
+            sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
         });
         self.audit(
             &mut tx,
@@ -799,8 +875,11 @@ impl Store {
                 AuditEvent::failed("auth.totp", "账号锁定期间输入验证码").on("account", acc.id),
             )
             .await?;
-            on_tx!(&mut tx, c => {
-                sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(sha256_hex(token.as_bytes())).execute(&mut *c).await?;
+            on_tx!(&mut tx, |c| {
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                    .bind(sha256_hex(token.as_bytes()))
+                    .execute(&mut *c)
+                    .await?;
             });
             tx.commit().await?;
             return Ok(false);
@@ -810,10 +889,16 @@ impl Store {
             None => false,
         };
         if ok {
-            on_tx!(&mut tx, c => {
+            on_tx!(&mut tx, |c| {
                 sqlx::query("UPDATE sessions SET totp_pending = $1 WHERE id_hash = $2")
-                    .bind(false).bind(sha256_hex(token.as_bytes())).execute(&mut *c).await?;
-                sqlx::query("DELETE FROM login_failures WHERE account_id = $1").bind(acc.id).execute(&mut *c).await?;
+                    .bind(false)
+                    .bind(sha256_hex(token.as_bytes()))
+                    .execute(&mut *c)
+                    .await?;
+                sqlx::query("DELETE FROM login_failures WHERE account_id = $1")
+                    .bind(acc.id)
+                    .execute(&mut *c)
+                    .await?;
             });
             self.audit(
                 &mut tx,
@@ -832,9 +917,10 @@ impl Store {
     /// Encrypts second-factor secrets that older versions kept in plain text; run at start-up
     /// once the key has been checked against the database. Returns how many were sealed.
     pub async fn totp_seal_plain(&self) -> Result<u64> {
-        let plain: Vec<(i64, String)> = on_db!(&self.db, p => {
+        let plain: Vec<(i64, String)> = on_db!(&self.db, |p| {
             sqlx::query_as("SELECT id, totp_secret FROM accounts WHERE totp_secret IS NOT NULL")
-                .fetch_all(p).await?
+                .fetch_all(p)
+                .await?
         });
         if plain.is_empty() {
             return Ok(0);
@@ -842,9 +928,14 @@ impl Store {
         let mut tx = self.begin().await?;
         for (id, encoded) in &plain {
             let cipher = crate::crypto::totp_decoded(encoded).map(|s| self.keys.encrypt_secret(&s));
-            on_tx!(&mut tx, c => {
-                sqlx::query("UPDATE accounts SET totp_cipher = $1, totp_secret = NULL WHERE id = $2")
-                    .bind(cipher).bind(*id).execute(&mut *c).await?;
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
+                    "UPDATE accounts SET totp_cipher = $1, totp_secret = NULL WHERE id = $2",
+                )
+                .bind(cipher)
+                .bind(*id)
+                .execute(&mut *c)
+                .await?;
             });
         }
         self.audit(
@@ -875,7 +966,7 @@ impl Store {
         let now = self.clock.now();
         let expires = days.map(|d| now + Duration::days(d));
         let mut tx = self.begin().await?;
-        let id: i64 = on_tx!(&mut tx, c => {
+        let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar("INSERT INTO api_tokens (account_id, token_hash, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
                 .bind(account_id).bind(sha256_hex(token.as_bytes())).bind(label).bind(now).bind(expires)
                 .fetch_one(&mut *c).await?
@@ -896,7 +987,7 @@ impl Store {
 
     pub async fn token_account(&self, token: &str) -> Result<Option<Account>> {
         let now = self.clock.now();
-        let row: Option<(i64, i64)> = on_db!(&self.db, p => {
+        let row: Option<(i64, i64)> = on_db!(&self.db, |p| {
             sqlx::query_as("SELECT id, account_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)")
                 .bind(sha256_hex(token.as_bytes())).bind(now).fetch_optional(p).await?
         });
@@ -917,10 +1008,16 @@ impl Store {
         let token = random_token();
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
-            sqlx::query("UPDATE setup_tokens SET used_at = $1 WHERE used_at IS NULL").bind(now).execute(&mut *c).await?;
+        on_tx!(&mut tx, |c| {
+            sqlx::query("UPDATE setup_tokens SET used_at = $1 WHERE used_at IS NULL")
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
             sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)")
-                .bind(sha256_hex(token.as_bytes())).bind(now).execute(&mut *c).await?;
+                .bind(sha256_hex(token.as_bytes()))
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
         });
         tx.commit().await?;
         Ok(Some(token))
@@ -928,7 +1025,7 @@ impl Store {
 
     pub async fn setup_token_valid(&self, token: &str) -> Result<bool> {
         let since = self.clock.now() - Duration::hours(24);
-        let n: i64 = on_db!(&self.db, p => {
+        let n: i64 = on_db!(&self.db, |p| {
             sqlx::query_scalar("SELECT COUNT(*) FROM setup_tokens WHERE token_hash = $1 AND used_at IS NULL AND created_at > $2")
                 .bind(sha256_hex(token.as_bytes())).bind(since).fetch_one(p).await?
         });
@@ -952,12 +1049,14 @@ impl Store {
         let now = self.clock.now();
         let since = now - Duration::hours(24);
         let mut tx = self.begin().await?;
-        let used = on_tx!(&mut tx, c => {
+        let used = on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE setup_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND created_at > $3")
                 .bind(now).bind(sha256_hex(token.as_bytes())).bind(since).execute(&mut *c).await?.rows_affected()
         });
-        let existing: i64 = on_tx!(&mut tx, c => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&mut *c).await?
+        let existing: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+                .fetch_one(&mut *c)
+                .await?
         });
         if used == 0 || existing > 0 {
             return Err(StoreError::invalid("token", "设置链接无效或已使用"));
@@ -1045,9 +1144,11 @@ impl Store {
         let token = random_token();
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("DELETE FROM upload_stash WHERE created_at < $1")
-                .bind(now - Duration::hours(1)).execute(&mut *c).await?;
+                .bind(now - Duration::hours(1))
+                .execute(&mut *c)
+                .await?;
             sqlx::query("INSERT INTO upload_stash (token_hash, account_id, kind, file_name, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(sha256_hex(token.as_bytes())).bind(account_id).bind(kind).bind(file_name).bind(data).bind(now)
                 .execute(&mut *c).await?;
@@ -1064,7 +1165,7 @@ impl Store {
         token: &str,
     ) -> Result<Option<(String, Vec<u8>)>> {
         let since = self.clock.now() - Duration::hours(1);
-        let row: Option<(String, Vec<u8>)> = on_db!(&self.db, p => {
+        let row: Option<(String, Vec<u8>)> = on_db!(&self.db, |p| {
             sqlx::query_as("SELECT file_name, data FROM upload_stash WHERE token_hash = $1 AND account_id = $2 AND kind = $3 AND created_at > $4")
                 .bind(sha256_hex(token.as_bytes())).bind(account_id).bind(kind).bind(since).fetch_optional(p).await?
         });
@@ -1073,8 +1174,11 @@ impl Store {
 
     pub async fn stash_drop(&self, token: &str) -> Result<()> {
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
-            sqlx::query("DELETE FROM upload_stash WHERE token_hash = $1").bind(sha256_hex(token.as_bytes())).execute(&mut *c).await?;
+        on_tx!(&mut tx, |c| {
+            sqlx::query("DELETE FROM upload_stash WHERE token_hash = $1")
+                .bind(sha256_hex(token.as_bytes()))
+                .execute(&mut *c)
+                .await?;
         });
         tx.commit().await
     }
@@ -1114,7 +1218,7 @@ impl Store {
     /// The owner's import (within the hour), without the file.
     pub async fn import_job_get(&self, account_id: i64, token: &str) -> Result<Option<ImportJob>> {
         let since = self.clock.now() - Duration::hours(1);
-        Ok(on_db!(&self.db, p => {
+        Ok(on_db!(&self.db, |p| {
             sqlx::query_as(
                 "SELECT kind, file_name, state, options, report, created_at FROM upload_stash \
                  WHERE token_hash = $1 AND account_id = $2 AND created_at > $3 AND state IS NOT NULL",
@@ -1126,7 +1230,7 @@ impl Store {
     /// The stashed file of the owner's import.
     pub async fn import_job_file(&self, account_id: i64, token: &str) -> Result<Option<Vec<u8>>> {
         let since = self.clock.now() - Duration::hours(1);
-        Ok(on_db!(&self.db, p => {
+        Ok(on_db!(&self.db, |p| {
             sqlx::query_scalar(
                 "SELECT data FROM upload_stash WHERE token_hash = $1 AND account_id = $2 AND created_at > $3 AND state IS NOT NULL",
             )
@@ -1145,7 +1249,7 @@ impl Store {
         drop_file: bool,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query(
                 "UPDATE upload_stash SET state = $1, report = $2, options = COALESCE($3, options) WHERE token_hash = $4",
             )
@@ -1153,8 +1257,10 @@ impl Store {
             .execute(&mut *c).await?;
             if drop_file {
                 sqlx::query("UPDATE upload_stash SET data = $1 WHERE token_hash = $2")
-                    .bind(Vec::<u8>::new()).bind(sha256_hex(token.as_bytes()))
-                    .execute(&mut *c).await?;
+                    .bind(Vec::<u8>::new())
+                    .bind(sha256_hex(token.as_bytes()))
+                    .execute(&mut *c)
+                    .await?;
             }
         });
         tx.commit().await
@@ -1164,9 +1270,12 @@ impl Store {
     /// or it is not ready.
     pub async fn import_job_claim(&self, token: &str, from: &[&str]) -> Result<bool> {
         let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, c => {
-            let mut q = sqlx::QueryBuilder::new("UPDATE upload_stash SET state = 'committing' WHERE token_hash = ");
-            q.push_bind(sha256_hex(token.as_bytes())).push(" AND state IN (");
+        let n = on_tx!(&mut tx, |c| {
+            let mut q = sqlx::QueryBuilder::new(
+                "UPDATE upload_stash SET state = 'committing' WHERE token_hash = ",
+            );
+            q.push_bind(sha256_hex(token.as_bytes()))
+                .push(" AND state IN (");
             let mut sep = q.separated(", ");
             for s in from {
                 sep.push_bind(s.to_string());

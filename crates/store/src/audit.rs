@@ -168,16 +168,18 @@ impl Store {
     pub async fn audit(&self, tx: &mut Tx, actor: &Actor, ev: AuditEvent) -> Result<()> {
         let at = self.clock.now();
         // The UPDATE takes the head row's lock, so concurrent writers append one at a time.
-        let (seq, prev_hash): (i64, String) = on_tx!(tx, c => {
-            sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
-                .fetch_one(&mut *c)
-                .await?
+        let (seq, prev_hash): (i64, String) = on_tx!(tx, |c| {
+            sqlx::query_as(
+                "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash",
+            )
+            .fetch_one(&mut *c)
+            .await?
         });
         // Every write is audited in its own transaction, after the head row's lock: a write made
         // with a key the database no longer records (a copy still running after `key rotate`)
         // is refused here and rolled back. A separate statement, so that on PostgreSQL it sees
         // a rotation that committed while this one waited for the lock.
-        let recorded: Option<String> = on_tx!(tx, c => {
+        let recorded: Option<String> = on_tx!(tx, |c| {
             sqlx::query_scalar("SELECT value FROM settings WHERE key = 'key_fingerprint'")
                 .fetch_optional(&mut *c)
                 .await?
@@ -200,7 +202,7 @@ impl Store {
             hash: String::new(),
         };
         row.hash = row.compute_hash();
-        on_tx!(tx, c => {
+        on_tx!(tx, |c| {
             sqlx::query(
                 "INSERT INTO audit_log (seq, at, account_id, username, source_ip, event, object_type, \
                  object_id, result, summary, prev_hash, hash) \
@@ -237,7 +239,7 @@ impl Store {
 
     /// Newest first, filtered and paginated.
     pub async fn audit_list(&self, f: &AuditFilter, page: PageReq) -> Result<Page<AuditRow>> {
-        let (items, total) = on_db!(&self.db, p => {
+        let (items, total) = on_db!(&self.db, |p| {
             let mut q = QueryBuilder::new(SELECT);
             audit_where!(q, f);
             q.push(" ORDER BY seq DESC LIMIT ")
@@ -263,10 +265,12 @@ impl Store {
         let mut out = Vec::new();
         let mut after = 0i64;
         loop {
-            let batch: Vec<AuditRow> = on_db!(&self.db, p => {
+            let batch: Vec<AuditRow> = on_db!(&self.db, |p| {
                 let mut q = QueryBuilder::new(SELECT);
                 audit_where!(q, f);
-                q.push(" AND seq > ").push_bind(after).push(" ORDER BY seq LIMIT 5000");
+                q.push(" AND seq > ")
+                    .push_bind(after)
+                    .push(" ORDER BY seq LIMIT 5000");
                 q.build_query_as().fetch_all(p).await?
             });
             match batch.last() {
@@ -285,7 +289,7 @@ impl Store {
         let mut expected_seq = 1i64;
         let mut after = 0i64;
         loop {
-            let batch: Vec<AuditRow> = on_db!(&self.db, p => {
+            let batch: Vec<AuditRow> = on_db!(&self.db, |p| {
                 sqlx::query_as(&format!("{SELECT} WHERE seq > $1 ORDER BY seq LIMIT 5000"))
                     .bind(after)
                     .fetch_all(p)
@@ -322,8 +326,10 @@ impl Store {
             }
         }
         // The head must point at the last entry; a truncated tail shows here.
-        let (seq, last): (i64, String) = on_db!(&self.db, p => {
-            sqlx::query_as("SELECT seq, last_hash FROM audit_head WHERE id = 1").fetch_one(p).await?
+        let (seq, last): (i64, String) = on_db!(&self.db, |p| {
+            sqlx::query_as("SELECT seq, last_hash FROM audit_head WHERE id = 1")
+                .fetch_one(p)
+                .await?
         });
         if seq != expected_seq - 1 || last != expected_prev {
             return Ok(Verdict::Broken {

@@ -233,8 +233,10 @@ impl Store {
                 "1"
             };
             let sql = format!("SELECT {} FROM {table} ORDER BY {order}", names.join(", "));
-            let count: i64 = on_tx!(&mut tx, c => {
-                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&mut *c).await?
+            let count: i64 = on_tx!(&mut tx, |c| {
+                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                    .fetch_one(&mut *c)
+                    .await?
             });
             let th = TableHeader {
                 table: table.to_string(),
@@ -243,7 +245,7 @@ impl Store {
             };
             writeln!(out, "{}", serde_json::to_string(&th).expect("table header")).map_err(io)?;
             let mut written = 0u64;
-            on_tx!(&mut tx, c => {
+            on_tx!(&mut tx, |c| {
                 use futures_util::TryStreamExt;
                 let mut rows = sqlx::query(&sql).fetch(&mut *c);
                 while let Some(row) = rows.try_next().await? {
@@ -289,8 +291,10 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         for table in ["orgs", "members", "accounts", "audit_log"] {
-            let n: i64 = on_tx!(&mut tx, c => {
-                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&mut *c).await?
+            let n: i64 = on_tx!(&mut tx, |c| {
+                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                    .fetch_one(&mut *c)
+                    .await?
             });
             if n > 0 {
                 return Err(StoreError::Config(
@@ -316,8 +320,11 @@ impl Store {
                     return Err(bad(format!("表 {} 的列 {name} 与当前数据库不符", th.table)));
                 }
             }
-            on_tx!(&mut tx, c => {
-                sqlx::query(&format!("DELETE FROM {}", th.table)).execute(&mut *c).await.ok();
+            on_tx!(&mut tx, |c| {
+                sqlx::query(&format!("DELETE FROM {}", th.table))
+                    .execute(&mut *c)
+                    .await
+                    .ok();
             });
             let names: Vec<&str> = th.columns.iter().map(|(n, _)| n.as_str()).collect();
             let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
@@ -335,7 +342,7 @@ impl Store {
                 if row.len() != th.columns.len() {
                     return Err(bad("数据行的列数不符"));
                 }
-                on_tx!(&mut tx, c => {
+                on_tx!(&mut tx, |c| {
                     let mut q = sqlx::query(&sql);
                     for (v, (_, kind)) in row.iter().zip(th.columns.iter()) {
                         q = bind_value!(q, v, *kind);

@@ -217,8 +217,10 @@ fn status_on(
 impl Store {
     /// The rule configuration (numbers by effective date, rules switched off).
     pub async fn rules_config(&self) -> Result<RuleConfig> {
-        let v: Option<String> = on_db!(&self.db, p => {
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'rules'").fetch_optional(p).await?
+        let v: Option<String> = on_db!(&self.db, |p| {
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'rules'")
+                .fetch_optional(p)
+                .await?
         });
         Ok(v.and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default())
@@ -231,7 +233,7 @@ impl Store {
         let value = serde_json::to_string(cfg).expect("plain struct");
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ('rules', $1, $2) \
                          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
                 .bind(&value).bind(now).execute(&mut *c).await?;
@@ -342,7 +344,7 @@ impl Store {
                  WHERE st IN ('probationary', 'full') GROUP BY org_id, st",
                 crate::stats::STATUS_ON_DAY
             );
-            on_db!(&self.db, p => {
+            on_db!(&self.db, |p| {
                 let mut q = sqlx::query_as(&sql).bind(as_of).bind(year_before);
                 if let Some(r) = root {
                     q = q.bind(r.as_str().to_string()).bind(r.upper_bound());
@@ -350,13 +352,15 @@ impl Store {
                 q.fetch_all(p).await?
             })
         } else {
-            on_db!(&self.db, p => {
+            on_db!(&self.db, |p| {
                 let mut q = QueryBuilder::new(
                     "SELECT org_id, status, COUNT(*) FROM members WHERE archived_at IS NULL AND status IN ('probationary', 'full')",
                 );
                 if let Some(r) = root {
-                    q.push(" AND org_path >= ").push_bind(r.as_str().to_string())
-                        .push(" AND org_path < ").push_bind(r.upper_bound());
+                    q.push(" AND org_path >= ")
+                        .push_bind(r.as_str().to_string())
+                        .push(" AND org_path < ")
+                        .push_bind(r.upper_bound());
                 }
                 q.push(" GROUP BY org_id, status");
                 q.build_query_as().fetch_all(p).await?
@@ -454,8 +458,12 @@ impl Store {
             FileCond::Subtree(root, on) => self.dues_data_subtree(root.as_ref(), *on).await?,
             FileCond::Members(ids) => {
                 let mut d = self.dues_data_for(ids).await?;
-                d.books = on_db!(&self.db, p => {
-                    sqlx::query_as::<_, (i64, NaiveDate)>("SELECT org_id, start_month FROM dues_books").fetch_all(p).await?
+                d.books = on_db!(&self.db, |p| {
+                    sqlx::query_as::<_, (i64, NaiveDate)>(
+                        "SELECT org_id, start_month FROM dues_books",
+                    )
+                    .fetch_all(p)
+                    .await?
                 })
                 .into_iter()
                 .collect();
@@ -515,7 +523,7 @@ impl Store {
         let mut out = Vec::new();
         // A refresh of a few people: their organisations may lie outside `orgs`.
         if let FileCond::Members(ids) = cond {
-            let org_ids: Vec<i64> = on_db!(&self.db, p => {
+            let org_ids: Vec<i64> = on_db!(&self.db, |p| {
                 let mut q = QueryBuilder::new("SELECT DISTINCT org_id FROM members WHERE id IN (");
                 let mut sep = q.separated(", ");
                 for id in ids {
@@ -647,7 +655,7 @@ impl Store {
                 }
             }
         };
-        on_db!(&self.db, p => {
+        on_db!(&self.db, |p| {
             use futures_util::TryStreamExt;
             let mut q = QueryBuilder::new(
                 "SELECT m.id, m.org_id, m.name, m.gender, m.birth_date, m.id_cipher, m.status, \
@@ -666,8 +674,10 @@ impl Store {
                 FileCond::Subtree(path, on) => {
                     q.push(" WHERE ").push(crate::development::on_roster(*on));
                     if let Some(p) = path {
-                        q.push(" AND m.org_path >= ").push_bind(p.as_str().to_string())
-                            .push(" AND m.org_path < ").push_bind(p.upper_bound());
+                        q.push(" AND m.org_path >= ")
+                            .push_bind(p.as_str().to_string())
+                            .push(" AND m.org_path < ")
+                            .push_bind(p.upper_bound());
                     }
                 }
             }
@@ -681,7 +691,13 @@ impl Store {
                     birth: row.try_get(4)?,
                     cipher: row.try_get(5)?,
                     status: row.try_get(6)?,
-                    dates: [row.try_get(7)?, row.try_get(8)?, row.try_get(9)?, row.try_get(10)?, row.try_get(11)?],
+                    dates: [
+                        row.try_get(7)?,
+                        row.try_get(8)?,
+                        row.try_get(9)?,
+                        row.try_get(10)?,
+                        row.try_get(11)?,
+                    ],
                 };
                 judge(r, &mut out);
             }
@@ -716,8 +732,9 @@ impl Store {
         let org_ids: Vec<i64> = {
             let mut v: Vec<i64> = Vec::new();
             for chunk in ids.chunks(500) {
-                let rows: Vec<i64> = on_db!(&self.db, p => {
-                    let mut q = QueryBuilder::new("SELECT DISTINCT org_id FROM members WHERE id IN (");
+                let rows: Vec<i64> = on_db!(&self.db, |p| {
+                    let mut q =
+                        QueryBuilder::new("SELECT DISTINCT org_id FROM members WHERE id IN (");
                     let mut sep = q.separated(", ");
                     for id in chunk {
                         sep.push_bind(*id);
@@ -810,12 +827,16 @@ impl Store {
             ..Default::default()
         };
         // Open findings of the same subjects.
-        let open: Vec<(i64, String, String, String, String)> = on_db!(&self.db, p => {
-            let mut q = QueryBuilder::new("SELECT id, fkey, message, dates, org_path FROM findings WHERE resolved_at IS NULL");
+        let open: Vec<(i64, String, String, String, String)> = on_db!(&self.db, |p| {
+            let mut q = QueryBuilder::new(
+                "SELECT id, fkey, message, dates, org_path FROM findings WHERE resolved_at IS NULL",
+            );
             match subjects {
                 SyncScope::All => {}
                 SyncScope::Subjects(kind, ids) => {
-                    q.push(" AND subject_type = ").push_bind(kind.to_string()).push(" AND subject_id IN (");
+                    q.push(" AND subject_type = ")
+                        .push_bind(kind.to_string())
+                        .push(" AND subject_id IN (");
                     let mut sep = q.separated(", ");
                     for id in ids {
                         sep.push_bind(*id);
@@ -826,8 +847,10 @@ impl Store {
                     q.push(" AND subject_type = ").push_bind(kind.to_string());
                 }
                 SyncScope::Subtree(path) => {
-                    q.push(" AND org_path >= ").push_bind(path.as_str().to_string())
-                        .push(" AND org_path < ").push_bind(path.upper_bound());
+                    q.push(" AND org_path >= ")
+                        .push_bind(path.as_str().to_string())
+                        .push(" AND org_path < ")
+                        .push_bind(path.upper_bound());
                 }
             }
             q.build_query_as().fetch_all(p).await?
@@ -853,7 +876,7 @@ impl Store {
         let closing: Vec<i64> = open.into_values().map(|(id, ..)| id).collect();
         let mut tx = self.begin().await?;
         for chunk in closing.chunks(1000) {
-            on_tx!(&mut tx, c => {
+            on_tx!(&mut tx, |c| {
                 let mut q = QueryBuilder::new("UPDATE findings SET resolved_at = ");
                 q.push_bind(now).push(" WHERE id IN (");
                 let mut sep = q.separated(", ");
@@ -866,7 +889,7 @@ impl Store {
         }
         report.closed = closing.len();
         for (id, f, dates) in &updates {
-            on_tx!(&mut tx, c => {
+            on_tx!(&mut tx, |c| {
                 sqlx::query("UPDATE findings SET message = $1, dates = $2, due_date = $3, org_id = $4, org_path = $5, subject_name = $6, last_seen_at = $7 WHERE id = $8")
                     .bind(&f.message).bind(dates).bind(f.due).bind(f.org_id).bind(&f.org_path).bind(&f.subject.name).bind(now).bind(*id)
                     .execute(&mut *c).await?;
@@ -875,7 +898,7 @@ impl Store {
         // A finding closed before and seen again is reopened under the same key.
         let mut new_deadlines: Vec<(String, i64, String)> = Vec::new();
         for chunk in inserts.chunks(500) {
-            on_tx!(&mut tx, c => {
+            on_tx!(&mut tx, |c| {
                 let keys: Vec<String> = chunk.iter().map(|(_, k, _)| k.clone()).collect();
                 let mut q = QueryBuilder::new("UPDATE findings SET fkey = fkey || '#' || id WHERE resolved_at IS NOT NULL AND fkey IN (");
                 let mut sep = q.separated(", ");
@@ -922,7 +945,7 @@ impl Store {
         if new.is_empty() {
             return Ok(0);
         }
-        let accounts: Vec<(i64, i64)> = on_tx!(tx, c => {
+        let accounts: Vec<(i64, i64)> = on_tx!(tx, |c| {
             sqlx::query_as("SELECT id, org_id FROM accounts WHERE org_id IS NOT NULL AND disabled = FALSE AND role IN ('org_admin', 'org_viewer')")
                 .fetch_all(&mut *c).await?
         });
@@ -947,8 +970,11 @@ impl Store {
             if targets.is_empty() {
                 continue;
             }
-            on_tx!(tx, c => {
-                let fid: i64 = sqlx::query_scalar("SELECT id FROM findings WHERE fkey = $1").bind(key).fetch_one(&mut *c).await?;
+            on_tx!(tx, |c| {
+                let fid: i64 = sqlx::query_scalar("SELECT id FROM findings WHERE fkey = $1")
+                    .bind(key)
+                    .fetch_one(&mut *c)
+                    .await?;
                 for acc in &targets {
                     sqlx::query("INSERT INTO notifications (account_id, finding_id, created_at) VALUES ($1, $2, $3)")
                         .bind(*acc).bind(fid).bind(now).execute(&mut *c).await?;
@@ -967,7 +993,7 @@ impl Store {
         let now = self.clock.now();
         let stale = now - chrono::TimeDelta::hours(2);
         let mut tx = self.begin().await?;
-        let claimed = on_tx!(&mut tx, c => {
+        let claimed = on_tx!(&mut tx, |c| {
             let inserted = sqlx::query("INSERT INTO job_runs (job, run_key, started_at) VALUES ('daily_check', $1, $2) ON CONFLICT (job, run_key) DO NOTHING")
                 .bind(&key).bind(now).execute(&mut *c).await?.rows_affected();
             if inserted == 1 {
@@ -984,9 +1010,14 @@ impl Store {
         let report = self.findings_full_run().await?;
         let done = self.clock.now();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
-            sqlx::query("UPDATE job_runs SET finished_at = $1 WHERE job = 'daily_check' AND run_key = $2")
-                .bind(done).bind(&key).execute(&mut *c).await?;
+        on_tx!(&mut tx, |c| {
+            sqlx::query(
+                "UPDATE job_runs SET finished_at = $1 WHERE job = 'daily_check' AND run_key = $2",
+            )
+            .bind(done)
+            .bind(&key)
+            .execute(&mut *c)
+            .await?;
         });
         self.audit(
             &mut tx,
@@ -1006,8 +1037,10 @@ impl Store {
 
     /// How many daily checks have been recorded (0 on a new database).
     pub async fn daily_check_runs(&self) -> Result<i64> {
-        Ok(on_db!(&self.db, p => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM job_runs WHERE job = 'daily_check'").fetch_one(p).await?
+        Ok(on_db!(&self.db, |p| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM job_runs WHERE job = 'daily_check'")
+                .fetch_one(p)
+                .await?
         }))
     }
 
@@ -1017,7 +1050,7 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let path = org.org_path();
-        let rows: Vec<(String, String, i64)> = on_db!(&self.db, p => {
+        let rows: Vec<(String, String, i64)> = on_db!(&self.db, |p| {
             sqlx::query_as("SELECT rule, severity, COUNT(*) FROM findings WHERE resolved_at IS NULL AND org_path >= $1 AND org_path < $2 GROUP BY rule, severity ORDER BY rule, severity")
                 .bind(path.as_str()).bind(path.upper_bound()).fetch_all(p).await?
         });
@@ -1042,9 +1075,11 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let path = org.org_path();
-        let rows: Vec<(String, String, i64)> = on_db!(&self.db, p => {
+        let rows: Vec<(String, String, i64)> = on_db!(&self.db, |p| {
             let mut q = QueryBuilder::new("SELECT org_path, severity, COUNT(*) FROM findings WHERE resolved_at IS NULL AND org_path >= ");
-            q.push_bind(path.as_str().to_string()).push(" AND org_path < ").push_bind(path.upper_bound());
+            q.push_bind(path.as_str().to_string())
+                .push(" AND org_path < ")
+                .push_bind(path.upper_bound());
             if let Some(r) = &f.rule {
                 q.push(" AND rule = ").push_bind(r.clone());
             }
@@ -1100,10 +1135,12 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let path = org.org_path();
-        let (total, items) = on_db!(&self.db, p => {
+        let (total, items) = on_db!(&self.db, |p| {
             let filter = |q: &mut QueryBuilder<'_, _>| {
-                q.push(" WHERE f.resolved_at IS NULL AND f.org_path >= ").push_bind(path.as_str().to_string())
-                    .push(" AND f.org_path < ").push_bind(path.upper_bound());
+                q.push(" WHERE f.resolved_at IS NULL AND f.org_path >= ")
+                    .push_bind(path.as_str().to_string())
+                    .push(" AND f.org_path < ")
+                    .push_bind(path.upper_bound());
                 if let Some(r) = &f.rule {
                     q.push(" AND f.rule = ").push_bind(r.clone());
                 }
@@ -1133,7 +1170,10 @@ impl Store {
             } else {
                 q.push(" ORDER BY f.severity, f.rule, f.due_date IS NULL, f.due_date, f.org_path, f.subject_name, f.id");
             }
-            q.push(" LIMIT ").push_bind(i64::from(page.per_page)).push(" OFFSET ").push_bind(page.offset());
+            q.push(" LIMIT ")
+                .push_bind(i64::from(page.per_page))
+                .push(" OFFSET ")
+                .push_bind(page.offset());
             let items: Vec<StoredFinding> = q.build_query_as().fetch_all(p).await?;
             (total, items)
         });
@@ -1152,7 +1192,7 @@ impl Store {
         kind: &str,
         id: i64,
     ) -> Result<Vec<StoredFinding>> {
-        let mut rows: Vec<StoredFinding> = on_db!(&self.db, p => {
+        let mut rows: Vec<StoredFinding> = on_db!(&self.db, |p| {
             sqlx::query_as(
                 "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, o.code AS org_code, f.subject_type, f.subject_id, \
                  f.subject_name, f.message, f.dates, f.due_date, f.first_seen_at, f.resolved_at \
@@ -1178,9 +1218,13 @@ impl Store {
         account_id: i64,
         limit: i64,
     ) -> Result<(i64, Vec<StoredFinding>)> {
-        Ok(on_db!(&self.db, p => {
-            let unread: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL")
-                .bind(account_id).fetch_one(p).await?;
+        Ok(on_db!(&self.db, |p| {
+            let unread: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL",
+            )
+            .bind(account_id)
+            .fetch_one(p)
+            .await?;
             let items: Vec<StoredFinding> = sqlx::query_as(
                 "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, o.code AS org_code, f.subject_type, f.subject_id, \
                  f.subject_name, f.message, f.dates, f.due_date, f.first_seen_at, f.resolved_at \
@@ -1195,9 +1239,15 @@ impl Store {
     pub async fn notifications_mark_read(&self, actor: &Actor, account_id: i64) -> Result<u64> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, c => {
-            sqlx::query("UPDATE notifications SET read_at = $1 WHERE account_id = $2 AND read_at IS NULL")
-                .bind(now).bind(account_id).execute(&mut *c).await?.rows_affected()
+        let n = on_tx!(&mut tx, |c| {
+            sqlx::query(
+                "UPDATE notifications SET read_at = $1 WHERE account_id = $2 AND read_at IS NULL",
+            )
+            .bind(now)
+            .bind(account_id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
         });
         if n > 0 {
             self.audit(

@@ -45,7 +45,7 @@ impl Store {
     /// A member's contact events, oldest first.
     pub async fn contact_events(&self, scope: &Scope, member_id: i64) -> Result<Vec<ContactRow>> {
         self.member_get(scope, member_id).await?;
-        Ok(on_db!(&self.db, p => {
+        Ok(on_db!(&self.db, |p| {
             sqlx::query_as(&format!(
                 "SELECT {COLS} FROM member_contact_events e WHERE e.member_id = $1 ORDER BY e.on_date, e.id"
             ))
@@ -92,15 +92,22 @@ impl Store {
         let mut tx = self.begin().await?;
         // Again inside the transaction (writers queue on SQLite; the member row is locked on
         // PostgreSQL), so that two submissions at once cannot both record a loss.
-        let (category, recorded): (String, Vec<(String, NaiveDate)>) = on_tx!(&mut tx, c => {
+        let (category, recorded): (String, Vec<(String, NaiveDate)>) = on_tx!(&mut tx, |c| {
             let lock = match self.engine() {
                 crate::Engine::Postgres => " FOR UPDATE",
                 crate::Engine::Sqlite => "",
             };
-            let category: String = sqlx::query_scalar(&format!("SELECT category FROM members WHERE id = $1{lock}"))
-                .bind(member_id).fetch_one(&mut *c).await?;
-            let recorded = sqlx::query_as("SELECT kind, on_date FROM member_contact_events WHERE member_id = $1")
-                .bind(member_id).fetch_all(&mut *c).await?;
+            let category: String =
+                sqlx::query_scalar(&format!("SELECT category FROM members WHERE id = $1{lock}"))
+                    .bind(member_id)
+                    .fetch_one(&mut *c)
+                    .await?;
+            let recorded = sqlx::query_as(
+                "SELECT kind, on_date FROM member_contact_events WHERE member_id = $1",
+            )
+            .bind(member_id)
+            .fetch_all(&mut *c)
+            .await?;
             (category, recorded)
         });
         let now_events: Vec<ContactEvent> = recorded
@@ -116,7 +123,7 @@ impl Store {
         // The category to restore on regain: the one before the loss, unless it was already 失联.
         let prev = Some(category).filter(|c| c != "lost_contact");
         match kind {
-            ContactKind::Lost => on_tx!(&mut tx, c => {
+            ContactKind::Lost => on_tx!(&mut tx, |c| {
                 sqlx::query(
                     "INSERT INTO member_contact_events (member_id, kind, on_date, prev_category, note, created_by, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -126,14 +133,18 @@ impl Store {
                 sqlx::query("UPDATE members SET category = 'lost_contact', updated_at = $1, version = version + 1 WHERE id = $2")
                     .bind(now).bind(member_id).execute(&mut *c).await?;
             }),
-            ContactKind::Regained => on_tx!(&mut tx, c => {
+            ContactKind::Regained => on_tx!(&mut tx, |c| {
                 let prev: Option<String> = sqlx::query_scalar(
                     "SELECT prev_category FROM member_contact_events WHERE member_id = $1 AND kind = 'lost' ORDER BY on_date DESC, id DESC LIMIT 1",
                 )
                 .bind(member_id).fetch_optional(&mut *c).await?.flatten();
                 // Unknown before (the roster already said 失联): 在职 for working age, 离退休 after.
                 let back = prev.filter(|p| p != "lost_contact").unwrap_or_else(|| {
-                    if m.age_on(on) >= 60 { "retired".into() } else { "employed".into() }
+                    if m.age_on(on) >= 60 {
+                        "retired".into()
+                    } else {
+                        "employed".into()
+                    }
                 });
                 sqlx::query(
                     "INSERT INTO member_contact_events (member_id, kind, on_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -143,7 +154,7 @@ impl Store {
                 sqlx::query("UPDATE members SET category = $1, updated_at = $2, version = version + 1 WHERE id = $3")
                     .bind(back).bind(now).bind(member_id).execute(&mut *c).await?;
             }),
-            ContactKind::Suspended => on_tx!(&mut tx, c => {
+            ContactKind::Suspended => on_tx!(&mut tx, |c| {
                 sqlx::query(
                     "INSERT INTO member_contact_events (member_id, kind, on_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -185,7 +196,7 @@ impl Store {
             Some(ids) => {
                 let mut out = Vec::new();
                 for chunk in ids.chunks(500) {
-                    let part: Vec<ContactRow> = on_db!(&self.db, p => {
+                    let part: Vec<ContactRow> = on_db!(&self.db, |p| {
                         let mut q = sqlx::QueryBuilder::new(format!(
                             "SELECT {COLS} FROM member_contact_events e WHERE e.member_id IN ("
                         ));
@@ -200,7 +211,7 @@ impl Store {
                 }
                 out
             }
-            None => on_db!(&self.db, p => {
+            None => on_db!(&self.db, |p| {
                 match root {
                     Some(r) => sqlx::query_as(&format!(
                         "SELECT {COLS} FROM member_contact_events e JOIN members m ON m.id = e.member_id \

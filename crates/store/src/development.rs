@@ -254,7 +254,7 @@ impl Store {
         let mut rows: Vec<FileRow> = Vec::new();
         let mut assessments: HashMap<i64, Vec<Assessment>> = HashMap::new();
         let mut sponsors: HashMap<i64, Vec<SponsorRow>> = HashMap::new();
-        on_db!(&self.db, p => {
+        on_db!(&self.db, |p| {
             use futures_util::TryStreamExt;
             let mut q = QueryBuilder::new(format!(
                 "SELECT {} FROM dev_files df JOIN members m ON m.id = df.member_id \
@@ -413,7 +413,7 @@ impl Store {
     /// ([`xianfeng_domain::org::default_approval_power`]). Branches never hold it.
     pub async fn approval_powers(&self) -> Result<HashMap<i64, (String, bool)>> {
         type Row = (i64, String, String, String, String, Option<bool>);
-        let rows: Vec<Row> = on_db!(&self.db, p => {
+        let rows: Vec<Row> = on_db!(&self.db, |p| {
             sqlx::query_as(
                 "SELECT id, path, name, org_type, sector, approval_power FROM orgs \
                  WHERE org_type IN ('committee', 'working_committee', 'general_branch')",
@@ -637,7 +637,7 @@ impl Store {
                 n + 10
             )
         };
-        on_tx!(tx, c => {
+        on_tx!(tx, |c| {
             let mut q = sqlx::query(&sql);
             for st in Step::ALL {
                 q = q.bind(file.get(st));
@@ -648,8 +648,16 @@ impl Store {
                 .bind(file.votes.map(|v| v.present))
                 .bind(file.votes.map(|v| v.in_favour))
                 // An approving organisation is recorded with its approval only.
-                .bind(input.approval_org_id.filter(|_| file.get(Step::Approval).is_some()))
-                .bind(input.conversion_approval_org_id.filter(|_| file.get(Step::ConversionApproval).is_some()))
+                .bind(
+                    input
+                        .approval_org_id
+                        .filter(|_| file.get(Step::Approval).is_some()),
+                )
+                .bind(
+                    input
+                        .conversion_approval_org_id
+                        .filter(|_| file.get(Step::ConversionApproval).is_some()),
+                )
                 .bind(file.extension_reason.clone())
                 .bind(file.probation_extension_months)
                 .bind(input.note.clone())
@@ -695,7 +703,7 @@ impl Store {
             }
         }
         let now = self.clock.now();
-        on_tx!(tx, c => {
+        on_tx!(tx, |c| {
             sqlx::query(
                 "UPDATE members SET application_date = $1, activist_date = $2, candidate_date = $3, \
                  admission_date = $4, conversion_date = $5, status = $6, updated_at = $7, version = version + 1 \
@@ -722,7 +730,7 @@ impl Store {
             MemberStatus::Applicant => file.get(Step::Application),
         }
         .unwrap_or_else(|| self.clock.today());
-        on_tx!(tx, c => {
+        on_tx!(tx, |c| {
             sqlx::query("INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) VALUES ($1, 'status', $2, $3, $4, $5, $6)")
                 .bind(member.id).bind(status.code()).bind(day).bind(member.status.as_str()).bind(actor.account_id).bind(now)
                 .execute(&mut *c).await?;
@@ -770,7 +778,7 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         self.dev_ensure_file(&mut tx, &rec).await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("INSERT INTO dev_assessments (member_id, assessed_on, note, stage, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(member_id).bind(on).bind(&note).bind(if probation { "probation" } else { "activist" }).bind(now).execute(&mut *c).await?;
         });
@@ -806,7 +814,7 @@ impl Store {
             return Err(StoreError::NotFound("该档案中没有这条记录"));
         };
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("DELETE FROM dev_sponsors WHERE id = $1 AND member_id = $2")
                 .bind(sponsor_id)
                 .bind(member_id)
@@ -862,10 +870,13 @@ impl Store {
                 }
                 // The sponsor may belong to another branch of the caller's subtree; only the
                 // dates are read, and someone the caller may not see answers as absent.
-                let row: Option<(String, String, Option<NaiveDate>, Option<NaiveDate>)> = on_db!(&self.db, p => {
-                    sqlx::query_as("SELECT name, org_path, admission_date, conversion_date FROM members WHERE id = $1 AND archived_at IS NULL")
+                let row: Option<(String, String, Option<NaiveDate>, Option<NaiveDate>)> = on_db!(
+                    &self.db,
+                    |p| {
+                        sqlx::query_as("SELECT name, org_path, admission_date, conversion_date FROM members WHERE id = $1 AND archived_at IS NULL")
                         .bind(id).fetch_optional(p).await?
-                });
+                    }
+                );
                 let (n, _, a, c) = row
                     .filter(|(_, path, _, _)| {
                         scope.sees_member(id, &OrgPath::from_stored(path.clone()))
@@ -896,7 +907,7 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         self.dev_ensure_file(&mut tx, &rec).await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("INSERT INTO dev_sponsors (member_id, role, name, sponsor_member_id, named_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(member_id).bind(role.code()).bind(&name).bind(sponsor_member_id).bind(named_on).bind(now)
                 .execute(&mut *c).await?;
@@ -932,7 +943,7 @@ impl Store {
         let Scope::Subtree { path, .. } = scope else {
             return Err(StoreError::Forbidden);
         };
-        let (total, members): (i64, Vec<Member>) = on_db!(&self.db, p => {
+        let (total, members): (i64, Vec<Member>) = on_db!(&self.db, |p| {
             let total: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM members m WHERE m.archived_at IS NULL AND m.status = $1 AND m.org_path >= $2 AND m.org_path < $3",
             )
@@ -1098,7 +1109,7 @@ impl Store {
             .collect();
         let mut existing: HashMap<String, Member> = HashMap::new();
         for chunk in hashes.chunks(500) {
-            let found: Vec<(String, i64)> = on_db!(&self.db, p => {
+            let found: Vec<(String, i64)> = on_db!(&self.db, |p| {
                 let mut q = QueryBuilder::new("SELECT id_hash, id FROM members WHERE id_hash IN (");
                 let mut sep = q.separated(", ");
                 for h in chunk {
@@ -1145,16 +1156,22 @@ impl Store {
                 .flat_map(|i| i.contacts.iter().chain(&i.introducers).cloned())
                 .collect();
             for chunk in wanted.chunks(500) {
-                let found: Vec<(String, i64, Option<NaiveDate>, Option<NaiveDate>)> = on_db!(&self.db, p => {
-                    let mut q = QueryBuilder::new("SELECT name, id, admission_date, conversion_date FROM members WHERE archived_at IS NULL AND org_path >= ");
-                    q.push_bind(path.as_str().to_string()).push(" AND org_path < ").push_bind(path.upper_bound()).push(" AND name IN (");
-                    let mut sep = q.separated(", ");
-                    for n in chunk {
-                        sep.push_bind(n.clone());
+                let found: Vec<(String, i64, Option<NaiveDate>, Option<NaiveDate>)> = on_db!(
+                    &self.db,
+                    |p| {
+                        let mut q = QueryBuilder::new("SELECT name, id, admission_date, conversion_date FROM members WHERE archived_at IS NULL AND org_path >= ");
+                        q.push_bind(path.as_str().to_string())
+                            .push(" AND org_path < ")
+                            .push_bind(path.upper_bound())
+                            .push(" AND name IN (");
+                        let mut sep = q.separated(", ");
+                        for n in chunk {
+                            sep.push_bind(n.clone());
+                        }
+                        q.push(")");
+                        q.build_query_as().fetch_all(p).await?
                     }
-                    q.push(")");
-                    q.build_query_as().fetch_all(p).await?
-                });
+                );
                 for (n, id, a, c) in found {
                     names.entry(n).or_default().push((id, a, c));
                 }
@@ -1175,8 +1192,11 @@ impl Store {
         for ((it, h), org) in items.iter().zip(&hashes).zip(&resolved) {
             let (member, exists_file) = match existing.get(h) {
                 Some(m) => {
-                    let has: Option<i64> = on_tx!(&mut tx, c => {
-                        sqlx::query_scalar("SELECT member_id FROM dev_files WHERE member_id = $1").bind(m.id).fetch_optional(&mut *c).await?
+                    let has: Option<i64> = on_tx!(&mut tx, |c| {
+                        sqlx::query_scalar("SELECT member_id FROM dev_files WHERE member_id = $1")
+                            .bind(m.id)
+                            .fetch_optional(&mut *c)
+                            .await?
                     });
                     out.updated += 1;
                     (m.clone(), has.is_some())
@@ -1227,7 +1247,7 @@ impl Store {
             self.dev_carry_to_roster(&mut tx, actor, &member, &it.file, &cfg, false)
                 .await?;
             for d in &it.file.assessments {
-                on_tx!(&mut tx, c => {
+                on_tx!(&mut tx, |c| {
                     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dev_assessments WHERE member_id = $1 AND assessed_on = $2")
                         .bind(member.id).bind(*d).fetch_one(&mut *c).await?;
                     if n == 0 {
@@ -1249,7 +1269,7 @@ impl Store {
                         Some([(id, _, _)]) => Some(*id),
                         _ => None,
                     };
-                    on_tx!(&mut tx, c => {
+                    on_tx!(&mut tx, |c| {
                         let dup: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dev_sponsors WHERE member_id = $1 AND role = $2 AND name = $3")
                             .bind(member.id).bind(role.code()).bind(n).fetch_one(&mut *c).await?;
                         if dup == 0 {

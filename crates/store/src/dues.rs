@@ -169,7 +169,7 @@ impl Store {
         }
         let month = month_of(month);
         let end = add_months(month, 1);
-        let members: Vec<(i64, String, String)> = on_db!(&self.db, p => {
+        let members: Vec<(i64, String, String)> = on_db!(&self.db, |p| {
             sqlx::query_as(
                 "SELECT id, name, status FROM members WHERE org_id = $1 AND archived_at IS NULL \
                  AND status IN ('probationary', 'full') AND (admission_date IS NULL OR admission_date < $2) ORDER BY name_key, id",
@@ -239,9 +239,11 @@ impl Store {
     }
 
     async fn dues_book(&self, org_id: i64) -> Result<Option<NaiveDate>> {
-        Ok(on_db!(&self.db, p => {
+        Ok(on_db!(&self.db, |p| {
             sqlx::query_scalar("SELECT start_month FROM dues_books WHERE org_id = $1")
-                .bind(org_id).fetch_optional(p).await?
+                .bind(org_id)
+                .fetch_optional(p)
+                .await?
         }))
     }
 
@@ -252,8 +254,10 @@ impl Store {
     ) -> Result<HashMap<i64, Option<String>>> {
         let mut out = HashMap::new();
         for chunk in ids.chunks(500) {
-            let rows: Vec<(i64, Option<String>)> = on_db!(&self.db, p => {
-                let mut q = QueryBuilder::new("SELECT member_id, collector FROM dues_payments WHERE month = ");
+            let rows: Vec<(i64, Option<String>)> = on_db!(&self.db, |p| {
+                let mut q = QueryBuilder::new(
+                    "SELECT member_id, collector FROM dues_payments WHERE month = ",
+                );
                 q.push_bind(month).push(" AND member_id IN (");
                 let mut sep = q.separated(", ");
                 for id in chunk {
@@ -273,7 +277,7 @@ impl Store {
         for chunk in ids.chunks(500) {
             type BaseRow = (i64, NaiveDate, String, Option<i64>, Option<i64>);
             type PayRow = (i64, NaiveDate, i64, Option<NaiveDate>, Option<String>);
-            let (bases, pays): (Vec<BaseRow>, Vec<PayRow>) = on_db!(&self.db, p => {
+            let (bases, pays): (Vec<BaseRow>, Vec<PayRow>) = on_db!(&self.db, |p| {
                 let mut q = QueryBuilder::new("SELECT member_id, effective_month, category, base_fen, farmer_fen FROM dues_bases WHERE member_id IN (");
                 let mut sep = q.separated(", ");
                 for id in chunk {
@@ -290,8 +294,10 @@ impl Store {
                 let pays = q.build_query_as().fetch_all(p).await?;
                 (bases, pays)
             });
-            let reductions: Vec<ReductionRow> = on_db!(&self.db, p => {
-                let mut q = QueryBuilder::new(format!("SELECT {REDUCTION_COLS} WHERE r.withdrawn_at IS NULL AND r.member_id IN ("));
+            let reductions: Vec<ReductionRow> = on_db!(&self.db, |p| {
+                let mut q = QueryBuilder::new(format!(
+                    "SELECT {REDUCTION_COLS} WHERE r.withdrawn_at IS NULL AND r.member_id IN ("
+                ));
                 let mut sep = q.separated(", ");
                 for id in chunk {
                     sep.push_bind(*id);
@@ -330,17 +336,23 @@ impl Store {
         on: Option<NaiveDate>,
     ) -> Result<DuesData> {
         let roster = crate::development::on_roster(on);
-        let books: Vec<(i64, NaiveDate)> = on_db!(&self.db, p => {
-            sqlx::query_as("SELECT org_id, start_month FROM dues_books").fetch_all(p).await?
+        let books: Vec<(i64, NaiveDate)> = on_db!(&self.db, |p| {
+            sqlx::query_as("SELECT org_id, start_month FROM dues_books")
+                .fetch_all(p)
+                .await?
         });
         if books.is_empty() {
             return Ok(DuesData::default());
         }
         let mut ids: Vec<i64> = Vec::new();
         for (org, _) in &books {
-            let rows: Vec<(i64, String)> = on_db!(&self.db, p => {
-                sqlx::query_as(&format!("SELECT m.id, m.org_path FROM members m WHERE m.org_id = $1 AND {roster}"))
-                    .bind(*org).fetch_all(p).await?
+            let rows: Vec<(i64, String)> = on_db!(&self.db, |p| {
+                sqlx::query_as(&format!(
+                    "SELECT m.id, m.org_path FROM members m WHERE m.org_id = $1 AND {roster}"
+                ))
+                .bind(*org)
+                .fetch_all(p)
+                .await?
             });
             ids.extend(
                 rows.into_iter()
@@ -399,9 +411,12 @@ impl Store {
         }
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
-            let start: Option<NaiveDate> = sqlx::query_scalar("SELECT start_month FROM dues_books WHERE org_id = $1")
-                .bind(branch.id).fetch_optional(&mut *c).await?;
+        on_tx!(&mut tx, |c| {
+            let start: Option<NaiveDate> =
+                sqlx::query_scalar("SELECT start_month FROM dues_books WHERE org_id = $1")
+                    .bind(branch.id)
+                    .fetch_optional(&mut *c)
+                    .await?;
             match start {
                 None => {
                     sqlx::query("INSERT INTO dues_books (org_id, start_month, created_at) VALUES ($1, $2, $3)")
@@ -409,7 +424,10 @@ impl Store {
                 }
                 Some(s) if s > month => {
                     sqlx::query("UPDATE dues_books SET start_month = $1 WHERE org_id = $2")
-                        .bind(month).bind(branch.id).execute(&mut *c).await?;
+                        .bind(month)
+                        .bind(branch.id)
+                        .execute(&mut *c)
+                        .await?;
                 }
                 _ => {}
             }
@@ -418,9 +436,14 @@ impl Store {
         for e in entries {
             let line = lines.iter().find(|l| l.member_id == e.member_id);
             if line.and_then(|l| l.base) != Some(e.base) {
-                on_tx!(&mut tx, c => {
-                    sqlx::query("DELETE FROM dues_bases WHERE member_id = $1 AND effective_month = $2")
-                        .bind(e.member_id).bind(month).execute(&mut *c).await?;
+                on_tx!(&mut tx, |c| {
+                    sqlx::query(
+                        "DELETE FROM dues_bases WHERE member_id = $1 AND effective_month = $2",
+                    )
+                    .bind(e.member_id)
+                    .bind(month)
+                    .execute(&mut *c)
+                    .await?;
                     sqlx::query("INSERT INTO dues_bases (member_id, effective_month, category, base_fen, farmer_fen, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                         .bind(e.member_id).bind(month).bind(e.base.category.code()).bind(e.base.base).bind(e.base.farmer_amount)
                         .bind(actor.account_id).bind(now).execute(&mut *c).await?;
@@ -434,7 +457,7 @@ impl Store {
                 Some((a, d)) => (a, Some(d)),
                 None => (0, None),
             };
-            on_tx!(&mut tx, c => {
+            on_tx!(&mut tx, |c| {
                 sqlx::query(
                     "INSERT INTO dues_payments (member_id, month, amount_fen, paid_on, collector, reason, created_by, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
@@ -493,34 +516,37 @@ impl Store {
             Vec<(String, i64, i64)>,
             Vec<(String, i64)>,
         );
-        let (children, (orgs, members, paid, arrears)): (Vec<Child>, Counts) = on_db!(&self.db, p => {
-            let children = sqlx::query_as(
+        let (children, (orgs, members, paid, arrears)): (Vec<Child>, Counts) = on_db!(
+            &self.db,
+            |p| {
+                let children = sqlx::query_as(
                 "SELECT id, name, code, org_type, path FROM orgs WHERE parent_id = $1 AND archived_at IS NULL ORDER BY code",
             )
             .bind(org.id).fetch_all(p).await?;
-            let orgs = sqlx::query_as(
+                let orgs = sqlx::query_as(
                 "SELECT o.path, o.org_type, b.start_month FROM orgs o LEFT JOIN dues_books b ON b.org_id = o.id \
                  WHERE o.path > $1 AND o.path < $2 AND o.archived_at IS NULL",
             )
             .bind(&lo).bind(&hi).fetch_all(p).await?;
-            let members = sqlx::query_as(
+                let members = sqlx::query_as(
                 "SELECT org_path, COUNT(*) FROM members WHERE org_path > $1 AND org_path < $2 AND archived_at IS NULL \
                  AND status IN ('probationary', 'full') AND (admission_date IS NULL OR admission_date < $3) GROUP BY org_path",
             )
             .bind(&lo).bind(&hi).bind(end).fetch_all(p).await?;
-            let paid = sqlx::query_as(
+                let paid = sqlx::query_as(
                 "SELECT m.org_path, COUNT(*), CAST(SUM(d.amount_fen) AS BIGINT) FROM dues_payments d JOIN members m ON m.id = d.member_id \
                  WHERE d.month = $1 AND d.paid_on IS NOT NULL AND m.archived_at IS NULL AND m.org_path > $2 AND m.org_path < $3 \
                  GROUP BY m.org_path",
             )
             .bind(month).bind(&lo).bind(&hi).fetch_all(p).await?;
-            let arrears = sqlx::query_as(
+                let arrears = sqlx::query_as(
                 "SELECT org_path, COUNT(DISTINCT subject_id) FROM findings WHERE resolved_at IS NULL AND rule = 'DUES-002' \
                  AND org_path > $1 AND org_path < $2 GROUP BY org_path",
             )
             .bind(&lo).bind(&hi).fetch_all(p).await?;
-            (children, (orgs, members, paid, arrears))
-        });
+                (children, (orgs, members, paid, arrears))
+            }
+        );
         let mut rows: Vec<DuesRollup> = children
             .into_iter()
             .map(|(id, name, code, kind, path)| DuesRollup {
@@ -609,12 +635,14 @@ impl Store {
         if !scope.sees_member(0, &branch.org_path()) {
             return Err(StoreError::Forbidden);
         }
-        let rows: Vec<ReductionRow> = on_db!(&self.db, p => {
+        let rows: Vec<ReductionRow> = on_db!(&self.db, |p| {
             sqlx::query_as(&format!(
                 "SELECT {REDUCTION_COLS} WHERE m.org_id = $1 AND m.archived_at IS NULL \
                  ORDER BY r.withdrawn_at IS NOT NULL, r.from_month DESC, r.id DESC"
             ))
-            .bind(branch.id).fetch_all(p).await?
+            .bind(branch.id)
+            .fetch_all(p)
+            .await?
         });
         Ok(rows.into_iter().filter_map(reduction_record).collect())
     }
@@ -631,7 +659,7 @@ impl Store {
         if !scope.may_write_member(&branch.org_path()) {
             return Err(StoreError::Forbidden);
         }
-        let member: Option<(String, String)> = on_db!(&self.db, p => {
+        let member: Option<(String, String)> = on_db!(&self.db, |p| {
             sqlx::query_as("SELECT name, status FROM members WHERE id = $1 AND org_id = $2 AND archived_at IS NULL")
                 .bind(f.member_id).bind(branch.id).fetch_optional(p).await?
         });
@@ -653,7 +681,7 @@ impl Store {
         };
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        let id: i64 = on_tx!(&mut tx, c => {
+        let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
                 "INSERT INTO dues_reductions (member_id, kind, amount_fen, from_month, to_month, approval_org_id, approved_on, \
                  document_no, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -707,7 +735,7 @@ impl Store {
         id: i64,
         reason: &str,
     ) -> Result<()> {
-        let row: Option<(i64, String, String)> = on_db!(&self.db, p => {
+        let row: Option<(i64, String, String)> = on_db!(&self.db, |p| {
             sqlx::query_as("SELECT r.member_id, m.org_path, m.name FROM dues_reductions r JOIN members m ON m.id = r.member_id WHERE r.id = $1")
                 .bind(id).fetch_optional(p).await?
         });
@@ -724,7 +752,7 @@ impl Store {
         };
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, c => {
+        let n = on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE dues_reductions SET withdrawn_at = $1, withdrawn_reason = $2 WHERE id = $3 AND withdrawn_at IS NULL")
                 .bind(now).bind(&reason).bind(id).execute(&mut *c).await?.rows_affected()
         });

@@ -74,7 +74,7 @@ impl Store {
         if !self.table_exists("settings").await? {
             return Ok(None);
         }
-        Ok(on_db!(&self.db, p => {
+        Ok(on_db!(&self.db, |p| {
             sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
                 .bind(SETTING)
                 .fetch_optional(p)
@@ -87,10 +87,12 @@ impl Store {
         if !self.table_exists("members").await? {
             return Ok(false);
         }
-        let n: i64 = on_db!(&self.db, p => {
-            sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM orgs) + (SELECT COUNT(*) FROM members)")
-                .fetch_one(p)
-                .await?
+        let n: i64 = on_db!(&self.db, |p| {
+            sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM orgs) + (SELECT COUNT(*) FROM members)",
+            )
+            .fetch_one(p)
+            .await?
         });
         Ok(n > 0)
     }
@@ -107,7 +109,7 @@ impl Store {
         if !self.table_exists("members").await? {
             return Ok(KeyState::Empty);
         }
-        let (oldest, newest): (Vec<Vec<u8>>, Vec<Vec<u8>>) = on_db!(&self.db, p => {
+        let (oldest, newest): (Vec<Vec<u8>>, Vec<Vec<u8>>) = on_db!(&self.db, |p| {
             let a = sqlx::query_scalar("SELECT id_cipher FROM members ORDER BY id LIMIT $1")
                 .bind(SAMPLE)
                 .fetch_all(p)
@@ -137,7 +139,7 @@ impl Store {
     pub async fn key_bind(&self) -> Result<()> {
         let mut tx = self.begin().await?;
         let now = self.clock.now();
-        let recorded: String = on_tx!(&mut tx, c => {
+        let recorded: String = on_tx!(&mut tx, |c| {
             sqlx::query(
                 "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (key) DO NOTHING",
@@ -162,7 +164,7 @@ impl Store {
     /// is the copy's key (its recorded fingerprint, or else a sample that decrypts), and records
     /// it. An error leaves the transaction to be rolled back.
     pub(crate) async fn key_bind_in(&self, tx: &mut Tx) -> Result<()> {
-        let recorded: Option<String> = on_tx!(tx, c => {
+        let recorded: Option<String> = on_tx!(tx, |c| {
             sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
                 .bind(SETTING)
                 .fetch_optional(&mut *c)
@@ -173,7 +175,7 @@ impl Store {
             Some(_) => return Ok(()),
             None => {}
         }
-        let sample: Vec<Vec<u8>> = on_tx!(tx, c => {
+        let sample: Vec<Vec<u8>> = on_tx!(tx, |c| {
             sqlx::query_scalar("SELECT id_cipher FROM members ORDER BY id LIMIT $1")
                 .bind(SAMPLE)
                 .fetch_all(&mut *c)
@@ -183,7 +185,7 @@ impl Store {
             return Err(StoreError::KeyMismatch);
         }
         let now = self.clock.now();
-        on_tx!(tx, c => {
+        on_tx!(tx, |c| {
             sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)")
                 .bind(SETTING)
                 .bind(self.keys.fingerprint())
@@ -204,7 +206,7 @@ impl Store {
             ));
         }
         let mut tx = self.begin().await?;
-        let recorded: Option<String> = on_tx!(&mut tx, c => {
+        let recorded: Option<String> = on_tx!(&mut tx, |c| {
             sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
                 .bind(SETTING)
                 .fetch_optional(&mut *c)
@@ -215,8 +217,10 @@ impl Store {
         }
         // The audit entry comes first: it takes the audit head's lock, so every other write
         // waits behind the rotation and is then refused by the fingerprint check in `audit`.
-        let total: i64 = on_tx!(&mut tx, c => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM members").fetch_one(&mut *c).await?
+        let total: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM members")
+                .fetch_one(&mut *c)
+                .await?
         });
         self.audit(
             &mut tx,
@@ -234,11 +238,13 @@ impl Store {
         let mut done = 0u64;
         let mut after = 0i64;
         loop {
-            let batch: Vec<(i64, Vec<u8>)> = on_tx!(&mut tx, c => {
-                sqlx::query_as("SELECT id, id_cipher FROM members WHERE id > $1 ORDER BY id LIMIT 2000")
-                    .bind(after)
-                    .fetch_all(&mut *c)
-                    .await?
+            let batch: Vec<(i64, Vec<u8>)> = on_tx!(&mut tx, |c| {
+                sqlx::query_as(
+                    "SELECT id, id_cipher FROM members WHERE id > $1 ORDER BY id LIMIT 2000",
+                )
+                .bind(after)
+                .fetch_all(&mut *c)
+                .await?
             });
             let Some(last) = batch.last() else { break };
             after = last.0;
@@ -248,7 +254,7 @@ impl Store {
                         "第 {id} 号人员的身份证号无法用当前密钥解密：未做任何改动"
                     ))
                 })?;
-                on_tx!(&mut tx, c => {
+                on_tx!(&mut tx, |c| {
                     sqlx::query("UPDATE members SET id_cipher = $1, id_hash = $2 WHERE id = $3")
                         .bind(new.encrypt_id(&plain))
                         .bind(new.id_lookup(&plain))
@@ -260,7 +266,7 @@ impl Store {
             }
         }
         // Second-factor secrets are under the same master key.
-        let secrets: Vec<(i64, Vec<u8>)> = on_tx!(&mut tx, c => {
+        let secrets: Vec<(i64, Vec<u8>)> = on_tx!(&mut tx, |c| {
             sqlx::query_as("SELECT id, totp_cipher FROM accounts WHERE totp_cipher IS NOT NULL")
                 .fetch_all(&mut *c)
                 .await?
@@ -271,7 +277,7 @@ impl Store {
                     "第 {id} 号账号的两步验证密钥无法用当前密钥解密：未做任何改动"
                 ))
             })?;
-            on_tx!(&mut tx, c => {
+            on_tx!(&mut tx, |c| {
                 sqlx::query("UPDATE accounts SET totp_cipher = $1 WHERE id = $2")
                     .bind(new.encrypt_secret(&plain))
                     .bind(id)
@@ -280,7 +286,7 @@ impl Store {
             });
         }
         let now = self.clock.now();
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE settings SET value = $1, updated_at = $2 WHERE key = $3")
                 .bind(new.fingerprint())
                 .bind(now)

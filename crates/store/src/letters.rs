@@ -96,7 +96,7 @@ impl Store {
     /// Letters of one person, newest first.
     pub async fn letters_of(&self, scope: &Scope, member_id: i64) -> Result<Vec<Letter>> {
         self.member_get(scope, member_id).await?;
-        Ok(on_db!(&self.db, p => {
+        Ok(on_db!(&self.db, |p| {
             sqlx::query_as(&format!("SELECT {LETTER_COLS} {LETTER_FROM} WHERE l.member_id = $1 ORDER BY l.issued_on DESC, l.id DESC"))
                 .bind(member_id).fetch_all(p).await?
         }))
@@ -107,7 +107,7 @@ impl Store {
         if !scope.reads_members() || !scope.sees_member(0, path) {
             return Err(StoreError::NotFound("组织不存在"));
         }
-        Ok(on_db!(&self.db, p => {
+        Ok(on_db!(&self.db, |p| {
             sqlx::query_as(&format!(
                 "SELECT {LETTER_COLS} {LETTER_FROM} WHERE (fo.path >= $1 AND fo.path < $2) OR (t.path >= $1 AND t.path < $2) \
                  ORDER BY CASE WHEN l.status = 'open' THEN 0 ELSE 1 END, l.valid_until, l.id LIMIT 500"
@@ -120,8 +120,10 @@ impl Store {
     pub(crate) async fn letters_for_members(&self, ids: &[i64]) -> Result<Vec<Letter>> {
         let mut out = Vec::new();
         for chunk in ids.chunks(500) {
-            let rows: Vec<Letter> = on_db!(&self.db, p => {
-                let mut q = sqlx::QueryBuilder::new(format!("SELECT {LETTER_COLS} {LETTER_FROM} WHERE l.member_id IN ("));
+            let rows: Vec<Letter> = on_db!(&self.db, |p| {
+                let mut q = sqlx::QueryBuilder::new(format!(
+                    "SELECT {LETTER_COLS} {LETTER_FROM} WHERE l.member_id IN ("
+                ));
                 let mut sep = q.separated(", ");
                 for id in chunk {
                     sep.push_bind(*id);
@@ -142,7 +144,7 @@ impl Store {
         on: Option<NaiveDate>,
     ) -> Result<Vec<Letter>> {
         let roster = crate::development::on_roster(on);
-        Ok(on_db!(&self.db, p => {
+        Ok(on_db!(&self.db, |p| {
             match root {
                 Some(r) => sqlx::query_as(&format!("SELECT {LETTER_COLS} {LETTER_FROM} WHERE {roster} AND m.org_path >= $1 AND m.org_path < $2"))
                     .bind(r.as_str()).bind(r.upper_bound()).fetch_all(p).await?,
@@ -215,8 +217,11 @@ impl Store {
         let mut tx = self.begin().await?;
         // The person's row is locked first, so that two letters issued at once are checked one
         // after the other.
-        let open: i64 = on_tx!(&mut tx, c => {
-            sqlx::query("UPDATE members SET version = version WHERE id = $1").bind(member_id).execute(&mut *c).await?;
+        let open: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query("UPDATE members SET version = version WHERE id = $1")
+                .bind(member_id)
+                .execute(&mut *c)
+                .await?;
             sqlx::query_scalar("SELECT COUNT(*) FROM transfer_letters WHERE member_id = $1 AND status = 'open' AND direction = 'out'")
                 .bind(member_id).fetch_one(&mut *c).await?
         });
@@ -226,7 +231,7 @@ impl Store {
                 "该人员已有待报到的介绍信，请先作废或等待报到",
             ));
         }
-        let id: i64 = on_tx!(&mut tx, c => {
+        let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
                 "INSERT INTO transfer_letters (member_id, direction, letter_no, from_org_id, to_org_id, to_text, issued_on, valid_until, status, created_by, created_at, updated_at) \
                  VALUES ($1, 'out', $2, $3, $4, $5, $6, $7, 'open', $8, $9, $9) RETURNING id",
@@ -351,9 +356,13 @@ impl Store {
 
     /// A letter by id, without a scope check: callers check the person or the destination.
     async fn letter_get(&self, letter_id: i64) -> Result<Letter> {
-        let l: Option<Letter> = on_db!(&self.db, p => {
-            sqlx::query_as(&format!("SELECT {LETTER_COLS} {LETTER_FROM} WHERE l.id = $1"))
-                .bind(letter_id).fetch_optional(p).await?
+        let l: Option<Letter> = on_db!(&self.db, |p| {
+            sqlx::query_as(&format!(
+                "SELECT {LETTER_COLS} {LETTER_FROM} WHERE l.id = $1"
+            ))
+            .bind(letter_id)
+            .fetch_optional(p)
+            .await?
         });
         l.ok_or(StoreError::NotFound("找不到该介绍信"))
     }
@@ -365,7 +374,7 @@ impl Store {
         reported_on: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let closed = on_tx!(tx, c => {
+        let closed = on_tx!(tx, |c| {
             sqlx::query("UPDATE transfer_letters SET status = 'reported', reported_on = $1, updated_at = $2 WHERE id = $3 AND status = 'open'")
                 .bind(reported_on).bind(now).bind(letter_id).execute(&mut *c).await?.rows_affected()
         });
@@ -390,7 +399,7 @@ impl Store {
         }
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             let changed = sqlx::query("UPDATE transfer_letters SET status = 'cancelled', updated_at = $1 WHERE id = $2 AND status = 'open'")
                 .bind(now).bind(l.id).execute(&mut *c).await?.rows_affected();
             if changed != 1 {
@@ -447,7 +456,7 @@ impl Store {
         }
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        let id: i64 = on_tx!(&mut tx, c => {
+        let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
                 "INSERT INTO transfer_letters (member_id, direction, letter_no, from_text, to_org_id, issued_on, valid_until, reported_on, status, created_by, created_at, updated_at) \
                  VALUES ($1, 'in', $2, $3, $4, $5, $6, $7, 'reported', $8, $9, $9) RETURNING id",

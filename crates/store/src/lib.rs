@@ -116,10 +116,11 @@ impl Tx {
     }
 }
 
-/// Runs the same body against whichever pool the store holds (reads).
+/// Runs the same body against whichever pool the store holds (reads). Written like a closure,
+/// `on_db!(&self.db, |p| …)`, so that rustfmt formats the body.
 #[macro_export]
 macro_rules! on_db {
-    ($db:expr, $conn:ident => $body:expr) => {
+    ($db:expr, |$conn:ident| $body:expr) => {
         match $db {
             $crate::Db::Sqlite { read: $conn, .. } => $body,
             $crate::Db::Postgres($conn) => $body,
@@ -130,7 +131,7 @@ macro_rules! on_db {
 /// Runs the same body against whichever transaction is open.
 #[macro_export]
 macro_rules! on_tx {
-    ($tx:expr, $conn:ident => $body:expr) => {
+    ($tx:expr, |$conn:ident| $body:expr) => {
         match $tx {
             $crate::Tx::Sqlite(t) => {
                 let $conn = &mut **t;
@@ -270,7 +271,9 @@ impl Store {
 
     /// A cheap query that proves the database answers.
     pub async fn ping(&self) -> Result<()> {
-        on_db!(&self.db, p => { sqlx::query("SELECT 1").execute(p).await?; });
+        on_db!(&self.db, |p| {
+            sqlx::query("SELECT 1").execute(p).await?;
+        });
         Ok(())
     }
 }

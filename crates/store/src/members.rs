@@ -311,7 +311,7 @@ impl Store {
     /// The message for an ID number that is already on record; names the record only when the
     /// caller may see it.
     async fn duplicate_message(&self, scope: &Scope, hash: &str) -> String {
-        let existing: Option<(i64, String, String, String)> = on_db!(&self.db, p => {
+        let existing: Option<(i64, String, String, String)> = on_db!(&self.db, |p| {
             sqlx::query_as("SELECT m.id, m.name, m.org_path, o.name FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.id_hash = $1")
                 .bind(hash)
                 .fetch_optional(p)
@@ -389,7 +389,7 @@ impl Store {
     ) -> Result<i64> {
         let now = self.clock.now();
         let cipher = self.keys.encrypt_id(f.id_number.as_str());
-        Ok(on_tx!(tx, c => {
+        Ok(on_tx!(tx, |c| {
             sqlx::query_scalar(
                 "INSERT INTO members (org_id, org_path, name, name_key, gender, ethnicity, birth_date, \
                  id_cipher, id_hash, id_masked, education, status, category, phone, work_unit, post, \
@@ -427,7 +427,7 @@ impl Store {
     /// Opens placements of unknown start for new records, many rows per statement.
     async fn placements_open_many(tx: &mut Tx, rows: &[(i64, i64)]) -> Result<()> {
         for chunk in rows.chunks(1000) {
-            on_tx!(tx, c => {
+            on_tx!(tx, |c| {
                 let mut q = QueryBuilder::new("INSERT INTO member_placements (member_id, org_id) ");
                 q.push_values(chunk, |mut b, (member, org)| {
                     b.push_bind(*member).push_bind(*org);
@@ -446,7 +446,7 @@ impl Store {
         to_org: Option<i64>,
         date: NaiveDate,
     ) -> Result<()> {
-        on_tx!(tx, c => {
+        on_tx!(tx, |c| {
             // A closing date before the opening one would make a negative interval: the
             // interval then closes where it opened and counts on no day.
             let closed = sqlx::query(
@@ -469,7 +469,7 @@ impl Store {
         org_id: i64,
         date: NaiveDate,
     ) -> Result<()> {
-        on_tx!(tx, c => {
+        on_tx!(tx, |c| {
             sqlx::query("INSERT INTO member_placements (member_id, org_id, from_date, to_date) VALUES ($1, $2, $3, NULL)")
                 .bind(member_id).bind(org_id).bind(date).execute(&mut *c).await?;
         });
@@ -478,14 +478,14 @@ impl Store {
 
     /// A record inside an open transaction (after inserting it), without a scope check.
     pub(crate) async fn member_get_in(&self, tx: &mut Tx, id: i64) -> Result<Member> {
-        Ok(on_tx!(tx, c => {
+        Ok(on_tx!(tx, |c| {
             sqlx::query_as(&format!("SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.party_group_id WHERE m.id = $1"))
                 .bind(id).fetch_one(&mut *c).await?
         }))
     }
 
     pub async fn member_get(&self, scope: &Scope, id: i64) -> Result<Member> {
-        let m: Option<Member> = on_db!(&self.db, p => {
+        let m: Option<Member> = on_db!(&self.db, |p| {
             sqlx::query_as(&format!("SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.party_group_id WHERE m.id = $1"))
                 .bind(id)
                 .fetch_optional(p)
@@ -505,8 +505,11 @@ impl Store {
         if !own && !scope.may_write_member(&m.path()) {
             return Err(StoreError::Forbidden);
         }
-        let cipher: Vec<u8> = on_db!(&self.db, p => {
-            sqlx::query_scalar("SELECT id_cipher FROM members WHERE id = $1").bind(id).fetch_one(p).await?
+        let cipher: Vec<u8> = on_db!(&self.db, |p| {
+            sqlx::query_scalar("SELECT id_cipher FROM members WHERE id = $1")
+                .bind(id)
+                .fetch_one(p)
+                .await?
         });
         let plain = self.keys.decrypt_id(&cipher)?;
         self.audit_now(
@@ -528,8 +531,11 @@ impl Store {
         if !scope.may_write_member(&m.path()) {
             return Err(StoreError::Forbidden);
         }
-        let cipher: Vec<u8> = on_db!(&self.db, p => {
-            sqlx::query_scalar("SELECT id_cipher FROM members WHERE id = $1").bind(id).fetch_one(p).await?
+        let cipher: Vec<u8> = on_db!(&self.db, |p| {
+            sqlx::query_scalar("SELECT id_cipher FROM members WHERE id = $1")
+                .bind(id)
+                .fetch_one(p)
+                .await?
         });
         self.keys.decrypt_id(&cipher)
     }
@@ -538,8 +544,11 @@ impl Store {
     /// administrator); returns nothing else about the person.
     pub async fn member_id_for_binding(&self, id_number: &IdNumber) -> Result<Option<i64>> {
         let hash = self.keys.id_lookup(id_number.as_str());
-        Ok(on_db!(&self.db, p => {
-            sqlx::query_scalar("SELECT id FROM members WHERE id_hash = $1").bind(hash).fetch_optional(p).await?
+        Ok(on_db!(&self.db, |p| {
+            sqlx::query_scalar("SELECT id FROM members WHERE id_hash = $1")
+                .bind(hash)
+                .fetch_optional(p)
+                .await?
         }))
     }
 
@@ -550,7 +559,7 @@ impl Store {
         id_number: &IdNumber,
     ) -> Result<Option<Member>> {
         let hash = self.keys.id_lookup(id_number.as_str());
-        let m: Option<Member> = on_db!(&self.db, p => {
+        let m: Option<Member> = on_db!(&self.db, |p| {
             sqlx::query_as(&format!("SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.party_group_id WHERE m.id_hash = $1"))
                 .bind(hash)
                 .fetch_optional(p)
@@ -623,7 +632,7 @@ impl Store {
         } else {
             ""
         };
-        let (items, total) = on_db!(&self.db, p => {
+        let (items, total) = on_db!(&self.db, |p| {
             let mut q = QueryBuilder::new(format!(
                 "SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.party_group_id WHERE m.id IN (SELECT m.id FROM members m{join} WHERE 1=1"
             ));
@@ -637,7 +646,8 @@ impl Store {
                 .push(") ORDER BY ")
                 .push(f.sort.sql());
             let items: Vec<Member> = q.build_query_as().fetch_all(p).await?;
-            let mut c = QueryBuilder::new(format!("SELECT COUNT(*) FROM members m{join} WHERE 1=1"));
+            let mut c =
+                QueryBuilder::new(format!("SELECT COUNT(*) FROM members m{join} WHERE 1=1"));
             filters!(c);
             let total: i64 = c.build_query_scalar().fetch_one(p).await?;
             (items, total)
@@ -666,7 +676,7 @@ impl Store {
         let hash = self.keys.id_lookup(f.id_number.as_str());
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        let result = on_tx!(&mut tx, c => {
+        let result = on_tx!(&mut tx, |c| {
             sqlx::query(
                 "UPDATE members SET name = $1, name_key = $2, gender = $3, ethnicity = $4, birth_date = $5, \
                  id_cipher = $6, id_hash = $7, id_masked = $8, education = $9, status = $10, category = $11, \
@@ -738,7 +748,7 @@ impl Store {
                 MemberStatus::Applicant => f.application_date,
             }
             .unwrap_or_else(|| self.clock.today());
-            on_tx!(&mut tx, c => {
+            on_tx!(&mut tx, |c| {
                 sqlx::query("INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) VALUES ($1, 'status', $2, $3, $4, $5, $6)")
                     .bind(id).bind(f.status.code()).bind(today).bind(before.status.as_str()).bind(actor.account_id).bind(now)
                     .execute(&mut *c).await?;
@@ -793,7 +803,7 @@ impl Store {
         };
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE members SET party_group_id = $1, updated_at = $2, version = version + 1 WHERE id = $3")
                 .bind(group).bind(now).bind(id).execute(&mut *c).await?;
         });
@@ -890,7 +900,7 @@ impl Store {
     ) -> Result<()> {
         let now = self.clock.now();
         let id = m.id;
-        let changed = on_tx!(tx, c => {
+        let changed = on_tx!(tx, |c| {
             sqlx::query(
                 "UPDATE members SET archived_at = $1, archive_reason = $2, archive_date = $3, archive_note = $4, \
                  updated_at = $1, version = version + 1 WHERE id = $5 AND archived_at IS NULL",
@@ -900,7 +910,7 @@ impl Store {
         if changed != 1 {
             return Err(StoreError::invalid("reason", "该人员已出库"));
         }
-        on_tx!(tx, c => {
+        on_tx!(tx, |c| {
             sqlx::query(
                 "INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) \
                  VALUES ($1, 'archive', $2, $3, $4, $5, $6)",
@@ -944,7 +954,7 @@ impl Store {
         let now = self.clock.now();
         let today = self.clock.today();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             let changed = sqlx::query(
                 "UPDATE members SET archived_at = NULL, archive_reason = NULL, archive_date = NULL, archive_note = NULL, \
                  updated_at = $1, version = version + 1 WHERE id = $2 AND archived_at IS NOT NULL",
@@ -1032,7 +1042,7 @@ impl Store {
         note: Option<&str>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
-        let moved = on_tx!(tx, c => {
+        let moved = on_tx!(tx, |c| {
             sqlx::query(
                 "UPDATE members SET org_id = $1, org_path = $2, party_group_id = NULL, updated_at = $3, version = version + 1 \
                  WHERE id = $4 AND org_id = $5 AND archived_at IS NULL",
@@ -1042,9 +1052,13 @@ impl Store {
         if moved != 1 {
             return Err(StoreError::Conflict);
         }
-        let last: Option<NaiveDate> = on_tx!(tx, c => {
-            sqlx::query_scalar("SELECT MAX(transfer_date) FROM member_transfers WHERE member_id = $1")
-                .bind(m.id).fetch_one(&mut *c).await?
+        let last: Option<NaiveDate> = on_tx!(tx, |c| {
+            sqlx::query_scalar(
+                "SELECT MAX(transfer_date) FROM member_transfers WHERE member_id = $1",
+            )
+            .bind(m.id)
+            .fetch_one(&mut *c)
+            .await?
         });
         if let Some(last) = last.filter(|last| date < *last) {
             return Err(StoreError::invalid(
@@ -1052,7 +1066,7 @@ impl Store {
                 format!("转接日期不能早于上一次转接（{last}）"),
             ));
         }
-        on_tx!(tx, c => {
+        on_tx!(tx, |c| {
             sqlx::query(
                 "INSERT INTO member_transfers (member_id, from_org_id, to_org_id, transfer_date, note, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -1068,8 +1082,11 @@ impl Store {
     pub async fn name_keys_refresh(&self) -> Result<u64> {
         const SETTING: &str = "name_key_version";
         let version = NAME_KEY_VERSION.to_string();
-        let recorded: Option<String> = on_db!(&self.db, p => {
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(SETTING).fetch_optional(p).await?
+        let recorded: Option<String> = on_db!(&self.db, |p| {
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(SETTING)
+                .fetch_optional(p)
+                .await?
         });
         if recorded.as_deref() == Some(version.as_str()) {
             return Ok(0);
@@ -1078,24 +1095,32 @@ impl Store {
         let mut after = 0i64;
         let mut tx = self.begin().await?;
         loop {
-            let batch: Vec<(i64, String, String)> = on_tx!(&mut tx, c => {
-                sqlx::query_as("SELECT id, name, name_key FROM members WHERE id > $1 ORDER BY id LIMIT 5000")
-                    .bind(after).fetch_all(&mut *c).await?
+            let batch: Vec<(i64, String, String)> = on_tx!(&mut tx, |c| {
+                sqlx::query_as(
+                    "SELECT id, name, name_key FROM members WHERE id > $1 ORDER BY id LIMIT 5000",
+                )
+                .bind(after)
+                .fetch_all(&mut *c)
+                .await?
             });
             let Some(last) = batch.last() else { break };
             after = last.0;
             for (id, name, old) in batch {
                 let key = name_key(&name);
                 if key != old {
-                    on_tx!(&mut tx, c => {
-                        sqlx::query("UPDATE members SET name_key = $1 WHERE id = $2").bind(&key).bind(id).execute(&mut *c).await?;
+                    on_tx!(&mut tx, |c| {
+                        sqlx::query("UPDATE members SET name_key = $1 WHERE id = $2")
+                            .bind(&key)
+                            .bind(id)
+                            .execute(&mut *c)
+                            .await?;
                     });
                     changed += 1;
                 }
             }
         }
         let now = self.clock.now();
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET value = $2, updated_at = $3")
                 .bind(SETTING).bind(&version).bind(now).execute(&mut *c).await?;
         });
@@ -1117,11 +1142,11 @@ impl Store {
     /// Transfers and archive events of a member, oldest first.
     pub async fn member_history(&self, scope: &Scope, id: i64) -> Result<Vec<HistoryEntry>> {
         self.member_get(scope, id).await?;
-        let transfers: Vec<TransferRow> = on_db!(&self.db, p => {
+        let transfers: Vec<TransferRow> = on_db!(&self.db, |p| {
             sqlx::query_as("SELECT t.transfer_date, f.name, o.name, t.note, t.created_at FROM member_transfers t JOIN orgs f ON f.id = t.from_org_id JOIN orgs o ON o.id = t.to_org_id WHERE t.member_id = $1")
                 .bind(id).fetch_all(p).await?
         });
-        let events: Vec<ArchiveEventRow> = on_db!(&self.db, p => {
+        let events: Vec<ArchiveEventRow> = on_db!(&self.db, |p| {
             sqlx::query_as("SELECT event_date, action, reason, note, created_at FROM member_archive_events WHERE member_id = $1")
                 .bind(id).fetch_all(p).await?
         });
@@ -1201,8 +1226,11 @@ impl Store {
             if !scope.may_write_member(&m.path()) {
                 return Err(StoreError::Forbidden);
             }
-            let cipher: Vec<u8> = on_db!(&self.db, p => {
-                sqlx::query_scalar("SELECT id_cipher FROM members WHERE id = $1").bind(m.id).fetch_one(p).await?
+            let cipher: Vec<u8> = on_db!(&self.db, |p| {
+                sqlx::query_scalar("SELECT id_cipher FROM members WHERE id = $1")
+                    .bind(m.id)
+                    .fetch_one(p)
+                    .await?
             });
             out.insert(m.id, self.keys.decrypt_id(&cipher)?);
         }
@@ -1210,8 +1238,9 @@ impl Store {
     }
 
     pub async fn member_count(&self, scope: &Scope) -> Result<i64> {
-        Ok(on_db!(&self.db, p => {
-            let mut q = QueryBuilder::new("SELECT COUNT(*) FROM members m WHERE m.archived_at IS NULL");
+        Ok(on_db!(&self.db, |p| {
+            let mut q =
+                QueryBuilder::new("SELECT COUNT(*) FROM members m WHERE m.archived_at IS NULL");
             member_scope!(q, scope);
             q.build_query_scalar().fetch_one(p).await?
         }))
@@ -1219,8 +1248,10 @@ impl Store {
 
     /// Counts of active people by status within scope (home page).
     pub async fn member_status_counts(&self, scope: &Scope) -> Result<Vec<(String, i64)>> {
-        Ok(on_db!(&self.db, p => {
-            let mut q = QueryBuilder::new("SELECT m.status, COUNT(*) FROM members m WHERE m.archived_at IS NULL");
+        Ok(on_db!(&self.db, |p| {
+            let mut q = QueryBuilder::new(
+                "SELECT m.status, COUNT(*) FROM members m WHERE m.archived_at IS NULL",
+            );
             member_scope!(q, scope);
             q.push(" GROUP BY m.status");
             q.build_query_as().fetch_all(p).await?
@@ -1289,8 +1320,10 @@ impl Store {
         let mut known: std::collections::HashMap<String, (i64, i64, String)> =
             std::collections::HashMap::new();
         for chunk in hashes.chunks(500) {
-            let rows: Vec<(String, i64, i64, String)> = on_tx!(&mut tx, c => {
-                let mut q = QueryBuilder::new("SELECT id_hash, id, org_id, org_path FROM members WHERE id_hash IN (");
+            let rows: Vec<(String, i64, i64, String)> = on_tx!(&mut tx, |c| {
+                let mut q = QueryBuilder::new(
+                    "SELECT id_hash, id, org_id, org_path FROM members WHERE id_hash IN (",
+                );
                 let mut sep = q.separated(", ");
                 for h in chunk {
                     sep.push_bind(h.clone());
@@ -1331,7 +1364,7 @@ impl Store {
                         continue;
                     }
                     let f = &item.fields;
-                    on_tx!(&mut tx, c => {
+                    on_tx!(&mut tx, |c| {
                         sqlx::query(
                             "UPDATE members SET name = $1, name_key = $2, gender = $3, ethnicity = COALESCE($4, ethnicity), \
                              birth_date = $5, education = COALESCE($6, education), status = $7, category = $8, \

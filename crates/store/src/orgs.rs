@@ -141,7 +141,7 @@ macro_rules! org_scope {
 
 impl Store {
     pub async fn org_get(&self, scope: &Scope, id: i64) -> Result<Org> {
-        let org: Option<Org> = on_db!(&self.db, p => {
+        let org: Option<Org> = on_db!(&self.db, |p| {
             sqlx::query_as(&format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = $1"))
                 .bind(id)
                 .fetch_optional(p)
@@ -155,7 +155,7 @@ impl Store {
     }
 
     pub async fn org_node(&self, scope: &Scope, id: i64) -> Result<OrgNode> {
-        let node: Option<OrgNode> = on_db!(&self.db, p => {
+        let node: Option<OrgNode> = on_db!(&self.db, |p| {
             sqlx::query_as(&format!("{} WHERE o.id = $1", node_select()))
                 .bind(id)
                 .fetch_optional(p)
@@ -170,7 +170,7 @@ impl Store {
 
     pub async fn org_by_code(&self, scope: &Scope, code: &str) -> Result<Org> {
         let code = OrgCode::parse(code).map_err(|e| StoreError::invalid("code", e.to_string()))?;
-        let org: Option<Org> = on_db!(&self.db, p => {
+        let org: Option<Org> = on_db!(&self.db, |p| {
             sqlx::query_as(&format!("SELECT {ORG_COLS} FROM orgs o WHERE o.code = $1"))
                 .bind(code.as_str())
                 .fetch_optional(p)
@@ -187,7 +187,7 @@ impl Store {
     pub async fn org_roots(&self, scope: &Scope) -> Result<Vec<OrgNode>> {
         match scope {
             Scope::Subtree { root_id, .. } => Ok(vec![self.org_node(scope, *root_id).await?]),
-            Scope::Structure => Ok(on_db!(&self.db, p => {
+            Scope::Structure => Ok(on_db!(&self.db, |p| {
                 sqlx::query_as(&format!(
                     "{} WHERE o.parent_id IS NULL AND o.archived_at IS NULL ORDER BY o.code",
                     node_select()
@@ -212,7 +212,7 @@ impl Store {
         } else {
             " AND o.archived_at IS NULL"
         };
-        Ok(on_db!(&self.db, p => {
+        Ok(on_db!(&self.db, |p| {
             sqlx::query_as(&format!(
                 "{} WHERE o.parent_id = $1{archived} ORDER BY o.code",
                 node_select()
@@ -279,7 +279,7 @@ impl Store {
                 }
             }};
         }
-        let (items, total) = on_db!(&self.db, p => {
+        let (items, total) = on_db!(&self.db, |p| {
             let mut q = QueryBuilder::new(format!("{} WHERE 1=1", node_select()));
             filters!(q);
             q.push(" ORDER BY o.path LIMIT ")
@@ -302,8 +302,10 @@ impl Store {
 
     /// Every organisation in scope (exports, pickers), ordered by path.
     pub async fn org_all(&self, scope: &Scope) -> Result<Vec<Org>> {
-        Ok(on_db!(&self.db, p => {
-            let mut q = QueryBuilder::new(format!("SELECT {ORG_COLS} FROM orgs o WHERE o.archived_at IS NULL"));
+        Ok(on_db!(&self.db, |p| {
+            let mut q = QueryBuilder::new(format!(
+                "SELECT {ORG_COLS} FROM orgs o WHERE o.archived_at IS NULL"
+            ));
             org_scope!(q, scope);
             q.push(" ORDER BY o.path");
             q.build_query_as().fetch_all(p).await?
@@ -316,7 +318,7 @@ impl Store {
         code: &OrgCode,
         except: Option<i64>,
     ) -> Result<()> {
-        let taken: Option<i64> = on_tx!(tx, c => {
+        let taken: Option<i64> = on_tx!(tx, |c| {
             sqlx::query_scalar("SELECT id FROM orgs WHERE code = $1")
                 .bind(code.as_str())
                 .fetch_optional(&mut *c)
@@ -338,7 +340,7 @@ impl Store {
         name: &str,
         except: Option<i64>,
     ) -> Result<()> {
-        let taken: Option<(i64, String)> = on_tx!(tx, c => {
+        let taken: Option<(i64, String)> = on_tx!(tx, |c| {
             match parent_id {
                 Some(pid) => sqlx::query_as("SELECT id, code FROM orgs WHERE parent_id = $1 AND name = $2 AND archived_at IS NULL")
                     .bind(pid).bind(name).fetch_optional(&mut *c).await?,
@@ -357,7 +359,7 @@ impl Store {
 
     /// An organisation as the open transaction sees it.
     pub async fn org_get_in(&self, tx: &mut Tx, id: i64) -> Result<Org> {
-        let org: Option<Org> = on_tx!(tx, c => {
+        let org: Option<Org> = on_tx!(tx, |c| {
             sqlx::query_as(&format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = $1"))
                 .bind(id)
                 .fetch_optional(&mut *c)
@@ -368,7 +370,7 @@ impl Store {
 
     /// An organisation by code, as the open transaction sees it.
     pub async fn org_by_code_in(&self, tx: &mut Tx, code: &OrgCode) -> Result<Option<Org>> {
-        Ok(on_tx!(tx, c => {
+        Ok(on_tx!(tx, |c| {
             sqlx::query_as(&format!("SELECT {ORG_COLS} FROM orgs o WHERE o.code = $1"))
                 .bind(code.as_str())
                 .fetch_optional(&mut *c)
@@ -441,7 +443,7 @@ impl Store {
         self.check_code_free(tx, &f.code, None).await?;
         self.check_name_free(tx, parent_id, &f.name, None).await?;
         let now = self.clock.now();
-        let id: i64 = on_tx!(tx, c => {
+        let id: i64 = on_tx!(tx, |c| {
             sqlx::query_scalar(
                 "INSERT INTO orgs (parent_id, path, code, name, org_type, sector, founded_on, secretary, \
                  deputy_secretary, committee_members, term_start, term_end, contact_phone, approval_power, created_at, updated_at) \
@@ -468,7 +470,7 @@ impl Store {
             Some(p) => p.org_path().child(id),
             None => OrgPath::root(id),
         };
-        on_tx!(tx, c => {
+        on_tx!(tx, |c| {
             sqlx::query("UPDATE orgs SET path = $1 WHERE id = $2")
                 .bind(path.as_str())
                 .bind(id)
@@ -482,7 +484,7 @@ impl Store {
             AuditEvent::ok("org.create", audit_fields(f)).on("org", id),
         )
         .await?;
-        let org: Org = on_tx!(tx, c => {
+        let org: Org = on_tx!(tx, |c| {
             sqlx::query_as(&format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = $1"))
                 .bind(id)
                 .fetch_one(&mut *c)
@@ -505,8 +507,11 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         if let Some(pid) = before.parent_id {
-            let parent: Option<String> = on_db!(&self.db, p => {
-                sqlx::query_scalar("SELECT org_type FROM orgs WHERE id = $1").bind(pid).fetch_optional(p).await?
+            let parent: Option<String> = on_db!(&self.db, |p| {
+                sqlx::query_scalar("SELECT org_type FROM orgs WHERE id = $1")
+                    .bind(pid)
+                    .fetch_optional(p)
+                    .await?
             });
             if let Some(pt) = parent.as_deref().and_then(OrgType::parse) {
                 if !f.org_type.may_sit_under(pt) {
@@ -522,9 +527,13 @@ impl Store {
             }
         }
         check_term(f)?;
-        let child_types: Vec<String> = on_db!(&self.db, p => {
-            sqlx::query_scalar("SELECT DISTINCT org_type FROM orgs WHERE parent_id = $1 AND archived_at IS NULL")
-                .bind(id).fetch_all(p).await?
+        let child_types: Vec<String> = on_db!(&self.db, |p| {
+            sqlx::query_scalar(
+                "SELECT DISTINCT org_type FROM orgs WHERE parent_id = $1 AND archived_at IS NULL",
+            )
+            .bind(id)
+            .fetch_all(p)
+            .await?
         });
         for ct in child_types.iter().filter_map(|t| OrgType::parse(t)) {
             if !ct.may_sit_under(f.org_type) {
@@ -539,7 +548,7 @@ impl Store {
         self.check_name_free(&mut tx, before.parent_id, &f.name, Some(id))
             .await?;
         let now = self.clock.now();
-        let n = on_tx!(&mut tx, c => {
+        let n = on_tx!(&mut tx, |c| {
             sqlx::query(
                 "UPDATE orgs SET code = $1, name = $2, org_type = $3, sector = $4, founded_on = $5, \
                  secretary = $6, deputy_secretary = $7, committee_members = $8, term_start = $9, \
@@ -646,7 +655,7 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         let keep = i64::try_from(old.as_str().len()).unwrap_or(0) + 1;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE orgs SET parent_id = $1, updated_at = $2, version = version + 1 WHERE id = $3")
                 .bind(new_parent_id)
                 .bind(now)
@@ -724,9 +733,13 @@ impl Store {
                 ),
             ));
         }
-        let people: i64 = on_db!(&self.db, p => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE org_id = $1 AND archived_at IS NULL")
-                .bind(id).fetch_one(p).await?
+        let people: i64 = on_db!(&self.db, |p| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM members WHERE org_id = $1 AND archived_at IS NULL",
+            )
+            .bind(id)
+            .fetch_one(p)
+            .await?
         });
         if people > 0 {
             return Err(StoreError::invalid(
@@ -736,7 +749,7 @@ impl Store {
         }
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE orgs SET archived_at = $1, archive_reason = $2, updated_at = $1, version = version + 1 WHERE id = $3")
                 .bind(now).bind(reason).bind(id).execute(&mut *c).await?;
         });
@@ -775,7 +788,7 @@ impl Store {
         }
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE orgs SET archived_at = NULL, archive_reason = NULL, updated_at = $1, version = version + 1 WHERE id = $2")
                 .bind(now).bind(id).execute(&mut *c).await?;
         });
@@ -792,8 +805,10 @@ impl Store {
     }
 
     pub async fn org_count(&self) -> Result<i64> {
-        Ok(on_db!(&self.db, p => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE archived_at IS NULL").fetch_one(p).await?
+        Ok(on_db!(&self.db, |p| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE archived_at IS NULL")
+                .fetch_one(p)
+                .await?
         }))
     }
 }
@@ -925,7 +940,7 @@ impl Store {
                             continue;
                         }
                         let f = &item.fields;
-                        on_tx!(&mut tx, c => {
+                        on_tx!(&mut tx, |c| {
                             sqlx::query("UPDATE orgs SET name = $1, org_type = $2, sector = $3, founded_on = COALESCE($4, founded_on), \
                                          secretary = COALESCE($5, secretary), updated_at = $6, version = version + 1 WHERE id = $7")
                                 .bind(&f.name).bind(f.org_type.code()).bind(f.sector.code()).bind(f.founded_on)
@@ -1032,7 +1047,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let Some(start) = start else { return Ok(()) };
-        on_tx!(tx, c => {
+        on_tx!(tx, |c| {
             sqlx::query(
                 "INSERT INTO org_terms (org_id, term_start, term_end, recorded_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (org_id, term_start) DO UPDATE SET term_end = excluded.term_end, recorded_at = excluded.recorded_at",
@@ -1049,7 +1064,7 @@ impl Store {
 
     /// An organisation's terms, newest first.
     pub async fn org_terms(&self, org_id: i64) -> Result<Vec<Term>> {
-        Ok(on_db!(&self.db, p => {
+        Ok(on_db!(&self.db, |p| {
             sqlx::query_as("SELECT term_start, term_end FROM org_terms WHERE org_id = $1 ORDER BY term_start DESC")
                 .bind(org_id)
                 .fetch_all(p)
@@ -1059,7 +1074,7 @@ impl Store {
 
     /// The term in force on `day` for each organisation that had one: the latest started by then.
     pub(crate) async fn terms_on(&self, day: NaiveDate) -> Result<HashMap<i64, Term>> {
-        let rows: Vec<(i64, NaiveDate, Option<NaiveDate>)> = on_db!(&self.db, p => {
+        let rows: Vec<(i64, NaiveDate, Option<NaiveDate>)> = on_db!(&self.db, |p| {
             sqlx::query_as("SELECT org_id, term_start, term_end FROM org_terms WHERE term_start <= $1 ORDER BY org_id, term_start")
                 .bind(day)
                 .fetch_all(p)

@@ -66,8 +66,10 @@ impl Policy {
 
 impl Store {
     pub async fn policy(&self) -> Result<Policy> {
-        let v: Option<String> = on_db!(&self.db, p => {
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'policy'").fetch_optional(p).await?
+        let v: Option<String> = on_db!(&self.db, |p| {
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'policy'")
+                .fetch_optional(p)
+                .await?
         });
         Ok(v.and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default())
@@ -79,7 +81,7 @@ impl Store {
         let value = serde_json::to_string(policy).expect("plain struct");
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ('policy', $1, $2) \
                          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
                 .bind(&value).bind(now).execute(&mut *c).await?;

@@ -327,9 +327,12 @@ impl Store {
         let orgs_sql =
             "SELECT id, path, code, name, org_type, sector, founded_on, archived_at FROM orgs \
                         WHERE path >= $1 AND path < $2 ORDER BY path";
-        let (orgs, all_orgs): (Vec<OrgListRow>, i64) = on_db!(&self.db, p => {
+        let (orgs, all_orgs): (Vec<OrgListRow>, i64) = on_db!(&self.db, |p| {
             tokio::try_join!(
-                sqlx::query_as(orgs_sql).bind(&b.lo).bind(&b.hi).fetch_all(p),
+                sqlx::query_as(orgs_sql)
+                    .bind(&b.lo)
+                    .bind(&b.hi)
+                    .fetch_all(p),
                 sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(p),
             )?
         });
@@ -343,7 +346,7 @@ impl Store {
             Vec<DateGroupRow>,
             Vec<DateGroupRow>,
             Vec<OrgGroupRow>,
-        ) = on_db!(&self.db, p => {
+        ) = on_db!(&self.db, |p| {
             tokio::try_join!(
                 bind_report!(sqlx::query_as(&q.people), q.dated, b).fetch_all(p),
                 bind_report!(sqlx::query_as(&q.births), q.dated, b).fetch_all(p),
@@ -466,12 +469,16 @@ impl Store {
             page.per_page,
             page.offset()
         );
-        let (total, items): (i64, Vec<StatPerson>) = on_db!(&self.db, p => {
+        let (total, items): (i64, Vec<StatPerson>) = on_db!(&self.db, |p| {
             let mut c = bind_all!(sqlx::query_scalar(&count_sql), sql.dated, b);
-            if let Some(v) = &value { c = c.bind(v.clone()); }
+            if let Some(v) = &value {
+                c = c.bind(v.clone());
+            }
             let total = c.fetch_one(p).await?;
             let mut l = bind_all!(sqlx::query_as(&list_sql), sql.dated, b);
-            if let Some(v) = &value { l = l.bind(v.clone()); }
+            if let Some(v) = &value {
+                l = l.bind(v.clone());
+            }
             (total, l.fetch_all(p).await?)
         });
         Ok(Page {

@@ -24,21 +24,6 @@ const GIVEN: &[&str] = &[
     "文", "斌",
 ];
 
-/// A small deterministic generator (no dependency needed for test data).
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[(self.next() as usize) % xs.len()]
-    }
-}
-
 fn org_fields(code: &str, name: &str, kind: OrgType) -> OrgFields {
     OrgFields {
         code: OrgCode::parse(code).expect("valid code"),
@@ -84,14 +69,14 @@ pub async fn seed(store: &Store, members: u32, branches: u32) -> Result<(i64, St
         orgs.push(o);
     }
     let today = store.clock.today();
-    let mut rng = Lcg(2026);
+    let mut rng = crate::demo::Rng::new(2026);
     let mut tx = store.begin().await?;
     let mut sample_id = String::new();
     let mut seen = std::collections::HashSet::new();
     for i in 0..members {
-        let year = 1950 + (rng.next() % 50) as i32;
-        let month = 1 + (rng.next() % 12) as u32;
-        let day = 1 + (rng.next() % 28) as u32;
+        let year = 1950 + rng.below(50) as i32;
+        let month = 1 + rng.below(12) as u32;
+        let day = 1 + rng.below(28) as u32;
         let seq = i % 1000;
         let first17 = format!("320102{year:04}{month:02}{day:02}{seq:03}");
         let Some(check) = xianfeng_domain::idnum::check_char(&first17) else {
@@ -102,7 +87,7 @@ pub async fn seed(store: &Store, members: u32, branches: u32) -> Result<(i64, St
             continue;
         }
         let name = format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN));
-        let adm = year + 25 + (rng.next() % 10) as i32;
+        let adm = year + 25 + rng.below(10) as i32;
         let input = MemberInput {
             name,
             id_number: id.clone(),
@@ -189,7 +174,7 @@ pub async fn roster(store: &Store, members: u32, runs: u32) -> Result<()> {
     let baseline = time(runs, || {
         let (lo, hi) = (path.as_str().to_string(), path.upper_bound());
         async move {
-            let _rows: Vec<(i64, String)> = on_db!(&store.db, p => {
+            let _rows: Vec<(i64, String)> = on_db!(&store.db, |p| {
                 sqlx::query_as("SELECT id, name FROM members WHERE org_path >= $1 AND org_path < $2 AND archived_at IS NULL ORDER BY name_key, id LIMIT 20")
                     .bind(lo).bind(hi).fetch_all(p).await?
             });
@@ -280,9 +265,16 @@ pub async fn roster(store: &Store, members: u32, runs: u32) -> Result<()> {
 /// state. Audit entries stay: the log is append-only.
 async fn clear_people(store: &Store) -> Result<()> {
     let mut tx = store.begin().await?;
-    xianfeng_store::on_tx!(&mut tx, c => {
-        for table in ["member_placements", "member_transfers", "member_archive_events", "members"] {
-            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *c).await?;
+    xianfeng_store::on_tx!(&mut tx, |c| {
+        for table in [
+            "member_placements",
+            "member_transfers",
+            "member_archive_events",
+            "members",
+        ] {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *c)
+                .await?;
         }
     });
     tx.commit().await?;
@@ -297,8 +289,10 @@ async fn baseline_import(store: &Store, bytes: &[u8]) -> Result<usize> {
     let range = book
         .worksheet_range_at(0)
         .ok_or_else(|| anyhow::anyhow!("no sheet"))??;
-    let orgs: Vec<(i64, String, String)> = on_db!(&store.db, p => {
-        sqlx::query_as("SELECT id, path, code FROM orgs").fetch_all(p).await?
+    let orgs: Vec<(i64, String, String)> = on_db!(&store.db, |p| {
+        sqlx::query_as("SELECT id, path, code FROM orgs")
+            .fetch_all(p)
+            .await?
     });
     let by_code: std::collections::HashMap<&str, (i64, &str)> = orgs
         .iter()
@@ -324,7 +318,7 @@ async fn baseline_import(store: &Store, bytes: &[u8]) -> Result<usize> {
         };
         let id = get(1).unwrap_or_default();
         let date = |i: usize| get(i).and_then(|s| s.parse::<chrono::NaiveDate>().ok());
-        xianfeng_store::on_tx!(&mut tx, c => {
+        xianfeng_store::on_tx!(&mut tx, |c| {
             sqlx::query(
                 "INSERT INTO members (org_id, org_path, name, name_key, gender, ethnicity, birth_date, \
                  id_cipher, id_hash, id_masked, education, status, category, phone, work_unit, \
@@ -474,8 +468,10 @@ fn shell_time(url: &str, sql: &str) -> Result<Duration> {
 /// The statistics table of the whole demo district or province, today and a year ago,
 /// against the hand-written GROUP BY in the database's shell.
 pub async fn stats(store: &Store, url: &str, scale: crate::demo::Scale, runs: u32) -> Result<()> {
-    let existing: i64 = on_db!(&store.db, p => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(p).await?
+    let existing: i64 = on_db!(&store.db, |p| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
+            .fetch_one(p)
+            .await?
     });
     if existing == 0 {
         let t = Instant::now();
@@ -489,9 +485,10 @@ pub async fn stats(store: &Store, url: &str, scale: crate::demo::Scale, runs: u3
     } else {
         println!("使用库中已有数据：{existing} 个组织");
     }
-    let root: (i64, String) = on_db!(&store.db, p => {
+    let root: (i64, String) = on_db!(&store.db, |p| {
         sqlx::query_as("SELECT id, path FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1")
-            .fetch_one(p).await?
+            .fetch_one(p)
+            .await?
     });
     let path = xianfeng_domain::org::OrgPath::from_stored(root.1.clone());
     let scope = Scope::Subtree {
@@ -557,7 +554,7 @@ async fn check_baseline(store: &Store) -> Result<u64> {
     use futures_util::TryStreamExt;
     use sqlx::Row;
     let mut n = 0u64;
-    on_db!(&store.db, p => {
+    on_db!(&store.db, |p| {
         let mut rows = sqlx::query(
             "SELECT m.id, m.org_id, m.name, m.gender, m.birth_date, m.id_cipher, m.status, \
              m.application_date, m.activist_date, m.candidate_date, m.admission_date, m.conversion_date \
@@ -577,8 +574,10 @@ async fn check_baseline(store: &Store) -> Result<u64> {
 /// `bench check`: the whole check (every person and organisation), and the daily job's store
 /// of its findings when nothing changed since the last run, against [`check_baseline`].
 pub async fn check(store: &Store, scale: crate::demo::Scale, runs: u32) -> Result<()> {
-    let existing: i64 = on_db!(&store.db, p => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(p).await?
+    let existing: i64 = on_db!(&store.db, |p| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
+            .fetch_one(p)
+            .await?
     });
     if existing == 0 {
         let t = Instant::now();

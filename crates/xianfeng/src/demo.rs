@@ -57,23 +57,22 @@ pub const PROVINCE_MEMBERS: u64 = 3_000_000;
 const PROVINCE_CITIES: usize = 14;
 const PROVINCE_DISTRICTS: usize = 104;
 
-/// SplitMix64: small, fast, and the same on every platform and version.
-pub struct Rng(u64);
+/// The demo's random numbers: ChaCha8 seeded from the demo's seed, so that a seed gives the
+/// same district on every platform and version of the generator.
+pub struct Rng(rand_chacha::ChaCha8Rng);
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
+        use rand::SeedableRng;
+        Rng(rand_chacha::ChaCha8Rng::seed_from_u64(seed))
     }
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        rand::RngCore::next_u64(&mut self.0)
     }
     /// Uniform in `0..n`.
     pub fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next_u64()) * u128::from(n.max(1))) >> 64) as u64
+        use rand::Rng as _;
+        self.0.gen_range(0..n.max(1))
     }
     pub fn chance(&mut self, percent_tenths: u64) -> bool {
         self.below(1000) < percent_tenths
@@ -851,7 +850,7 @@ fn officer_name(id: i64, k: u64) -> String {
 async fn insert_orgs(store: &Store, tx: &mut xianfeng_store::Tx, orgs: &[OrgSpec]) -> Result<()> {
     let now = store.clock.now();
     for chunk in orgs.chunks(1000) {
-        on_tx!(tx, c => {
+        on_tx!(tx, |c| {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO orgs (id, parent_id, path, code, name, org_type, sector, founded_on, \
                  term_start, term_end, secretary, deputy_secretary, created_at, updated_at) ",
@@ -881,7 +880,7 @@ async fn insert_orgs(store: &Store, tx: &mut xianfeng_store::Tx, orgs: &[OrgSpec
         });
     }
     // The terms on record start the history of terms.
-    on_tx!(tx, c => {
+    on_tx!(tx, |c| {
         sqlx::query(
             "INSERT INTO org_terms (org_id, term_start, term_end, recorded_at) \
              SELECT id, term_start, term_end, updated_at FROM orgs WHERE term_start IS NOT NULL",
@@ -899,7 +898,7 @@ async fn insert_people(
 ) -> Result<()> {
     let now = store.clock.now();
     for chunk in rows.chunks(1000) {
-        on_tx!(tx, c => {
+        on_tx!(tx, |c| {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO members (org_id, org_path, name, name_key, gender, ethnicity, birth_date, \
                  id_cipher, id_hash, id_masked, education, status, category, phone, work_unit, \
@@ -1119,9 +1118,10 @@ pub fn district_roster_xlsx(store: &Store, seed: u64, rows: usize) -> Result<Vec
 
 /// Fills an empty database. Progress goes to standard error.
 pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
-    let existing: i64 = on_db!(&store.db, p => {
+    let existing: i64 = on_db!(&store.db, |p| {
         sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM orgs) + (SELECT COUNT(*) FROM members)")
-            .fetch_one(p).await?
+            .fetch_one(p)
+            .await?
     });
     if existing > 0 {
         bail!(
@@ -1247,16 +1247,19 @@ pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
     }
 
     // Branches of seven or more members elect a committee (most have it on record).
-    let big: Vec<i64> = on_db!(&store.db, p => {
+    let big: Vec<i64> = on_db!(&store.db, |p| {
         sqlx::query_scalar("SELECT org_id FROM members WHERE status IN ('probationary', 'full') GROUP BY org_id HAVING COUNT(*) >= 7 ORDER BY org_id")
             .fetch_all(p).await?
     });
     let mut tx = store.begin().await?;
     for id in big.iter().filter(|id| *id % 53 != 7) {
         let names: Vec<String> = (2..5).map(|k| officer_name(*id, k)).collect();
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE orgs SET committee_members = $1 WHERE id = $2")
-                .bind(names.join("、")).bind(*id).execute(&mut *c).await?;
+                .bind(names.join("、"))
+                .bind(*id)
+                .execute(&mut *c)
+                .await?;
         });
     }
     tx.commit().await?;
@@ -1275,7 +1278,7 @@ pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
         filled.dev_files, sponsors
     );
     let mut tx = store.begin().await?;
-    on_tx!(&mut tx, c => {
+    on_tx!(&mut tx, |c| {
         sqlx::query("INSERT INTO member_placements (member_id, org_id, from_date, to_date) SELECT id, org_id, NULL, NULL FROM members")
             .execute(&mut *c).await?;
     });
@@ -1335,7 +1338,7 @@ async fn fill_dev_files(store: &Store, seed: u64, today: NaiveDate) -> Result<u6
         Option<NaiveDate>,
         Option<NaiveDate>,
     );
-    let people: Vec<Pipeline> = on_db!(&store.db, p => {
+    let people: Vec<Pipeline> = on_db!(&store.db, |p| {
         sqlx::query_as(
             "SELECT id, status, application_date, activist_date, candidate_date, admission_date FROM members \
              WHERE status IN ('applicant', 'activist', 'candidate', 'probationary') ORDER BY id",
@@ -1478,7 +1481,7 @@ async fn fill_dev_files(store: &Store, seed: u64, today: NaiveDate) -> Result<u6
     let cols: Vec<&str> = Step::ALL.iter().map(|s| s.field()).collect();
     let mut tx = store.begin().await?;
     for chunk in rows.chunks(400) {
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             let mut q = sqlx::QueryBuilder::new(format!(
                 "INSERT INTO dev_files (member_id, source, {}, training_hours_x10, votes_entitled, votes_present, votes_for, created_at, updated_at) ",
                 cols.join(", ")
@@ -1503,8 +1506,10 @@ async fn fill_dev_files(store: &Store, seed: u64, today: NaiveDate) -> Result<u6
         .flat_map(|r| r.assessments.iter().map(move |d| (r.member_id, *d)))
         .collect();
     for chunk in assessments.chunks(1000) {
-        on_tx!(&mut tx, c => {
-            let mut q = sqlx::QueryBuilder::new("INSERT INTO dev_assessments (member_id, assessed_on, created_at) ");
+        on_tx!(&mut tx, |c| {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO dev_assessments (member_id, assessed_on, created_at) ",
+            );
             q.push_values(chunk, |mut b, (m, d)| {
                 b.push_bind(*m).push_bind(*d).push_bind(now);
             });

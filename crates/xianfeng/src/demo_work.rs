@@ -47,7 +47,7 @@ struct OrgRow {
 }
 
 async fn people(store: &Store, under: &OrgPath) -> Result<Vec<Person>> {
-    Ok(on_db!(&store.db, p => {
+    Ok(on_db!(&store.db, |p| {
         sqlx::query_as(
             "SELECT id, org_id, name, status, category, birth_date, application_date, activist_date, \
              candidate_date, admission_date, conversion_date FROM members \
@@ -61,7 +61,7 @@ async fn people(store: &Store, under: &OrgPath) -> Result<Vec<Person>> {
 }
 
 async fn orgs(store: &Store, under: &OrgPath) -> Result<Vec<OrgRow>> {
-    Ok(on_db!(&store.db, p => {
+    Ok(on_db!(&store.db, |p| {
         sqlx::query_as(
             "SELECT id, path, org_type, name FROM orgs WHERE path >= $1 AND path < $2 ORDER BY path",
         )
@@ -126,12 +126,17 @@ pub async fn sponsors(store: &Store, seed: u64, under: &OrgPath) -> Result<u64> 
     let now = store.clock.now();
     let mut tx = store.begin().await?;
     for chunk in rows.chunks(500) {
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO dev_sponsors (member_id, role, name, sponsor_member_id, named_on, created_at) ",
             );
             q.push_values(chunk, |mut b, (m, role, s, d)| {
-                b.push_bind(*m).push_bind(*role).push_bind(&s.name).push_bind(s.id).push_bind(*d).push_bind(now);
+                b.push_bind(*m)
+                    .push_bind(*role)
+                    .push_bind(&s.name)
+                    .push_bind(s.id)
+                    .push_bind(*d)
+                    .push_bind(now);
             });
             q.build().execute(&mut *c).await?;
         });
@@ -214,7 +219,7 @@ pub async fn conversions(
             d.insert(Step::ConversionApproval, approval2);
         }
         let dates: Vec<Option<NaiveDate>> = Step::ALL.iter().map(|s| d.get(s).copied()).collect();
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             let mut q = sqlx::QueryBuilder::new(format!(
                 "INSERT INTO dev_files (member_id, source, {}, training_hours_x10, votes_entitled, votes_present, votes_for, probation_extension_months, extension_reason, created_at, updated_at) ",
                 cols.join(", ")
@@ -224,10 +229,14 @@ pub async fn conversions(
                 for v in &dates {
                     b.push_bind(*v);
                 }
-                b.push_bind(240).push_bind(12).push_bind(11).push_bind(11)
+                b.push_bind(240)
+                    .push_bind(12)
+                    .push_bind(11)
+                    .push_bind(11)
                     .push_bind(extension)
                     .push_bind(extension.map(|_| "预备期内表现不够突出，经支部大会讨论延长预备期"))
-                    .push_bind(now).push_bind(now);
+                    .push_bind(now)
+                    .push_bind(now);
             });
             q.build().execute(&mut *c).await?;
             // Assessments every five months between the activist and the candidate.
@@ -271,15 +280,23 @@ pub async fn faults(store: &Store, seed: u64, under: &OrgPath) -> Result<()> {
     let mut tx = store.begin().await?;
     for p in &young {
         let day = at(add_months(p.birth_date, 12 * 17), 100);
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE members SET application_date = $1 WHERE id = $2")
-                .bind(day).bind(p.id).execute(&mut *c).await?;
-            sqlx::query("UPDATE dev_files SET application_date = $1, talk_date = NULL WHERE member_id = $2")
-                .bind(day).bind(p.id).execute(&mut *c).await?;
+                .bind(day)
+                .bind(p.id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query(
+                "UPDATE dev_files SET application_date = $1, talk_date = NULL WHERE member_id = $2",
+            )
+            .bind(day)
+            .bind(p.id)
+            .execute(&mut *c)
+            .await?;
         });
     }
     // Files of probationary members with a recorded approval.
-    let approved: Vec<(i64, NaiveDate, NaiveDate, NaiveDate)> = on_db!(&store.db, p => {
+    let approved: Vec<(i64, NaiveDate, NaiveDate, NaiveDate)> = on_db!(&store.db, |p| {
         sqlx::query_as(
             "SELECT f.member_id, f.committee_review_date, f.approval_date, f.general_meeting_date FROM dev_files f \
              JOIN members m ON m.id = f.member_id \
@@ -299,40 +316,52 @@ pub async fn faults(store: &Store, seed: u64, under: &OrgPath) -> Result<()> {
         .map(|o| o.id);
     for k in 0..2 {
         if let Some((id, committee, _, _)) = nth(k) {
-            on_tx!(&mut tx, c => {
+            on_tx!(&mut tx, |c| {
                 sqlx::query("UPDATE dev_files SET political_review_date = $1 WHERE member_id = $2")
-                    .bind(at(*committee, 6)).bind(*id).execute(&mut *c).await?;
+                    .bind(at(*committee, 6))
+                    .bind(*id)
+                    .execute(&mut *c)
+                    .await?;
             });
         }
         if let Some((id, _, approval, _)) = nth(k + 2) {
-            on_tx!(&mut tx, c => {
+            on_tx!(&mut tx, |c| {
                 sqlx::query("UPDATE dev_files SET upper_talk_date = $1 WHERE member_id = $2")
-                    .bind(at(*approval, 3)).bind(*id).execute(&mut *c).await?;
+                    .bind(at(*approval, 3))
+                    .bind(*id)
+                    .execute(&mut *c)
+                    .await?;
             });
         }
         if let Some((id, _, _, gm)) = nth(k + 4) {
-            on_tx!(&mut tx, c => {
+            on_tx!(&mut tx, |c| {
                 sqlx::query("UPDATE members SET admission_date = $1 WHERE id = $2")
-                    .bind(at(*gm, 7)).bind(*id).execute(&mut *c).await?;
+                    .bind(at(*gm, 7))
+                    .bind(*id)
+                    .execute(&mut *c)
+                    .await?;
             });
         }
         // DEV-010: a one-day training of eight class hours.
         if let Some((id, ..)) = nth(k + 8) {
-            on_tx!(&mut tx, c => {
+            on_tx!(&mut tx, |c| {
                 sqlx::query("UPDATE dev_files SET training_end = training_start, training_hours_x10 = 80 WHERE member_id = $1 AND training_start IS NOT NULL")
                     .bind(*id).execute(&mut *c).await?;
             });
         }
         if let (Some((id, ..)), Some(g)) = (nth(k + 6), general) {
-            on_tx!(&mut tx, c => {
+            on_tx!(&mut tx, |c| {
                 sqlx::query("UPDATE dev_files SET approval_org_id = $1 WHERE member_id = $2")
-                    .bind(g).bind(*id).execute(&mut *c).await?;
+                    .bind(g)
+                    .bind(*id)
+                    .execute(&mut *c)
+                    .await?;
             });
         }
     }
     // MEM-001: the record's gender is not the ID number's. MEM-002: activist before application.
     for p in pick("full", &mut r, 3, &|_| true) {
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE members SET gender = CASE WHEN gender = 'male' THEN 'female' ELSE 'male' END WHERE id = $1")
                 .bind(p.id).execute(&mut *c).await?;
         });
@@ -341,9 +370,12 @@ pub async fn faults(store: &Store, seed: u64, under: &OrgPath) -> Result<()> {
         p.application_date.is_some() && p.activist_date.is_some()
     }) {
         let app = p.application_date.unwrap_or(p.birth_date);
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE members SET activist_date = $1 WHERE id = $2")
-                .bind(at(app, -40)).bind(p.id).execute(&mut *c).await?;
+                .bind(at(app, -40))
+                .bind(p.id)
+                .execute(&mut *c)
+                .await?;
         });
     }
     // ORG-001: two small branches keep two full members; the others moved to a sibling.
@@ -371,9 +403,13 @@ pub async fn faults(store: &Store, seed: u64, under: &OrgPath) -> Result<()> {
         };
         let ids = &full_by_org[&o.id];
         for id in &ids[2..] {
-            on_tx!(&mut tx, c => {
+            on_tx!(&mut tx, |c| {
                 sqlx::query("UPDATE members SET org_id = $1, org_path = $2 WHERE id = $3")
-                    .bind(sibling.id).bind(&sibling.path).bind(*id).execute(&mut *c).await?;
+                    .bind(sibling.id)
+                    .bind(&sibling.path)
+                    .bind(*id)
+                    .execute(&mut *c)
+                    .await?;
             });
         }
         tracing::debug!(branch = %o.name, "ORG-001 in the demo");
@@ -401,8 +437,10 @@ pub async fn dues(store: &Store, seed: u64, today: NaiveDate, under: &OrgPath) -
         .map(|o| o.id)
         .collect();
     for chunk in branch_ids.chunks(500) {
-        on_tx!(&mut tx, c => {
-            let mut q = sqlx::QueryBuilder::new("INSERT INTO dues_books (org_id, start_month, created_at) ");
+        on_tx!(&mut tx, |c| {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO dues_books (org_id, start_month, created_at) ",
+            );
             q.push_values(chunk, |mut b, id| {
                 b.push_bind(*id).push_bind(start).push_bind(now);
             });
@@ -558,41 +596,57 @@ pub async fn dues(store: &Store, seed: u64, today: NaiveDate, under: &OrgPath) -
         }
     }
     for chunk in bases.chunks(500) {
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO dues_bases (member_id, effective_month, category, base_fen, farmer_fen, created_at) ",
             );
             q.push_values(chunk, |mut b, (id, m, base)| {
-                b.push_bind(*id).push_bind(*m).push_bind(base.category.code()).push_bind(base.base)
-                    .push_bind(base.farmer_amount).push_bind(now);
+                b.push_bind(*id)
+                    .push_bind(*m)
+                    .push_bind(base.category.code())
+                    .push_bind(base.base)
+                    .push_bind(base.farmer_amount)
+                    .push_bind(now);
             });
             q.build().execute(&mut *c).await?;
         });
     }
     let collectors = ["组织委员", "支部书记", "党小组长"];
     for chunk in pays.chunks(500) {
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO dues_payments (member_id, month, amount_fen, paid_on, collector, reason, created_at, updated_at) ",
             );
             q.push_values(chunk, |mut b, (id, m, amount, on, reason)| {
-                b.push_bind(*id).push_bind(*m).push_bind(*amount).push_bind(*on)
-                    .push_bind(on.map(|_| collectors[(*id % 3) as usize])).push_bind(*reason)
-                    .push_bind(now).push_bind(now);
+                b.push_bind(*id)
+                    .push_bind(*m)
+                    .push_bind(*amount)
+                    .push_bind(*on)
+                    .push_bind(on.map(|_| collectors[(*id % 3) as usize]))
+                    .push_bind(*reason)
+                    .push_bind(now)
+                    .push_bind(now);
             });
             q.build().execute(&mut *c).await?;
         });
     }
     for chunk in reductions.chunks(500) {
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO dues_reductions (member_id, kind, amount_fen, from_month, to_month, approval_org_id, approved_on, \
                  document_no, reason, created_at) ",
             );
             q.push_values(chunk, |mut b, (id, amount, m, org, on)| {
-                b.push_bind(*id).push_bind("reduce").push_bind(*amount).push_bind(*m).push_bind(*m)
-                    .push_bind(*org).push_bind(*on).push_bind(format!("组字〔{}〕{}号", on.year(), 10 + id % 90))
-                    .push_bind("家庭遭遇重大变故，经济确有困难").push_bind(now);
+                b.push_bind(*id)
+                    .push_bind("reduce")
+                    .push_bind(*amount)
+                    .push_bind(*m)
+                    .push_bind(*m)
+                    .push_bind(*org)
+                    .push_bind(*on)
+                    .push_bind(format!("组字〔{}〕{}号", on.year(), 10 + id % 90))
+                    .push_bind("家庭遭遇重大变故，经济确有困难")
+                    .push_bind(now);
             });
             q.build().execute(&mut *c).await?;
         });
@@ -727,7 +781,7 @@ pub async fn lost_contact(
             "employed"
         };
         let suspend = suspended <= today && r.chance(900);
-        on_tx!(&mut tx, c => {
+        on_tx!(&mut tx, |c| {
             sqlx::query(
                 "INSERT INTO member_contact_events (member_id, kind, on_date, prev_category, note, created_at) VALUES ($1, 'lost', $2, $3, $4, $5)",
             )

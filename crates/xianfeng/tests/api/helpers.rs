@@ -208,7 +208,7 @@ impl TestApp {
             + for<'r> sqlx::Decode<'r, sqlx::Postgres>
             + sqlx::Type<sqlx::Postgres>,
     {
-        xianfeng_store::on_db!(&self.store.db, p => {
+        xianfeng_store::on_db!(&self.store.db, |p| {
             sqlx::query_scalar(sql).fetch_one(p).await.unwrap()
         })
     }

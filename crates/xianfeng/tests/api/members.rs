@@ -112,8 +112,11 @@ async fn id_numbers_are_encrypted_at_rest_and_masked_in_lists() {
     );
     assert!(list.contains(&format!("{}********{}", &id[..6], &id[14..])));
     // Nothing in the database holds the plain number.
-    let raw: Vec<(Vec<u8>, String, String)> = xianfeng_store::on_db!(&app.store.db, p => {
-        sqlx::query_as("SELECT id_cipher, id_hash, id_masked FROM members").fetch_all(p).await.unwrap()
+    let raw: Vec<(Vec<u8>, String, String)> = xianfeng_store::on_db!(&app.store.db, |p| {
+        sqlx::query_as("SELECT id_cipher, id_hash, id_masked FROM members")
+            .fetch_all(p)
+            .await
+            .unwrap()
     });
     for (cipher, hash, masked) in raw {
         assert!(!String::from_utf8_lossy(&cipher).contains(&id));
