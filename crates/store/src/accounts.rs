@@ -296,8 +296,15 @@ impl Store {
             }
         };
         on_tx!(tx, |c| {
-            sqlx::query("INSERT INTO password_history (account_id, password_hash, created_at) VALUES ($1, $2, $3)")
-                .bind(id).bind(&hash).bind(now).execute(&mut *c).await?;
+            sqlx::query(
+                "INSERT INTO password_history (account_id, password_hash, created_at) VALUES \
+                ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(&hash)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
         });
         Ok(id)
     }
@@ -321,14 +328,25 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE accounts SET role = $1, org_id = $2, member_id = $3, updated_at = $4 WHERE id = $5")
-                .bind(grant.role.map(|r| r.code()))
-                .bind(grant.org_id.filter(|_| grant.role.is_some_and(|r| r.needs_org())))
-                .bind(grant.member_id.filter(|_| grant.role.is_some_and(|r| r.needs_member())))
-                .bind(now)
-                .bind(id)
-                .execute(&mut *c)
-                .await?;
+            sqlx::query(
+                "UPDATE accounts SET role = $1, org_id = $2, member_id = $3, updated_at = $4 \
+                WHERE id = $5",
+            )
+            .bind(grant.role.map(|r| r.code()))
+            .bind(
+                grant
+                    .org_id
+                    .filter(|_| grant.role.is_some_and(|r| r.needs_org())),
+            )
+            .bind(
+                grant
+                    .member_id
+                    .filter(|_| grant.role.is_some_and(|r| r.needs_member())),
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
             sqlx::query("DELETE FROM sessions WHERE account_id = $1")
                 .bind(id)
                 .execute(&mut *c)
@@ -372,8 +390,14 @@ impl Store {
                     .bind(id)
                     .execute(&mut *c)
                     .await?;
-                sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
-                    .bind(now).bind(id).execute(&mut *c).await?;
+                sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at \
+                    IS NULL",
+                )
+                .bind(now)
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
             }
         });
         let (ev, verb) = if disabled {
@@ -405,10 +429,25 @@ impl Store {
         let hash = hash_password(temporary);
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = $2, locked_until = NULL, password_changed_at = $3, updated_at = $3 WHERE id = $4")
-                .bind(&hash).bind(true).bind(now).bind(id).execute(&mut *c).await?;
-            sqlx::query("INSERT INTO password_history (account_id, password_hash, created_at) VALUES ($1, $2, $3)")
-                .bind(id).bind(&hash).bind(now).execute(&mut *c).await?;
+            sqlx::query(
+                "UPDATE accounts SET password_hash = $1, must_change_password = $2, locked_until \
+                = NULL, password_changed_at = $3, updated_at = $3 WHERE id = $4",
+            )
+            .bind(&hash)
+            .bind(true)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+            sqlx::query(
+                "INSERT INTO password_history (account_id, password_hash, created_at) VALUES \
+                ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(&hash)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
             sqlx::query("DELETE FROM sessions WHERE account_id = $1")
                 .bind(id)
                 .execute(&mut *c)
@@ -620,9 +659,18 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("INSERT INTO sessions (id_hash, account_id, csrf_token, created_at, last_seen_at, totp_pending, source_ip) VALUES ($1, $2, $3, $4, $4, $5, $6)")
-                .bind(sha256_hex(token.as_bytes())).bind(account_id).bind(&csrf).bind(now).bind(totp_pending).bind(ip)
-                .execute(&mut *c).await?;
+            sqlx::query(
+                "INSERT INTO sessions (id_hash, account_id, csrf_token, created_at, \
+                last_seen_at, totp_pending, source_ip) VALUES ($1, $2, $3, $4, $4, $5, $6)",
+            )
+            .bind(sha256_hex(token.as_bytes()))
+            .bind(account_id)
+            .bind(&csrf)
+            .bind(now)
+            .bind(totp_pending)
+            .bind(ip)
+            .execute(&mut *c)
+            .await?;
         });
         tx.commit().await?;
         Ok((token, csrf))
@@ -634,8 +682,13 @@ impl Store {
         let now = self.clock.now();
         let hash = sha256_hex(token.as_bytes());
         let row: Option<SessionRow> = on_db!(&self.db, |p| {
-            sqlx::query_as("SELECT account_id, csrf_token, created_at, last_seen_at, totp_pending FROM sessions WHERE id_hash = $1")
-                .bind(&hash).fetch_optional(p).await?
+            sqlx::query_as(
+                "SELECT account_id, csrf_token, created_at, last_seen_at, totp_pending FROM \
+                sessions WHERE id_hash = $1",
+            )
+            .bind(&hash)
+            .fetch_optional(p)
+            .await?
         });
         let Some((account_id, csrf, created, seen, totp_pending)) = row else {
             return Ok(None);
@@ -699,8 +752,14 @@ impl Store {
             .check(new, &acc.username)
             .map_err(|e| StoreError::invalid("new", e.to_string()))?;
         let history: Vec<String> = on_db!(&self.db, |p| {
-            sqlx::query_scalar("SELECT password_hash FROM password_history WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
-                .bind(id).bind(policy.history as i64).fetch_all(p).await?
+            sqlx::query_scalar(
+                "SELECT password_hash FROM password_history WHERE account_id = $1 ORDER BY \
+                created_at DESC, id DESC LIMIT $2",
+            )
+            .bind(id)
+            .bind(policy.history as i64)
+            .fetch_all(p)
+            .await?
         });
         if verify_password(new, &acc.password_hash)
             || history.iter().any(|h| verify_password(new, h))
@@ -714,10 +773,25 @@ impl Store {
         let hash = hash_password(new);
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = $2, password_changed_at = $3, updated_at = $3 WHERE id = $4")
-                .bind(&hash).bind(false).bind(now).bind(id).execute(&mut *c).await?;
-            sqlx::query("INSERT INTO password_history (account_id, password_hash, created_at) VALUES ($1, $2, $3)")
-                .bind(id).bind(&hash).bind(now).execute(&mut *c).await?;
+            sqlx::query(
+                "UPDATE accounts SET password_hash = $1, must_change_password = $2, \
+                password_changed_at = $3, updated_at = $3 WHERE id = $4",
+            )
+            .bind(&hash)
+            .bind(false)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+            sqlx::query(
+                "INSERT INTO password_history (account_id, password_hash, created_at) VALUES \
+                ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(&hash)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
             sqlx::query("DELETE FROM sessions WHERE account_id = $1")
                 .bind(id)
                 .execute(&mut *c)
@@ -749,8 +823,15 @@ impl Store {
         let acc = self.account_get(id).await?;
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE accounts SET totp_cipher = $1, totp_secret = NULL, totp_enabled = $2, totp_last_step = NULL WHERE id = $3")
-                .bind(self.keys.encrypt_secret(&secret)).bind(false).bind(id).execute(&mut *c).await?;
+            sqlx::query(
+                "UPDATE accounts SET totp_cipher = $1, totp_secret = NULL, totp_enabled = $2, \
+                totp_last_step = NULL WHERE id = $3",
+            )
+            .bind(self.keys.encrypt_secret(&secret))
+            .bind(false)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
         });
         let actor = Actor {
             account_id: Some(id),
@@ -796,8 +877,16 @@ impl Store {
     /// Marks a step used inside `tx`; false when another request used it (or a later one) first.
     async fn totp_use_step(tx: &mut Tx, id: i64, step: i64) -> Result<bool> {
         Ok(on_tx!(tx, |c| {
-            sqlx::query("UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)")
-                .bind(step).bind(id).execute(&mut *c).await?.rows_affected() == 1
+            sqlx::query(
+                "UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS \
+                NULL OR totp_last_step < $1)",
+            )
+            .bind(step)
+            .bind(id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+                == 1
         }))
     }
 
@@ -839,8 +928,14 @@ impl Store {
         let acc = self.account_get(id).await?;
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE accounts SET totp_secret = NULL, totp_cipher = NULL, totp_last_step = NULL, totp_enabled = $1 WHERE id = $2")
-                .bind(false).bind(id).execute(&mut *c).await?;
+            sqlx::query(
+                "UPDATE accounts SET totp_secret = NULL, totp_cipher = NULL, totp_last_step = \
+                NULL, totp_enabled = $1 WHERE id = $2",
+            )
+            .bind(false)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
             sqlx::query("DELETE FROM sessions WHERE account_id = $1")
                 .bind(id)
                 .execute(&mut *c)
@@ -967,9 +1062,17 @@ impl Store {
         let expires = days.map(|d| now + Duration::days(d));
         let mut tx = self.begin().await?;
         let id: i64 = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar("INSERT INTO api_tokens (account_id, token_hash, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-                .bind(account_id).bind(sha256_hex(token.as_bytes())).bind(label).bind(now).bind(expires)
-                .fetch_one(&mut *c).await?
+            sqlx::query_scalar(
+                "INSERT INTO api_tokens (account_id, token_hash, label, created_at, expires_at) \
+                VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(account_id)
+            .bind(sha256_hex(token.as_bytes()))
+            .bind(label)
+            .bind(now)
+            .bind(expires)
+            .fetch_one(&mut *c)
+            .await?
         });
         self.audit(
             &mut tx,
@@ -988,8 +1091,14 @@ impl Store {
     pub async fn token_account(&self, token: &str) -> Result<Option<Account>> {
         let now = self.clock.now();
         let row: Option<(i64, i64)> = on_db!(&self.db, |p| {
-            sqlx::query_as("SELECT id, account_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)")
-                .bind(sha256_hex(token.as_bytes())).bind(now).fetch_optional(p).await?
+            sqlx::query_as(
+                "SELECT id, account_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS \
+                NULL AND (expires_at IS NULL OR expires_at > $2)",
+            )
+            .bind(sha256_hex(token.as_bytes()))
+            .bind(now)
+            .fetch_optional(p)
+            .await?
         });
         let Some((_, account_id)) = row else {
             return Ok(None);
@@ -1026,8 +1135,14 @@ impl Store {
     pub async fn setup_token_valid(&self, token: &str) -> Result<bool> {
         let since = self.clock.now() - Duration::hours(24);
         let n: i64 = on_db!(&self.db, |p| {
-            sqlx::query_scalar("SELECT COUNT(*) FROM setup_tokens WHERE token_hash = $1 AND used_at IS NULL AND created_at > $2")
-                .bind(sha256_hex(token.as_bytes())).bind(since).fetch_one(p).await?
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM setup_tokens WHERE token_hash = $1 AND used_at IS NULL AND \
+                created_at > $2",
+            )
+            .bind(sha256_hex(token.as_bytes()))
+            .bind(since)
+            .fetch_one(p)
+            .await?
         });
         Ok(n > 0 && self.account_count().await? == 0)
     }
@@ -1050,8 +1165,16 @@ impl Store {
         let since = now - Duration::hours(24);
         let mut tx = self.begin().await?;
         let used = on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE setup_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND created_at > $3")
-                .bind(now).bind(sha256_hex(token.as_bytes())).bind(since).execute(&mut *c).await?.rows_affected()
+            sqlx::query(
+                "UPDATE setup_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL \
+                AND created_at > $3",
+            )
+            .bind(now)
+            .bind(sha256_hex(token.as_bytes()))
+            .bind(since)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
         });
         let existing: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
@@ -1149,9 +1272,18 @@ impl Store {
                 .bind(now - Duration::hours(1))
                 .execute(&mut *c)
                 .await?;
-            sqlx::query("INSERT INTO upload_stash (token_hash, account_id, kind, file_name, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(sha256_hex(token.as_bytes())).bind(account_id).bind(kind).bind(file_name).bind(data).bind(now)
-                .execute(&mut *c).await?;
+            sqlx::query(
+                "INSERT INTO upload_stash (token_hash, account_id, kind, file_name, data, \
+                created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(sha256_hex(token.as_bytes()))
+            .bind(account_id)
+            .bind(kind)
+            .bind(file_name)
+            .bind(data)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
         });
         tx.commit().await?;
         Ok(token)
@@ -1166,8 +1298,16 @@ impl Store {
     ) -> Result<Option<(String, Vec<u8>)>> {
         let since = self.clock.now() - Duration::hours(1);
         let row: Option<(String, Vec<u8>)> = on_db!(&self.db, |p| {
-            sqlx::query_as("SELECT file_name, data FROM upload_stash WHERE token_hash = $1 AND account_id = $2 AND kind = $3 AND created_at > $4")
-                .bind(sha256_hex(token.as_bytes())).bind(account_id).bind(kind).bind(since).fetch_optional(p).await?
+            sqlx::query_as(
+                "SELECT file_name, data FROM upload_stash WHERE token_hash = $1 AND account_id = \
+                $2 AND kind = $3 AND created_at > $4",
+            )
+            .bind(sha256_hex(token.as_bytes()))
+            .bind(account_id)
+            .bind(kind)
+            .bind(since)
+            .fetch_optional(p)
+            .await?
         });
         Ok(row)
     }
@@ -1232,9 +1372,14 @@ impl Store {
         let since = self.clock.now() - Duration::hours(1);
         Ok(on_db!(&self.db, |p| {
             sqlx::query_scalar(
-                "SELECT data FROM upload_stash WHERE token_hash = $1 AND account_id = $2 AND created_at > $3 AND state IS NOT NULL",
+                "SELECT data FROM upload_stash WHERE token_hash = $1 AND account_id = $2 AND \
+                    created_at > $3 AND state IS NOT NULL",
             )
-            .bind(sha256_hex(token.as_bytes())).bind(account_id).bind(since).fetch_optional(p).await?
+            .bind(sha256_hex(token.as_bytes()))
+            .bind(account_id)
+            .bind(since)
+            .fetch_optional(p)
+            .await?
         }))
     }
 
@@ -1251,10 +1396,15 @@ impl Store {
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
             sqlx::query(
-                "UPDATE upload_stash SET state = $1, report = $2, options = COALESCE($3, options) WHERE token_hash = $4",
+                "UPDATE upload_stash SET state = $1, report = $2, options = COALESCE($3, \
+                    options) WHERE token_hash = $4",
             )
-            .bind(state).bind(report).bind(options).bind(sha256_hex(token.as_bytes()))
-            .execute(&mut *c).await?;
+            .bind(state)
+            .bind(report)
+            .bind(options)
+            .bind(sha256_hex(token.as_bytes()))
+            .execute(&mut *c)
+            .await?;
             if drop_file {
                 sqlx::query("UPDATE upload_stash SET data = $1 WHERE token_hash = $2")
                     .bind(Vec::<u8>::new())

@@ -180,7 +180,8 @@ impl Store {
         let mut tx = self.begin().await?;
         let t: Vec<String> = match &mut tx {
             Tx::Sqlite(t) => sqlx::query_scalar(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE \
+                    'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",
             )
             .fetch_all(&mut **t)
             .await?,
@@ -370,7 +371,8 @@ impl Store {
                 .await?;
                 if has_identity {
                     sqlx::query(&format!(
-                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                            COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                     ))
                     .execute(&mut **t)
                     .await?;

@@ -354,7 +354,8 @@ impl Store {
         } else {
             on_db!(&self.db, |p| {
                 let mut q = QueryBuilder::new(
-                    "SELECT org_id, status, COUNT(*) FROM members WHERE archived_at IS NULL AND status IN ('probationary', 'full')",
+                    "SELECT org_id, status, COUNT(*) FROM members WHERE archived_at IS NULL \
+                        AND status IN ('probationary', 'full')",
                 );
                 if let Some(r) = root {
                     q.push(" AND org_path >= ")
@@ -890,9 +891,20 @@ impl Store {
         report.closed = closing.len();
         for (id, f, dates) in &updates {
             on_tx!(&mut tx, |c| {
-                sqlx::query("UPDATE findings SET message = $1, dates = $2, due_date = $3, org_id = $4, org_path = $5, subject_name = $6, last_seen_at = $7 WHERE id = $8")
-                    .bind(&f.message).bind(dates).bind(f.due).bind(f.org_id).bind(&f.org_path).bind(&f.subject.name).bind(now).bind(*id)
-                    .execute(&mut *c).await?;
+                sqlx::query(
+                    "UPDATE findings SET message = $1, dates = $2, due_date = $3, org_id = $4, \
+                    org_path = $5, subject_name = $6, last_seen_at = $7 WHERE id = $8",
+                )
+                .bind(&f.message)
+                .bind(dates)
+                .bind(f.due)
+                .bind(f.org_id)
+                .bind(&f.org_path)
+                .bind(&f.subject.name)
+                .bind(now)
+                .bind(*id)
+                .execute(&mut *c)
+                .await?;
             });
         }
         // A finding closed before and seen again is reopened under the same key.
@@ -900,7 +912,10 @@ impl Store {
         for chunk in inserts.chunks(500) {
             on_tx!(&mut tx, |c| {
                 let keys: Vec<String> = chunk.iter().map(|(_, k, _)| k.clone()).collect();
-                let mut q = QueryBuilder::new("UPDATE findings SET fkey = fkey || '#' || id WHERE resolved_at IS NOT NULL AND fkey IN (");
+                let mut q = QueryBuilder::new(
+                    "UPDATE findings SET fkey = fkey || '#' || id WHERE resolved_at IS NOT NULL \
+                    AND fkey IN (",
+                );
                 let mut sep = q.separated(", ");
                 for k in &keys {
                     sep.push_bind(k.clone());
@@ -946,8 +961,12 @@ impl Store {
             return Ok(0);
         }
         let accounts: Vec<(i64, i64)> = on_tx!(tx, |c| {
-            sqlx::query_as("SELECT id, org_id FROM accounts WHERE org_id IS NOT NULL AND disabled = FALSE AND role IN ('org_admin', 'org_viewer')")
-                .fetch_all(&mut *c).await?
+            sqlx::query_as(
+                "SELECT id, org_id FROM accounts WHERE org_id IS NOT NULL AND disabled = FALSE \
+                AND role IN ('org_admin', 'org_viewer')",
+            )
+            .fetch_all(&mut *c)
+            .await?
         });
         if accounts.is_empty() {
             return Ok(0);
@@ -976,8 +995,15 @@ impl Store {
                     .fetch_one(&mut *c)
                     .await?;
                 for acc in &targets {
-                    sqlx::query("INSERT INTO notifications (account_id, finding_id, created_at) VALUES ($1, $2, $3)")
-                        .bind(*acc).bind(fid).bind(now).execute(&mut *c).await?;
+                    sqlx::query(
+                        "INSERT INTO notifications (account_id, finding_id, created_at) VALUES \
+                        ($1, $2, $3)",
+                    )
+                    .bind(*acc)
+                    .bind(fid)
+                    .bind(now)
+                    .execute(&mut *c)
+                    .await?;
                 }
             });
             n += targets.len();
@@ -994,13 +1020,29 @@ impl Store {
         let stale = now - chrono::TimeDelta::hours(2);
         let mut tx = self.begin().await?;
         let claimed = on_tx!(&mut tx, |c| {
-            let inserted = sqlx::query("INSERT INTO job_runs (job, run_key, started_at) VALUES ('daily_check', $1, $2) ON CONFLICT (job, run_key) DO NOTHING")
-                .bind(&key).bind(now).execute(&mut *c).await?.rows_affected();
+            let inserted = sqlx::query(
+                "INSERT INTO job_runs (job, run_key, started_at) VALUES ('daily_check', $1, $2) \
+                ON CONFLICT (job, run_key) DO NOTHING",
+            )
+            .bind(&key)
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
             if inserted == 1 {
                 true
             } else {
-                sqlx::query("UPDATE job_runs SET started_at = $1 WHERE job = 'daily_check' AND run_key = $2 AND finished_at IS NULL AND started_at < $3")
-                    .bind(now).bind(&key).bind(stale).execute(&mut *c).await?.rows_affected() == 1
+                sqlx::query(
+                    "UPDATE job_runs SET started_at = $1 WHERE job = 'daily_check' AND run_key = \
+                    $2 AND finished_at IS NULL AND started_at < $3",
+                )
+                .bind(now)
+                .bind(&key)
+                .bind(stale)
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
+                    == 1
             }
         });
         tx.commit().await?;
@@ -1051,8 +1093,14 @@ impl Store {
         }
         let path = org.org_path();
         let rows: Vec<(String, String, i64)> = on_db!(&self.db, |p| {
-            sqlx::query_as("SELECT rule, severity, COUNT(*) FROM findings WHERE resolved_at IS NULL AND org_path >= $1 AND org_path < $2 GROUP BY rule, severity ORDER BY rule, severity")
-                .bind(path.as_str()).bind(path.upper_bound()).fetch_all(p).await?
+            sqlx::query_as(
+                "SELECT rule, severity, COUNT(*) FROM findings WHERE resolved_at IS NULL AND \
+                org_path >= $1 AND org_path < $2 GROUP BY rule, severity ORDER BY rule, severity",
+            )
+            .bind(path.as_str())
+            .bind(path.upper_bound())
+            .fetch_all(p)
+            .await?
         });
         Ok(rows
             .into_iter()
@@ -1076,7 +1124,10 @@ impl Store {
         }
         let path = org.org_path();
         let rows: Vec<(String, String, i64)> = on_db!(&self.db, |p| {
-            let mut q = QueryBuilder::new("SELECT org_path, severity, COUNT(*) FROM findings WHERE resolved_at IS NULL AND org_path >= ");
+            let mut q = QueryBuilder::new(
+                "SELECT org_path, severity, COUNT(*) FROM findings WHERE resolved_at IS NULL AND \
+                org_path >= ",
+            );
             q.push_bind(path.as_str().to_string())
                 .push(" AND org_path < ")
                 .push_bind(path.upper_bound());
@@ -1168,7 +1219,10 @@ impl Store {
             if f.deadlines {
                 q.push(" ORDER BY f.due_date IS NULL, f.due_date, f.id");
             } else {
-                q.push(" ORDER BY f.severity, f.rule, f.due_date IS NULL, f.due_date, f.org_path, f.subject_name, f.id");
+                q.push(
+                    " ORDER BY f.severity, f.rule, f.due_date IS NULL, f.due_date, f.org_path, \
+                    f.subject_name, f.id",
+                );
             }
             q.push(" LIMIT ")
                 .push_bind(i64::from(page.per_page))

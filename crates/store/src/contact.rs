@@ -47,7 +47,8 @@ impl Store {
         self.member_get(scope, member_id).await?;
         Ok(on_db!(&self.db, |p| {
             sqlx::query_as(&format!(
-                "SELECT {COLS} FROM member_contact_events e WHERE e.member_id = $1 ORDER BY e.on_date, e.id"
+                "SELECT {COLS} FROM member_contact_events e WHERE e.member_id = $1 ORDER BY \
+                    e.on_date, e.id"
             ))
             .bind(member_id)
             .fetch_all(p)
@@ -130,14 +131,24 @@ impl Store {
                 )
                 .bind(member_id).bind(kind.code()).bind(on).bind(&prev).bind(note)
                 .bind(actor.account_id).bind(now).execute(&mut *c).await?;
-                sqlx::query("UPDATE members SET category = 'lost_contact', updated_at = $1, version = version + 1 WHERE id = $2")
-                    .bind(now).bind(member_id).execute(&mut *c).await?;
+                sqlx::query(
+                    "UPDATE members SET category = 'lost_contact', updated_at = $1, version = \
+                    version + 1 WHERE id = $2",
+                )
+                .bind(now)
+                .bind(member_id)
+                .execute(&mut *c)
+                .await?;
             }),
             ContactKind::Regained => on_tx!(&mut tx, |c| {
                 let prev: Option<String> = sqlx::query_scalar(
-                    "SELECT prev_category FROM member_contact_events WHERE member_id = $1 AND kind = 'lost' ORDER BY on_date DESC, id DESC LIMIT 1",
+                    "SELECT prev_category FROM member_contact_events WHERE member_id = $1 \
+                        AND kind = 'lost' ORDER BY on_date DESC, id DESC LIMIT 1",
                 )
-                .bind(member_id).fetch_optional(&mut *c).await?.flatten();
+                .bind(member_id)
+                .fetch_optional(&mut *c)
+                .await?
+                .flatten();
                 // Unknown before (the roster already said 失联): 在职 for working age, 离退休 after.
                 let back = prev.filter(|p| p != "lost_contact").unwrap_or_else(|| {
                     if m.age_on(on) >= 60 {
@@ -147,19 +158,40 @@ impl Store {
                     }
                 });
                 sqlx::query(
-                    "INSERT INTO member_contact_events (member_id, kind, on_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO member_contact_events (member_id, kind, on_date, note, \
+                        created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
-                .bind(member_id).bind(kind.code()).bind(on).bind(note).bind(actor.account_id).bind(now)
-                .execute(&mut *c).await?;
-                sqlx::query("UPDATE members SET category = $1, updated_at = $2, version = version + 1 WHERE id = $3")
-                    .bind(back).bind(now).bind(member_id).execute(&mut *c).await?;
+                .bind(member_id)
+                .bind(kind.code())
+                .bind(on)
+                .bind(note)
+                .bind(actor.account_id)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
+                sqlx::query(
+                    "UPDATE members SET category = $1, updated_at = $2, version = version + 1 \
+                    WHERE id = $3",
+                )
+                .bind(back)
+                .bind(now)
+                .bind(member_id)
+                .execute(&mut *c)
+                .await?;
             }),
             ContactKind::Suspended => on_tx!(&mut tx, |c| {
                 sqlx::query(
-                    "INSERT INTO member_contact_events (member_id, kind, on_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO member_contact_events (member_id, kind, on_date, note, \
+                        created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
-                .bind(member_id).bind(kind.code()).bind(on).bind(note).bind(actor.account_id).bind(now)
-                .execute(&mut *c).await?;
+                .bind(member_id)
+                .bind(kind.code())
+                .bind(on)
+                .bind(note)
+                .bind(actor.account_id)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
             }),
         }
         self.audit(

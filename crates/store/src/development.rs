@@ -270,7 +270,8 @@ impl Store {
             drop(s);
 
             let mut q = QueryBuilder::new(
-                "SELECT a.member_id, a.assessed_on, a.note, a.stage FROM dev_assessments a JOIN members m ON m.id = a.member_id",
+                "SELECT a.member_id, a.assessed_on, a.note, a.stage FROM dev_assessments a \
+                    JOIN members m ON m.id = a.member_id",
             );
             push_cond!(q, cond);
             q.push(" ORDER BY a.member_id, a.assessed_on");
@@ -731,9 +732,18 @@ impl Store {
         }
         .unwrap_or_else(|| self.clock.today());
         on_tx!(tx, |c| {
-            sqlx::query("INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) VALUES ($1, 'status', $2, $3, $4, $5, $6)")
-                .bind(member.id).bind(status.code()).bind(day).bind(member.status.as_str()).bind(actor.account_id).bind(now)
-                .execute(&mut *c).await?;
+            sqlx::query(
+                "INSERT INTO member_archive_events (member_id, action, reason, event_date, note, \
+                created_by, created_at) VALUES ($1, 'status', $2, $3, $4, $5, $6)",
+            )
+            .bind(member.id)
+            .bind(status.code())
+            .bind(day)
+            .bind(member.status.as_str())
+            .bind(actor.account_id)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
         });
         Ok(Some(status))
     }
@@ -779,8 +789,17 @@ impl Store {
         let mut tx = self.begin().await?;
         self.dev_ensure_file(&mut tx, &rec).await?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("INSERT INTO dev_assessments (member_id, assessed_on, note, stage, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(member_id).bind(on).bind(&note).bind(if probation { "probation" } else { "activist" }).bind(now).execute(&mut *c).await?;
+            sqlx::query(
+                "INSERT INTO dev_assessments (member_id, assessed_on, note, stage, created_at) \
+                VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(member_id)
+            .bind(on)
+            .bind(&note)
+            .bind(if probation { "probation" } else { "activist" })
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
         });
         self.audit(
             &mut tx,
@@ -870,13 +889,16 @@ impl Store {
                 }
                 // The sponsor may belong to another branch of the caller's subtree; only the
                 // dates are read, and someone the caller may not see answers as absent.
-                let row: Option<(String, String, Option<NaiveDate>, Option<NaiveDate>)> = on_db!(
-                    &self.db,
-                    |p| {
-                        sqlx::query_as("SELECT name, org_path, admission_date, conversion_date FROM members WHERE id = $1 AND archived_at IS NULL")
-                        .bind(id).fetch_optional(p).await?
-                    }
-                );
+                let row: Option<(String, String, Option<NaiveDate>, Option<NaiveDate>)> =
+                    on_db!(&self.db, |p| {
+                        sqlx::query_as(
+                            "SELECT name, org_path, admission_date, conversion_date FROM members \
+                            WHERE id = $1 AND archived_at IS NULL",
+                        )
+                        .bind(id)
+                        .fetch_optional(p)
+                        .await?
+                    });
                 let (n, _, a, c) = row
                     .filter(|(_, path, _, _)| {
                         scope.sees_member(id, &OrgPath::from_stored(path.clone()))
@@ -908,9 +930,18 @@ impl Store {
         let mut tx = self.begin().await?;
         self.dev_ensure_file(&mut tx, &rec).await?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("INSERT INTO dev_sponsors (member_id, role, name, sponsor_member_id, named_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(member_id).bind(role.code()).bind(&name).bind(sponsor_member_id).bind(named_on).bind(now)
-                .execute(&mut *c).await?;
+            sqlx::query(
+                "INSERT INTO dev_sponsors (member_id, role, name, sponsor_member_id, named_on, \
+                created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(member_id)
+            .bind(role.code())
+            .bind(&name)
+            .bind(sponsor_member_id)
+            .bind(named_on)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
         });
         self.audit(
             &mut tx,
@@ -945,10 +976,14 @@ impl Store {
         };
         let (total, members): (i64, Vec<Member>) = on_db!(&self.db, |p| {
             let total: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM members m WHERE m.archived_at IS NULL AND m.status = $1 AND m.org_path >= $2 AND m.org_path < $3",
+                "SELECT COUNT(*) FROM members m WHERE m.archived_at IS NULL AND m.status = \
+                    $1 AND m.org_path >= $2 AND m.org_path < $3",
             )
-            .bind(status.code()).bind(path.as_str()).bind(path.upper_bound())
-            .fetch_one(p).await?;
+            .bind(status.code())
+            .bind(path.as_str())
+            .bind(path.upper_bound())
+            .fetch_one(p)
+            .await?;
             let members: Vec<Member> = sqlx::query_as(&format!(
                 "SELECT {} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.party_group_id \
                  WHERE m.archived_at IS NULL AND m.status = $1 AND m.org_path >= $2 AND m.org_path < $3 \
@@ -1156,10 +1191,12 @@ impl Store {
                 .flat_map(|i| i.contacts.iter().chain(&i.introducers).cloned())
                 .collect();
             for chunk in wanted.chunks(500) {
-                let found: Vec<(String, i64, Option<NaiveDate>, Option<NaiveDate>)> = on_db!(
-                    &self.db,
-                    |p| {
-                        let mut q = QueryBuilder::new("SELECT name, id, admission_date, conversion_date FROM members WHERE archived_at IS NULL AND org_path >= ");
+                let found: Vec<(String, i64, Option<NaiveDate>, Option<NaiveDate>)> =
+                    on_db!(&self.db, |p| {
+                        let mut q = QueryBuilder::new(
+                            "SELECT name, id, admission_date, conversion_date FROM members WHERE \
+                            archived_at IS NULL AND org_path >= ",
+                        );
                         q.push_bind(path.as_str().to_string())
                             .push(" AND org_path < ")
                             .push_bind(path.upper_bound())
@@ -1170,8 +1207,7 @@ impl Store {
                         }
                         q.push(")");
                         q.build_query_as().fetch_all(p).await?
-                    }
-                );
+                    });
                 for (n, id, a, c) in found {
                     names.entry(n).or_default().push((id, a, c));
                 }
@@ -1248,11 +1284,24 @@ impl Store {
                 .await?;
             for d in &it.file.assessments {
                 on_tx!(&mut tx, |c| {
-                    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dev_assessments WHERE member_id = $1 AND assessed_on = $2")
-                        .bind(member.id).bind(*d).fetch_one(&mut *c).await?;
+                    let n: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM dev_assessments WHERE member_id = $1 AND \
+                        assessed_on = $2",
+                    )
+                    .bind(member.id)
+                    .bind(*d)
+                    .fetch_one(&mut *c)
+                    .await?;
                     if n == 0 {
-                        sqlx::query("INSERT INTO dev_assessments (member_id, assessed_on, note, created_at) VALUES ($1, $2, '导入', $3)")
-                            .bind(member.id).bind(*d).bind(now).execute(&mut *c).await?;
+                        sqlx::query(
+                            "INSERT INTO dev_assessments (member_id, assessed_on, note, \
+                            created_at) VALUES ($1, $2, '导入', $3)",
+                        )
+                        .bind(member.id)
+                        .bind(*d)
+                        .bind(now)
+                        .execute(&mut *c)
+                        .await?;
                     }
                 });
             }
@@ -1270,12 +1319,29 @@ impl Store {
                         _ => None,
                     };
                     on_tx!(&mut tx, |c| {
-                        let dup: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dev_sponsors WHERE member_id = $1 AND role = $2 AND name = $3")
-                            .bind(member.id).bind(role.code()).bind(n).fetch_one(&mut *c).await?;
+                        let dup: i64 = sqlx::query_scalar(
+                            "SELECT COUNT(*) FROM dev_sponsors WHERE member_id = $1 AND role = \
+                            $2 AND name = $3",
+                        )
+                        .bind(member.id)
+                        .bind(role.code())
+                        .bind(n)
+                        .fetch_one(&mut *c)
+                        .await?;
                         if dup == 0 {
-                            sqlx::query("INSERT INTO dev_sponsors (member_id, role, name, sponsor_member_id, named_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                                .bind(member.id).bind(role.code()).bind(n).bind(linked).bind(named_on).bind(now)
-                                .execute(&mut *c).await?;
+                            sqlx::query(
+                                "INSERT INTO dev_sponsors (member_id, role, name, \
+                                sponsor_member_id, named_on, created_at) VALUES ($1, $2, $3, \
+                                $4, $5, $6)",
+                            )
+                            .bind(member.id)
+                            .bind(role.code())
+                            .bind(n)
+                            .bind(linked)
+                            .bind(named_on)
+                            .bind(now)
+                            .execute(&mut *c)
+                            .await?;
                         }
                     });
                 }

@@ -278,14 +278,20 @@ impl Store {
             type BaseRow = (i64, NaiveDate, String, Option<i64>, Option<i64>);
             type PayRow = (i64, NaiveDate, i64, Option<NaiveDate>, Option<String>);
             let (bases, pays): (Vec<BaseRow>, Vec<PayRow>) = on_db!(&self.db, |p| {
-                let mut q = QueryBuilder::new("SELECT member_id, effective_month, category, base_fen, farmer_fen FROM dues_bases WHERE member_id IN (");
+                let mut q = QueryBuilder::new(
+                    "SELECT member_id, effective_month, category, base_fen, farmer_fen FROM \
+                    dues_bases WHERE member_id IN (",
+                );
                 let mut sep = q.separated(", ");
                 for id in chunk {
                     sep.push_bind(*id);
                 }
                 q.push(") ORDER BY member_id, effective_month, id");
                 let bases = q.build_query_as().fetch_all(p).await?;
-                let mut q = QueryBuilder::new("SELECT member_id, month, amount_fen, paid_on, reason FROM dues_payments WHERE member_id IN (");
+                let mut q = QueryBuilder::new(
+                    "SELECT member_id, month, amount_fen, paid_on, reason FROM dues_payments \
+                    WHERE member_id IN (",
+                );
                 let mut sep = q.separated(", ");
                 for id in chunk {
                     sep.push_bind(*id);
@@ -419,8 +425,15 @@ impl Store {
                     .await?;
             match start {
                 None => {
-                    sqlx::query("INSERT INTO dues_books (org_id, start_month, created_at) VALUES ($1, $2, $3)")
-                        .bind(branch.id).bind(month).bind(now).execute(&mut *c).await?;
+                    sqlx::query(
+                        "INSERT INTO dues_books (org_id, start_month, created_at) VALUES ($1, \
+                        $2, $3)",
+                    )
+                    .bind(branch.id)
+                    .bind(month)
+                    .bind(now)
+                    .execute(&mut *c)
+                    .await?;
                 }
                 Some(s) if s > month => {
                     sqlx::query("UPDATE dues_books SET start_month = $1 WHERE org_id = $2")
@@ -444,9 +457,19 @@ impl Store {
                     .bind(month)
                     .execute(&mut *c)
                     .await?;
-                    sqlx::query("INSERT INTO dues_bases (member_id, effective_month, category, base_fen, farmer_fen, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                        .bind(e.member_id).bind(month).bind(e.base.category.code()).bind(e.base.base).bind(e.base.farmer_amount)
-                        .bind(actor.account_id).bind(now).execute(&mut *c).await?;
+                    sqlx::query(
+                        "INSERT INTO dues_bases (member_id, effective_month, category, base_fen, \
+                        farmer_fen, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(e.member_id)
+                    .bind(month)
+                    .bind(e.base.category.code())
+                    .bind(e.base.base)
+                    .bind(e.base.farmer_amount)
+                    .bind(actor.account_id)
+                    .bind(now)
+                    .execute(&mut *c)
+                    .await?;
                 });
             }
             let reason = e.reason.clone().filter(|r| !r.trim().is_empty());
@@ -520,9 +543,12 @@ impl Store {
             &self.db,
             |p| {
                 let children = sqlx::query_as(
-                "SELECT id, name, code, org_type, path FROM orgs WHERE parent_id = $1 AND archived_at IS NULL ORDER BY code",
-            )
-            .bind(org.id).fetch_all(p).await?;
+                    "SELECT id, name, code, org_type, path FROM orgs WHERE parent_id = $1 AND \
+                    archived_at IS NULL ORDER BY code",
+                )
+                .bind(org.id)
+                .fetch_all(p)
+                .await?;
                 let orgs = sqlx::query_as(
                 "SELECT o.path, o.org_type, b.start_month FROM orgs o LEFT JOIN dues_books b ON b.org_id = o.id \
                  WHERE o.path > $1 AND o.path < $2 AND o.archived_at IS NULL",
@@ -660,8 +686,14 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let member: Option<(String, String)> = on_db!(&self.db, |p| {
-            sqlx::query_as("SELECT name, status FROM members WHERE id = $1 AND org_id = $2 AND archived_at IS NULL")
-                .bind(f.member_id).bind(branch.id).fetch_optional(p).await?
+            sqlx::query_as(
+                "SELECT name, status FROM members WHERE id = $1 AND org_id = $2 AND archived_at \
+                IS NULL",
+            )
+            .bind(f.member_id)
+            .bind(branch.id)
+            .fetch_optional(p)
+            .await?
         });
         let Some((name, status)) = member else {
             return Err(StoreError::invalid("member_id", "请选择本支部在册的党员"));
@@ -736,8 +768,13 @@ impl Store {
         reason: &str,
     ) -> Result<()> {
         let row: Option<(i64, String, String)> = on_db!(&self.db, |p| {
-            sqlx::query_as("SELECT r.member_id, m.org_path, m.name FROM dues_reductions r JOIN members m ON m.id = r.member_id WHERE r.id = $1")
-                .bind(id).fetch_optional(p).await?
+            sqlx::query_as(
+                "SELECT r.member_id, m.org_path, m.name FROM dues_reductions r JOIN members m ON \
+                m.id = r.member_id WHERE r.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(p)
+            .await?
         });
         let Some((member_id, path, name)) = row else {
             return Err(StoreError::NotFound("没有这条减免记录"));
@@ -753,8 +790,16 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         let n = on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE dues_reductions SET withdrawn_at = $1, withdrawn_reason = $2 WHERE id = $3 AND withdrawn_at IS NULL")
-                .bind(now).bind(&reason).bind(id).execute(&mut *c).await?.rows_affected()
+            sqlx::query(
+                "UPDATE dues_reductions SET withdrawn_at = $1, withdrawn_reason = $2 WHERE id = \
+                $3 AND withdrawn_at IS NULL",
+            )
+            .bind(now)
+            .bind(&reason)
+            .bind(id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
         });
         if n == 0 {
             return Err(StoreError::invalid("id", "这条减免记录已经撤销"));

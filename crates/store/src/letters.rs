@@ -97,8 +97,13 @@ impl Store {
     pub async fn letters_of(&self, scope: &Scope, member_id: i64) -> Result<Vec<Letter>> {
         self.member_get(scope, member_id).await?;
         Ok(on_db!(&self.db, |p| {
-            sqlx::query_as(&format!("SELECT {LETTER_COLS} {LETTER_FROM} WHERE l.member_id = $1 ORDER BY l.issued_on DESC, l.id DESC"))
-                .bind(member_id).fetch_all(p).await?
+            sqlx::query_as(&format!(
+                "SELECT {LETTER_COLS} {LETTER_FROM} WHERE l.member_id = $1 ORDER BY l.issued_on \
+                DESC, l.id DESC"
+            ))
+            .bind(member_id)
+            .fetch_all(p)
+            .await?
         }))
     }
 
@@ -146,10 +151,21 @@ impl Store {
         let roster = crate::development::on_roster(on);
         Ok(on_db!(&self.db, |p| {
             match root {
-                Some(r) => sqlx::query_as(&format!("SELECT {LETTER_COLS} {LETTER_FROM} WHERE {roster} AND m.org_path >= $1 AND m.org_path < $2"))
-                    .bind(r.as_str()).bind(r.upper_bound()).fetch_all(p).await?,
-                None => sqlx::query_as(&format!("SELECT {LETTER_COLS} {LETTER_FROM} WHERE {roster}"))
-                    .fetch_all(p).await?,
+                Some(r) => sqlx::query_as(&format!(
+                    "SELECT {LETTER_COLS} {LETTER_FROM} WHERE {roster} AND m.org_path >= $1 AND \
+                    m.org_path < $2"
+                ))
+                .bind(r.as_str())
+                .bind(r.upper_bound())
+                .fetch_all(p)
+                .await?,
+                None => {
+                    sqlx::query_as(&format!(
+                        "SELECT {LETTER_COLS} {LETTER_FROM} WHERE {roster}"
+                    ))
+                    .fetch_all(p)
+                    .await?
+                }
             }
         }))
     }
@@ -222,8 +238,13 @@ impl Store {
                 .bind(member_id)
                 .execute(&mut *c)
                 .await?;
-            sqlx::query_scalar("SELECT COUNT(*) FROM transfer_letters WHERE member_id = $1 AND status = 'open' AND direction = 'out'")
-                .bind(member_id).fetch_one(&mut *c).await?
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM transfer_letters WHERE member_id = $1 AND status = 'open' \
+                AND direction = 'out'",
+            )
+            .bind(member_id)
+            .fetch_one(&mut *c)
+            .await?
         });
         if open > 0 {
             return Err(StoreError::invalid(
@@ -375,8 +396,16 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let closed = on_tx!(tx, |c| {
-            sqlx::query("UPDATE transfer_letters SET status = 'reported', reported_on = $1, updated_at = $2 WHERE id = $3 AND status = 'open'")
-                .bind(reported_on).bind(now).bind(letter_id).execute(&mut *c).await?.rows_affected()
+            sqlx::query(
+                "UPDATE transfer_letters SET status = 'reported', reported_on = $1, updated_at = \
+                $2 WHERE id = $3 AND status = 'open'",
+            )
+            .bind(reported_on)
+            .bind(now)
+            .bind(letter_id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
         });
         if closed != 1 {
             return Err(StoreError::invalid("letter", "该介绍信已办结"));
@@ -400,8 +429,15 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
-            let changed = sqlx::query("UPDATE transfer_letters SET status = 'cancelled', updated_at = $1 WHERE id = $2 AND status = 'open'")
-                .bind(now).bind(l.id).execute(&mut *c).await?.rows_affected();
+            let changed = sqlx::query(
+                "UPDATE transfer_letters SET status = 'cancelled', updated_at = $1 WHERE id = $2 \
+                AND status = 'open'",
+            )
+            .bind(now)
+            .bind(l.id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
             if changed != 1 {
                 return Err(StoreError::invalid("letter", "该介绍信已办结"));
             }

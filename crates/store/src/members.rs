@@ -312,12 +312,15 @@ impl Store {
     /// caller may see it.
     async fn duplicate_message(&self, scope: &Scope, hash: &str) -> String {
         let existing: Option<(i64, String, String, String)> = on_db!(&self.db, |p| {
-            sqlx::query_as("SELECT m.id, m.name, m.org_path, o.name FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.id_hash = $1")
-                .bind(hash)
-                .fetch_optional(p)
-                .await
-                .ok()
-                .flatten()
+            sqlx::query_as(
+                "SELECT m.id, m.name, m.org_path, o.name FROM members m JOIN orgs o ON o.id = \
+                m.org_id WHERE m.id_hash = $1",
+            )
+            .bind(hash)
+            .fetch_optional(p)
+            .await
+            .ok()
+            .flatten()
         });
         match existing {
             Some((id, name, path, org))
@@ -455,8 +458,15 @@ impl Store {
             )
             .bind(date).bind(member_id).execute(&mut *c).await?.rows_affected();
             if let (Some(org), true) = (to_org, closed > 0) {
-                sqlx::query("INSERT INTO member_placements (member_id, org_id, from_date, to_date) VALUES ($1, $2, $3, NULL)")
-                    .bind(member_id).bind(org).bind(date).execute(&mut *c).await?;
+                sqlx::query(
+                    "INSERT INTO member_placements (member_id, org_id, from_date, to_date) \
+                    VALUES ($1, $2, $3, NULL)",
+                )
+                .bind(member_id)
+                .bind(org)
+                .bind(date)
+                .execute(&mut *c)
+                .await?;
             }
         });
         Ok(())
@@ -470,8 +480,15 @@ impl Store {
         date: NaiveDate,
     ) -> Result<()> {
         on_tx!(tx, |c| {
-            sqlx::query("INSERT INTO member_placements (member_id, org_id, from_date, to_date) VALUES ($1, $2, $3, NULL)")
-                .bind(member_id).bind(org_id).bind(date).execute(&mut *c).await?;
+            sqlx::query(
+                "INSERT INTO member_placements (member_id, org_id, from_date, to_date) VALUES \
+                ($1, $2, $3, NULL)",
+            )
+            .bind(member_id)
+            .bind(org_id)
+            .bind(date)
+            .execute(&mut *c)
+            .await?;
         });
         Ok(())
     }
@@ -479,17 +496,25 @@ impl Store {
     /// A record inside an open transaction (after inserting it), without a scope check.
     pub(crate) async fn member_get_in(&self, tx: &mut Tx, id: i64) -> Result<Member> {
         Ok(on_tx!(tx, |c| {
-            sqlx::query_as(&format!("SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.party_group_id WHERE m.id = $1"))
-                .bind(id).fetch_one(&mut *c).await?
+            sqlx::query_as(&format!(
+                "SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN \
+                orgs g ON g.id = m.party_group_id WHERE m.id = $1"
+            ))
+            .bind(id)
+            .fetch_one(&mut *c)
+            .await?
         }))
     }
 
     pub async fn member_get(&self, scope: &Scope, id: i64) -> Result<Member> {
         let m: Option<Member> = on_db!(&self.db, |p| {
-            sqlx::query_as(&format!("SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.party_group_id WHERE m.id = $1"))
-                .bind(id)
-                .fetch_optional(p)
-                .await?
+            sqlx::query_as(&format!(
+                "SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN \
+                orgs g ON g.id = m.party_group_id WHERE m.id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(p)
+            .await?
         });
         match m {
             Some(m) if scope.sees_member(m.id, &m.path()) => Ok(m),
@@ -560,10 +585,13 @@ impl Store {
     ) -> Result<Option<Member>> {
         let hash = self.keys.id_lookup(id_number.as_str());
         let m: Option<Member> = on_db!(&self.db, |p| {
-            sqlx::query_as(&format!("SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.party_group_id WHERE m.id_hash = $1"))
-                .bind(hash)
-                .fetch_optional(p)
-                .await?
+            sqlx::query_as(&format!(
+                "SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN \
+                orgs g ON g.id = m.party_group_id WHERE m.id_hash = $1"
+            ))
+            .bind(hash)
+            .fetch_optional(p)
+            .await?
         });
         Ok(m.filter(|m| scope.sees_member(m.id, &m.path())))
     }
@@ -634,7 +662,9 @@ impl Store {
         };
         let (items, total) = on_db!(&self.db, |p| {
             let mut q = QueryBuilder::new(format!(
-                "SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.party_group_id WHERE m.id IN (SELECT m.id FROM members m{join} WHERE 1=1"
+                "SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT \
+                    JOIN orgs g ON g.id = m.party_group_id WHERE m.id IN (SELECT m.id FROM \
+                    members m{join} WHERE 1=1"
             ));
             filters!(q);
             q.push(" ORDER BY ")
@@ -749,9 +779,18 @@ impl Store {
             }
             .unwrap_or_else(|| self.clock.today());
             on_tx!(&mut tx, |c| {
-                sqlx::query("INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) VALUES ($1, 'status', $2, $3, $4, $5, $6)")
-                    .bind(id).bind(f.status.code()).bind(today).bind(before.status.as_str()).bind(actor.account_id).bind(now)
-                    .execute(&mut *c).await?;
+                sqlx::query(
+                    "INSERT INTO member_archive_events (member_id, action, reason, event_date, \
+                    note, created_by, created_at) VALUES ($1, 'status', $2, $3, $4, $5, $6)",
+                )
+                .bind(id)
+                .bind(f.status.code())
+                .bind(today)
+                .bind(before.status.as_str())
+                .bind(actor.account_id)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
             });
         }
         tx.commit().await?;
@@ -804,8 +843,15 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE members SET party_group_id = $1, updated_at = $2, version = version + 1 WHERE id = $3")
-                .bind(group).bind(now).bind(id).execute(&mut *c).await?;
+            sqlx::query(
+                "UPDATE members SET party_group_id = $1, updated_at = $2, version = version + 1 \
+                WHERE id = $3",
+            )
+            .bind(group)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
         });
         self.audit(
             &mut tx,
@@ -963,8 +1009,17 @@ impl Store {
             if changed != 1 {
                 return Err(StoreError::invalid("reason", "该人员在册，无需恢复"));
             }
-            sqlx::query("INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) VALUES ($1, 'restore', NULL, $2, $3, $4, $5)")
-                .bind(id).bind(today).bind(note).bind(actor.account_id).bind(now).execute(&mut *c).await?;
+            sqlx::query(
+                "INSERT INTO member_archive_events (member_id, action, reason, event_date, note, \
+                created_by, created_at) VALUES ($1, 'restore', NULL, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(today)
+            .bind(note)
+            .bind(actor.account_id)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
         });
         Self::placement_open(&mut tx, id, m.org_id, today).await?;
         self.audit(
@@ -1121,8 +1176,15 @@ impl Store {
         }
         let now = self.clock.now();
         on_tx!(&mut tx, |c| {
-            sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET value = $2, updated_at = $3")
-                .bind(SETTING).bind(&version).bind(now).execute(&mut *c).await?;
+            sqlx::query(
+                "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT \
+                (key) DO UPDATE SET value = $2, updated_at = $3",
+            )
+            .bind(SETTING)
+            .bind(&version)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
         });
         if changed > 0 {
             self.audit(
@@ -1143,12 +1205,23 @@ impl Store {
     pub async fn member_history(&self, scope: &Scope, id: i64) -> Result<Vec<HistoryEntry>> {
         self.member_get(scope, id).await?;
         let transfers: Vec<TransferRow> = on_db!(&self.db, |p| {
-            sqlx::query_as("SELECT t.transfer_date, f.name, o.name, t.note, t.created_at FROM member_transfers t JOIN orgs f ON f.id = t.from_org_id JOIN orgs o ON o.id = t.to_org_id WHERE t.member_id = $1")
-                .bind(id).fetch_all(p).await?
+            sqlx::query_as(
+                "SELECT t.transfer_date, f.name, o.name, t.note, t.created_at FROM \
+                member_transfers t JOIN orgs f ON f.id = t.from_org_id JOIN orgs o ON o.id = \
+                t.to_org_id WHERE t.member_id = $1",
+            )
+            .bind(id)
+            .fetch_all(p)
+            .await?
         });
         let events: Vec<ArchiveEventRow> = on_db!(&self.db, |p| {
-            sqlx::query_as("SELECT event_date, action, reason, note, created_at FROM member_archive_events WHERE member_id = $1")
-                .bind(id).fetch_all(p).await?
+            sqlx::query_as(
+                "SELECT event_date, action, reason, note, created_at FROM member_archive_events \
+                WHERE member_id = $1",
+            )
+            .bind(id)
+            .fetch_all(p)
+            .await?
         });
         let mut out: Vec<HistoryEntry> = transfers
             .into_iter()
@@ -1397,9 +1470,20 @@ impl Store {
                         .execute(&mut *c)
                         .await?;
                         if old_org != org.id {
-                            sqlx::query("INSERT INTO member_transfers (member_id, from_org_id, to_org_id, transfer_date, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                                .bind(id).bind(old_org).bind(org.id).bind(today).bind(format!("导入 {source}")).bind(actor.account_id).bind(now)
-                                .execute(&mut *c).await?;
+                            sqlx::query(
+                                "INSERT INTO member_transfers (member_id, from_org_id, \
+                                to_org_id, transfer_date, note, created_by, created_at) VALUES \
+                                ($1, $2, $3, $4, $5, $6, $7)",
+                            )
+                            .bind(id)
+                            .bind(old_org)
+                            .bind(org.id)
+                            .bind(today)
+                            .bind(format!("导入 {source}"))
+                            .bind(actor.account_id)
+                            .bind(now)
+                            .execute(&mut *c)
+                            .await?;
                         }
                     });
                     if old_org != org.id {

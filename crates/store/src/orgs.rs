@@ -342,10 +342,25 @@ impl Store {
     ) -> Result<()> {
         let taken: Option<(i64, String)> = on_tx!(tx, |c| {
             match parent_id {
-                Some(pid) => sqlx::query_as("SELECT id, code FROM orgs WHERE parent_id = $1 AND name = $2 AND archived_at IS NULL")
-                    .bind(pid).bind(name).fetch_optional(&mut *c).await?,
-                None => sqlx::query_as("SELECT id, code FROM orgs WHERE parent_id IS NULL AND name = $1 AND archived_at IS NULL")
-                    .bind(name).fetch_optional(&mut *c).await?,
+                Some(pid) => {
+                    sqlx::query_as(
+                        "SELECT id, code FROM orgs WHERE parent_id = $1 AND name = $2 AND \
+                    archived_at IS NULL",
+                    )
+                    .bind(pid)
+                    .bind(name)
+                    .fetch_optional(&mut *c)
+                    .await?
+                }
+                None => {
+                    sqlx::query_as(
+                        "SELECT id, code FROM orgs WHERE parent_id IS NULL AND name = $1 AND \
+                    archived_at IS NULL",
+                    )
+                    .bind(name)
+                    .fetch_optional(&mut *c)
+                    .await?
+                }
             }
         });
         match taken {
@@ -656,26 +671,35 @@ impl Store {
         let mut tx = self.begin().await?;
         let keep = i64::try_from(old.as_str().len()).unwrap_or(0) + 1;
         on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE orgs SET parent_id = $1, updated_at = $2, version = version + 1 WHERE id = $3")
-                .bind(new_parent_id)
-                .bind(now)
-                .bind(id)
-                .execute(&mut *c)
-                .await?;
-            sqlx::query("UPDATE orgs SET path = $1 || substr(path, CAST($2 AS INTEGER)) WHERE path >= $3 AND path < $4")
-                .bind(new.as_str())
-                .bind(keep)
-                .bind(old.as_str())
-                .bind(old.upper_bound())
-                .execute(&mut *c)
-                .await?;
-            sqlx::query("UPDATE members SET org_path = $1 || substr(org_path, CAST($2 AS INTEGER)) WHERE org_path >= $3 AND org_path < $4")
-                .bind(new.as_str())
-                .bind(keep)
-                .bind(old.as_str())
-                .bind(old.upper_bound())
-                .execute(&mut *c)
-                .await?;
+            sqlx::query(
+                "UPDATE orgs SET parent_id = $1, updated_at = $2, version = version + 1 WHERE id \
+                = $3",
+            )
+            .bind(new_parent_id)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+            sqlx::query(
+                "UPDATE orgs SET path = $1 || substr(path, CAST($2 AS INTEGER)) WHERE path >= $3 \
+                AND path < $4",
+            )
+            .bind(new.as_str())
+            .bind(keep)
+            .bind(old.as_str())
+            .bind(old.upper_bound())
+            .execute(&mut *c)
+            .await?;
+            sqlx::query(
+                "UPDATE members SET org_path = $1 || substr(org_path, CAST($2 AS INTEGER)) WHERE \
+                org_path >= $3 AND org_path < $4",
+            )
+            .bind(new.as_str())
+            .bind(keep)
+            .bind(old.as_str())
+            .bind(old.upper_bound())
+            .execute(&mut *c)
+            .await?;
         });
         self.audit(
             &mut tx,
@@ -750,8 +774,15 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE orgs SET archived_at = $1, archive_reason = $2, updated_at = $1, version = version + 1 WHERE id = $3")
-                .bind(now).bind(reason).bind(id).execute(&mut *c).await?;
+            sqlx::query(
+                "UPDATE orgs SET archived_at = $1, archive_reason = $2, updated_at = $1, version \
+                = version + 1 WHERE id = $3",
+            )
+            .bind(now)
+            .bind(reason)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
         });
         self.audit(
             &mut tx,
@@ -789,8 +820,14 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE orgs SET archived_at = NULL, archive_reason = NULL, updated_at = $1, version = version + 1 WHERE id = $2")
-                .bind(now).bind(id).execute(&mut *c).await?;
+            sqlx::query(
+                "UPDATE orgs SET archived_at = NULL, archive_reason = NULL, updated_at = $1, \
+                version = version + 1 WHERE id = $2",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
         });
         self.audit(
             &mut tx,
@@ -1065,20 +1102,26 @@ impl Store {
     /// An organisation's terms, newest first.
     pub async fn org_terms(&self, org_id: i64) -> Result<Vec<Term>> {
         Ok(on_db!(&self.db, |p| {
-            sqlx::query_as("SELECT term_start, term_end FROM org_terms WHERE org_id = $1 ORDER BY term_start DESC")
-                .bind(org_id)
-                .fetch_all(p)
-                .await?
+            sqlx::query_as(
+                "SELECT term_start, term_end FROM org_terms WHERE org_id = $1 ORDER BY \
+                term_start DESC",
+            )
+            .bind(org_id)
+            .fetch_all(p)
+            .await?
         }))
     }
 
     /// The term in force on `day` for each organisation that had one: the latest started by then.
     pub(crate) async fn terms_on(&self, day: NaiveDate) -> Result<HashMap<i64, Term>> {
         let rows: Vec<(i64, NaiveDate, Option<NaiveDate>)> = on_db!(&self.db, |p| {
-            sqlx::query_as("SELECT org_id, term_start, term_end FROM org_terms WHERE term_start <= $1 ORDER BY org_id, term_start")
-                .bind(day)
-                .fetch_all(p)
-                .await?
+            sqlx::query_as(
+                "SELECT org_id, term_start, term_end FROM org_terms WHERE term_start <= $1 ORDER \
+                BY org_id, term_start",
+            )
+            .bind(day)
+            .fetch_all(p)
+            .await?
         });
         let mut out = HashMap::new();
         for (org, term_start, term_end) in rows {

@@ -55,7 +55,8 @@ impl Source {
             let plus = if scan { "+" } else { "" };
             Source {
                 from: format!(
-                    "FROM members m WHERE m.archived_at IS NULL AND {plus}m.org_path >= ${lo} AND {plus}m.org_path < ${hi}"
+                    "FROM members m WHERE m.archived_at IS NULL AND {plus}m.org_path >= \
+                        ${lo} AND {plus}m.org_path < ${hi}"
                 ),
                 st: "m.status".into(),
                 org_id: "m.org_id",
@@ -96,7 +97,8 @@ fn band_case(column: &str, first_param: usize, count: usize) -> String {
     s
 }
 
-const MINORITY: &str = "CAST(CASE WHEN m.ethnicity IS NOT NULL AND m.ethnicity <> '' AND m.ethnicity <> '汉族' THEN 1 ELSE 0 END AS BIGINT)";
+const MINORITY: &str = "CAST(CASE WHEN m.ethnicity IS NOT NULL AND m.ethnicity <> '' AND m.ethnicity <> '汉族' THEN 1 \
+    ELSE 0 END AS BIGINT)";
 
 impl Sql {
     fn new(current: bool) -> Sql {
@@ -122,7 +124,8 @@ impl Sql {
     fn people(&self, extra_columns: &str) -> String {
         let s = &self.source;
         format!(
-            "SELECT {} AS st, {} AS age_band, {} AS standing_band, {MINORITY} AS minority, {} AS org_id{extra_columns} {}",
+            "SELECT {} AS st, {} AS age_band, {} AS standing_band, {MINORITY} AS minority, \
+                {} AS org_id{extra_columns} {}",
             s.st, self.age, self.standing, s.org_id, s.from
         )
     }
@@ -226,10 +229,12 @@ impl ReportSql {
                  m.category AS category, COUNT(*) AS n {source}{known} GROUP BY 1, 2, 3, 4, 5"
             ),
             births: format!(
-                "SELECT m.birth_date AS d, COUNT(*) AS n {source}{member} GROUP BY {st}, m.birth_date"
+                "SELECT m.birth_date AS d, COUNT(*) AS n {source}{member} GROUP BY {st}, \
+                    m.birth_date"
             ),
             admissions: format!(
-                "SELECT m.admission_date AS d, COUNT(*) AS n {source}{member} GROUP BY {st}, m.admission_date"
+                "SELECT m.admission_date AS d, COUNT(*) AS n {source}{member} GROUP BY {st}, \
+                    m.admission_date"
             ),
             by_org: format!(
                 "SELECT path, \
@@ -459,7 +464,8 @@ impl Store {
             ),
         };
         let inner = sql.people(
-            ", m.id, m.name, m.name_key, m.gender, m.ethnicity, m.birth_date, m.education, m.category, m.admission_date",
+            ", m.id, m.name, m.name_key, m.gender, m.ethnicity, m.birth_date, m.education, \
+                m.category, m.admission_date",
         );
         let count_sql = format!("SELECT COUNT(*) FROM ({inner}) x WHERE {predicate}");
         let list_sql = format!(

@@ -175,8 +175,14 @@ pub async fn roster(store: &Store, members: u32, runs: u32) -> Result<()> {
         let (lo, hi) = (path.as_str().to_string(), path.upper_bound());
         async move {
             let _rows: Vec<(i64, String)> = on_db!(&store.db, |p| {
-                sqlx::query_as("SELECT id, name FROM members WHERE org_path >= $1 AND org_path < $2 AND archived_at IS NULL ORDER BY name_key, id LIMIT 20")
-                    .bind(lo).bind(hi).fetch_all(p).await?
+                sqlx::query_as(
+                    "SELECT id, name FROM members WHERE org_path >= $1 AND org_path < $2 AND \
+                    archived_at IS NULL ORDER BY name_key, id LIMIT 20",
+                )
+                .bind(lo)
+                .bind(hi)
+                .fetch_all(p)
+                .await?
             });
             Ok(())
         }

@@ -1248,8 +1248,12 @@ pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
 
     // Branches of seven or more members elect a committee (most have it on record).
     let big: Vec<i64> = on_db!(&store.db, |p| {
-        sqlx::query_scalar("SELECT org_id FROM members WHERE status IN ('probationary', 'full') GROUP BY org_id HAVING COUNT(*) >= 7 ORDER BY org_id")
-            .fetch_all(p).await?
+        sqlx::query_scalar(
+            "SELECT org_id FROM members WHERE status IN ('probationary', 'full') GROUP BY org_id \
+            HAVING COUNT(*) >= 7 ORDER BY org_id",
+        )
+        .fetch_all(p)
+        .await?
     });
     let mut tx = store.begin().await?;
     for id in big.iter().filter(|id| *id % 53 != 7) {
@@ -1279,13 +1283,18 @@ pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
     );
     let mut tx = store.begin().await?;
     on_tx!(&mut tx, |c| {
-        sqlx::query("INSERT INTO member_placements (member_id, org_id, from_date, to_date) SELECT id, org_id, NULL, NULL FROM members")
-            .execute(&mut *c).await?;
+        sqlx::query(
+            "INSERT INTO member_placements (member_id, org_id, from_date, to_date) SELECT id, \
+            org_id, NULL, NULL FROM members",
+        )
+        .execute(&mut *c)
+        .await?;
     });
     if let xianfeng_store::Tx::Postgres(t) = &mut tx {
         for table in ["orgs", "members"] {
             sqlx::query(&format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM \
+                    {table}))"
             ))
             .execute(&mut **t)
             .await?;
@@ -1483,7 +1492,8 @@ async fn fill_dev_files(store: &Store, seed: u64, today: NaiveDate) -> Result<u6
     for chunk in rows.chunks(400) {
         on_tx!(&mut tx, |c| {
             let mut q = sqlx::QueryBuilder::new(format!(
-                "INSERT INTO dev_files (member_id, source, {}, training_hours_x10, votes_entitled, votes_present, votes_for, created_at, updated_at) ",
+                "INSERT INTO dev_files (member_id, source, {}, training_hours_x10, \
+                    votes_entitled, votes_present, votes_for, created_at, updated_at) ",
                 cols.join(", ")
             ));
             q.push_values(chunk, |mut b, row| {

@@ -63,7 +63,8 @@ async fn people(store: &Store, under: &OrgPath) -> Result<Vec<Person>> {
 async fn orgs(store: &Store, under: &OrgPath) -> Result<Vec<OrgRow>> {
     Ok(on_db!(&store.db, |p| {
         sqlx::query_as(
-            "SELECT id, path, org_type, name FROM orgs WHERE path >= $1 AND path < $2 ORDER BY path",
+            "SELECT id, path, org_type, name FROM orgs WHERE path >= $1 AND path < $2 ORDER \
+                BY path",
         )
         .bind(under.as_str())
         .bind(under.upper_bound())
@@ -128,7 +129,8 @@ pub async fn sponsors(store: &Store, seed: u64, under: &OrgPath) -> Result<u64> 
     for chunk in rows.chunks(500) {
         on_tx!(&mut tx, |c| {
             let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO dev_sponsors (member_id, role, name, sponsor_member_id, named_on, created_at) ",
+                "INSERT INTO dev_sponsors (member_id, role, name, sponsor_member_id, \
+                    named_on, created_at) ",
             );
             q.push_values(chunk, |mut b, (m, role, s, d)| {
                 b.push_bind(*m)
@@ -221,7 +223,9 @@ pub async fn conversions(
         let dates: Vec<Option<NaiveDate>> = Step::ALL.iter().map(|s| d.get(s).copied()).collect();
         on_tx!(&mut tx, |c| {
             let mut q = sqlx::QueryBuilder::new(format!(
-                "INSERT INTO dev_files (member_id, source, {}, training_hours_x10, votes_entitled, votes_present, votes_for, probation_extension_months, extension_reason, created_at, updated_at) ",
+                "INSERT INTO dev_files (member_id, source, {}, training_hours_x10, \
+                    votes_entitled, votes_present, votes_for, probation_extension_months, \
+                    extension_reason, created_at, updated_at) ",
                 cols.join(", ")
             ));
             q.push_values([()], |mut b, _| {
@@ -242,8 +246,15 @@ pub async fn conversions(
             // Assessments every five months between the activist and the candidate.
             let mut a = add_months(act, 5);
             while a < cand {
-                sqlx::query("INSERT INTO dev_assessments (member_id, assessed_on, created_at) VALUES ($1, $2, $3)")
-                    .bind(p.id).bind(a).bind(now).execute(&mut *c).await?;
+                sqlx::query(
+                    "INSERT INTO dev_assessments (member_id, assessed_on, created_at) VALUES \
+                    ($1, $2, $3)",
+                )
+                .bind(p.id)
+                .bind(a)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
                 a = add_months(a, 5);
             }
         });
@@ -345,8 +356,13 @@ pub async fn faults(store: &Store, seed: u64, under: &OrgPath) -> Result<()> {
         // DEV-010: a one-day training of eight class hours.
         if let Some((id, ..)) = nth(k + 8) {
             on_tx!(&mut tx, |c| {
-                sqlx::query("UPDATE dev_files SET training_end = training_start, training_hours_x10 = 80 WHERE member_id = $1 AND training_start IS NOT NULL")
-                    .bind(*id).execute(&mut *c).await?;
+                sqlx::query(
+                    "UPDATE dev_files SET training_end = training_start, training_hours_x10 = 80 \
+                    WHERE member_id = $1 AND training_start IS NOT NULL",
+                )
+                .bind(*id)
+                .execute(&mut *c)
+                .await?;
             });
         }
         if let (Some((id, ..)), Some(g)) = (nth(k + 6), general) {
@@ -362,8 +378,13 @@ pub async fn faults(store: &Store, seed: u64, under: &OrgPath) -> Result<()> {
     // MEM-001: the record's gender is not the ID number's. MEM-002: activist before application.
     for p in pick("full", &mut r, 3, &|_| true) {
         on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE members SET gender = CASE WHEN gender = 'male' THEN 'female' ELSE 'male' END WHERE id = $1")
-                .bind(p.id).execute(&mut *c).await?;
+            sqlx::query(
+                "UPDATE members SET gender = CASE WHEN gender = 'male' THEN 'female' ELSE 'male' \
+                END WHERE id = $1",
+            )
+            .bind(p.id)
+            .execute(&mut *c)
+            .await?;
         });
     }
     for p in pick("full", &mut r, 2, &|p| {
@@ -598,7 +619,8 @@ pub async fn dues(store: &Store, seed: u64, today: NaiveDate, under: &OrgPath) -
     for chunk in bases.chunks(500) {
         on_tx!(&mut tx, |c| {
             let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO dues_bases (member_id, effective_month, category, base_fen, farmer_fen, created_at) ",
+                "INSERT INTO dues_bases (member_id, effective_month, category, base_fen, \
+                    farmer_fen, created_at) ",
             );
             q.push_values(chunk, |mut b, (id, m, base)| {
                 b.push_bind(*id)
@@ -615,7 +637,8 @@ pub async fn dues(store: &Store, seed: u64, today: NaiveDate, under: &OrgPath) -
     for chunk in pays.chunks(500) {
         on_tx!(&mut tx, |c| {
             let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO dues_payments (member_id, month, amount_fen, paid_on, collector, reason, created_at, updated_at) ",
+                "INSERT INTO dues_payments (member_id, month, amount_fen, paid_on, \
+                    collector, reason, created_at, updated_at) ",
             );
             q.push_values(chunk, |mut b, (id, m, amount, on, reason)| {
                 b.push_bind(*id)
@@ -783,16 +806,27 @@ pub async fn lost_contact(
         let suspend = suspended <= today && r.chance(900);
         on_tx!(&mut tx, |c| {
             sqlx::query(
-                "INSERT INTO member_contact_events (member_id, kind, on_date, prev_category, note, created_at) VALUES ($1, 'lost', $2, $3, $4, $5)",
+                "INSERT INTO member_contact_events (member_id, kind, on_date, prev_category, \
+                    note, created_at) VALUES ($1, 'lost', $2, $3, $4, $5)",
             )
-            .bind(p.id).bind(lost).bind(prev).bind("电话无法接通，外出地址不详").bind(now)
-            .execute(&mut *c).await?;
+            .bind(p.id)
+            .bind(lost)
+            .bind(prev)
+            .bind("电话无法接通，外出地址不详")
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
             if suspend {
                 sqlx::query(
-                    "INSERT INTO member_contact_events (member_id, kind, on_date, note, created_at) VALUES ($1, 'suspended', $2, $3, $4)",
+                    "INSERT INTO member_contact_events (member_id, kind, on_date, note, \
+                        created_at) VALUES ($1, 'suspended', $2, $3, $4)",
                 )
-                .bind(p.id).bind(suspended).bind("经支部大会讨论，停止其党籍").bind(now)
-                .execute(&mut *c).await?;
+                .bind(p.id)
+                .bind(suspended)
+                .bind("经支部大会讨论，停止其党籍")
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
             }
         });
         n += 1;
