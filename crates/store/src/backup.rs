@@ -4,9 +4,14 @@
 //! one JSON array per row. It is read from a single snapshot (a read transaction on SQLite,
 //! `REPEATABLE READ` on PostgreSQL), so it is consistent while the server keeps writing, and it
 //! restores into either engine (a SQLite deployment can move to PostgreSQL this way).
+//!
+//! Rows are streamed in both directions: a table is never held in memory, only the row being
+//! written or read. Binary values (ciphertexts, uploaded files, attachments) are written in
+//! base64 (format version 2); version 1 files, which wrote them in hex, still restore.
 
 use std::io::{BufRead, Write};
 
+use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -89,6 +94,8 @@ struct TableHeader {
 }
 
 const FORMAT: &str = "xianfeng-backup";
+/// 1: binary values in hex; 2: in base64.
+const VERSION: u32 = 2;
 
 /// Counts of what a backup or restore moved.
 #[derive(Debug, Default, Clone)]
@@ -117,14 +124,14 @@ macro_rules! get_value {
             Kind::Bool => row.try_get::<Option<bool>, _>(i)?.map(Value::from),
             Kind::Bytes => row
                 .try_get::<Option<Vec<u8>>, _>(i)?
-                .map(|b| Value::from(hex::encode(b))),
+                .map(|b| Value::from(base64::engine::general_purpose::STANDARD.encode(b))),
         }
         .unwrap_or(Value::Null)
     }};
 }
 
 macro_rules! bind_value {
-    ($q:expr, $v:expr, $kind:expr) => {{
+    ($q:expr, $v:expr, $kind:expr, $version:expr) => {{
         let v: &Value = $v;
         match $kind {
             Kind::Int => $q.bind(v.as_i64()),
@@ -143,7 +150,12 @@ macro_rules! bind_value {
             }),
             Kind::Bool => $q.bind(v.as_bool()),
             Kind::Bytes => $q.bind(match v.as_str() {
-                Some(s) => Some(hex::decode(s).map_err(|_| bad("二进制"))?),
+                Some(s) if $version == 1 => Some(hex::decode(s).map_err(|_| bad("二进制"))?),
+                Some(s) => Some(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(s)
+                        .map_err(|_| bad("二进制"))?,
+                ),
                 None => None,
             }),
         }
@@ -219,7 +231,7 @@ impl Store {
         };
         let header = Header {
             format: FORMAT.into(),
-            version: 1,
+            version: VERSION,
             created_at: self.clock.now(),
             engine: format!("{:?}", self.engine()).to_lowercase(),
         };
@@ -287,7 +299,7 @@ impl Store {
         };
         let header: Header = serde_json::from_str(&next_line()?.ok_or_else(|| bad("文件为空"))?)
             .map_err(|_| bad("缺少文件头"))?;
-        if header.format != FORMAT || header.version != 1 {
+        if header.format != FORMAT || !(1..=VERSION).contains(&header.version) {
             return Err(bad("不是本系统的备份文件或版本不受支持"));
         }
         let mut tx = self.begin().await?;
@@ -346,7 +358,7 @@ impl Store {
                 on_tx!(&mut tx, |c| {
                     let mut q = sqlx::query(&sql);
                     for (v, (_, kind)) in row.iter().zip(th.columns.iter()) {
-                        q = bind_value!(q, v, *kind);
+                        q = bind_value!(q, v, *kind, header.version);
                     }
                     q.execute(&mut *c).await?;
                 });

@@ -151,14 +151,16 @@ impl Store {
         let roster = crate::development::on_roster(on);
         Ok(on_db!(&self.db, |p| {
             match root {
-                Some(r) => sqlx::query_as(&format!(
+                Some(r) => {
+                    sqlx::query_as(&format!(
                     "SELECT {LETTER_COLS} {LETTER_FROM} WHERE {roster} AND m.org_path >= $1 AND \
                     m.org_path < $2"
                 ))
-                .bind(r.as_str())
-                .bind(r.upper_bound())
-                .fetch_all(p)
-                .await?,
+                    .bind(r.as_str())
+                    .bind(r.upper_bound())
+                    .fetch_all(p)
+                    .await?
+                }
                 None => {
                     sqlx::query_as(&format!(
                         "SELECT {LETTER_COLS} {LETTER_FROM} WHERE {roster}"

@@ -32,9 +32,26 @@ async fn a_backup_restores_into_a_new_database_with_everything() {
         &[("target", "JD-02"), ("date", "2026-11-01")],
     )
     .await;
+    // An upload of several megabytes travels as one streamed row.
+    let owner = app
+        .account("bk_owner", Role::OrgAdmin, Some(d.a), None)
+        .await;
+    let big: Vec<u8> = (0..6 * 1024 * 1024u32)
+        .map(|i| (i * 7 % 251) as u8)
+        .collect();
+    let stash = app
+        .store
+        .stash_put(owner, "members", "大文件.xlsx", &big)
+        .await
+        .unwrap();
     let mut buf = Vec::new();
     let report = app.store.backup_to(&mut buf).await.unwrap();
     assert!(report.rows > 30);
+    assert!(
+        buf.len() < big.len() * 14 / 10,
+        "binary values are not written in hex: {} bytes",
+        buf.len()
+    );
 
     let url = fresh_database_url().await;
     let restored = xianfeng::open_store(
@@ -49,6 +66,12 @@ async fn a_backup_restores_into_a_new_database_with_everything() {
         .await
         .unwrap();
     assert_eq!(back.rows, report.rows);
+    let (_, data) = restored
+        .stash_take(owner, "members", &stash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(data == big, "the upload comes back byte for byte");
     assert_eq!(
         restored.audit_verify().await.unwrap(),
         app.store.audit_verify().await.unwrap()
@@ -203,4 +226,60 @@ async fn the_commands_back_up_a_running_server_and_restore() {
     assert_eq!(e.org_count().await.unwrap(), 0);
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A backup written by an earlier version (format 1: binary values in hex) still restores.
+#[tokio::test]
+async fn a_backup_of_the_first_format_still_restores() {
+    use base64::Engine as _;
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let m = app.member(d.a, "旧格式", 700).await;
+    let mut buf = Vec::new();
+    app.store.backup_to(&mut buf).await.unwrap();
+    // Rewrite the copy as version 1 wrote it.
+    let mut old = String::new();
+    let mut kinds: Vec<String> = Vec::new();
+    for line in String::from_utf8(buf).unwrap().lines() {
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v.get("format").is_some() {
+            v["version"] = 1.into();
+        } else if let Some(cols) = v.get("columns") {
+            kinds = cols
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c[1].as_str().unwrap().to_string())
+                .collect();
+        } else if let Some(row) = v.as_array_mut() {
+            for (cell, kind) in row.iter_mut().zip(&kinds) {
+                if let (Some(b64), "bytes") = (cell.as_str(), kind.as_str()) {
+                    let raw = base64::engine::general_purpose::STANDARD
+                        .decode(b64)
+                        .unwrap();
+                    *cell = hex::encode(raw).into();
+                }
+            }
+        }
+        old.push_str(&v.to_string());
+        old.push('\n');
+    }
+    let url = fresh_database_url().await;
+    let restored = xianfeng::open_store(
+        &url,
+        Keys::from_master(&app.keys_master),
+        Clock::fixed(start_time()),
+    )
+    .await
+    .unwrap();
+    restored
+        .restore_from(BufReader::new(old.as_bytes()))
+        .await
+        .unwrap();
+    let scope = Scope::whole_tree();
+    let id = restored
+        .member_reveal_id(&xianfeng_store::audit::Actor::cli("test"), &scope, m)
+        .await
+        .unwrap();
+    assert_eq!(id, id_number("1980-05-01", 700));
 }
