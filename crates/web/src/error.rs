@@ -43,10 +43,10 @@ impl From<askama::Error> for AppError {
     }
 }
 
-/// A short random reference shown to users and written to the log beside the cause.
+/// The reference shown to users and written to the log beside the cause: the request's id
+/// (see [`crate::trace`]), which every log line of the request carries too.
 pub fn reference() -> String {
-    use rand::Rng;
-    format!("{:08X}", rand::thread_rng().gen::<u32>())
+    crate::trace::current_or_new()
 }
 
 impl IntoResponse for AppError {

@@ -30,6 +30,7 @@ pub mod members;
 pub mod orgs;
 pub mod page;
 pub mod stats;
+pub mod trace;
 pub mod uploads;
 
 pub use error::AppError;
@@ -93,6 +94,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             security_headers,
         ))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(trace::layer))
         .with_state(state)
 }
 

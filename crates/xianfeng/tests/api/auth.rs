@@ -413,3 +413,28 @@ async fn every_response_carries_the_security_headers() {
         assert_eq!(location(&app.get(path).await), "/login", "{path}");
     }
 }
+
+#[tokio::test]
+async fn every_response_carries_its_request_id() {
+    let app = TestApp::spawn().await;
+    let ids: Vec<String> = futures_util::future::join_all(
+        ["/login", "/healthz", "/api/v1/orgs", "/no-such-page"].map(|p| app.get(p)),
+    )
+    .await
+    .iter()
+    .map(|r| {
+        r.headers()
+            .get("x-request-id")
+            .expect("an id on every response")
+            .to_str()
+            .unwrap()
+            .to_string()
+    })
+    .collect();
+    for id in &ids {
+        assert_eq!(id.len(), 12, "{id}");
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+    }
+    let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!(distinct.len(), ids.len());
+}
