@@ -98,6 +98,13 @@ impl Scope {
     pub fn reads_members(&self) -> bool {
         matches!(self, Scope::Subtree { .. } | Scope::Own { .. })
     }
+    /// What a member does in person on their own records — checking in to a meeting, keeping
+    /// their commitments, writing their self-assessment: only the member themself. An
+    /// administrator who records it on someone's behalf (代签, 补录) writes through
+    /// [`Scope::may_write_member`] instead, and that is audited as done on their behalf.
+    pub fn acts_as(&self, member_id: i64) -> bool {
+        matches!(self, Scope::Own { member_id: own } if *own == member_id)
+    }
 }
 
 #[cfg(test)]
@@ -152,6 +159,11 @@ mod tests {
             );
         }
         assert!(!own.sees_member(8, &p("/1/5/")));
+        // Acting in person: only the member themself, not even the administrator of the branch.
+        assert!(own.acts_as(7));
+        assert!(!own.acts_as(8));
+        assert!(!branch_admin.acts_as(7));
+        assert!(!Scope::Structure.acts_as(7));
     }
 
     #[test]
