@@ -8,10 +8,8 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use xianfeng_domain::dates::parse_date;
-use xianfeng_domain::org::{parse_org_name, OrgCode, OrgType, Sector};
+use xianfeng_domain::org::{OrgInput, OrgType, Sector};
 use xianfeng_domain::scope::{Role, Scope};
-use xianfeng_domain::text;
 use xianfeng_store::orgs::{Org, OrgFields, OrgFilter, OrgNode};
 use xianfeng_store::{Page, PageReq, Store, StoreError};
 
@@ -355,94 +353,29 @@ impl OrgForm {
         }
     }
 
+    /// The fields as the domain parses them.
+    pub fn input(&self) -> OrgInput {
+        OrgInput {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            org_type: self.org_type.clone(),
+            sector: self.sector.clone(),
+            founded_on: self.founded_on.clone(),
+            secretary: self.secretary.clone(),
+            deputy_secretary: self.deputy_secretary.clone(),
+            committee_members: self.committee_members.clone(),
+            term_start: self.term_start.clone(),
+            term_end: self.term_end.clone(),
+            contact_phone: self.contact_phone.clone(),
+            approval_power: self.approval_power.clone(),
+        }
+    }
+
     /// Parses every field; all problems at once, by field.
     pub fn parse(&self, today: chrono::NaiveDate) -> Result<OrgFields, Errors> {
-        let mut e = Errors::new();
-        let code = OrgCode::parse(&self.code)
-            .map_err(|x| e.add("code", &x.to_string()))
-            .ok();
-        let name = parse_org_name(&self.name)
-            .map_err(|x| e.add("name", &x.to_string()))
-            .ok();
-        let org_type = OrgType::parse(&self.org_type);
-        if org_type.is_none() {
-            e.add("org_type", "请选择组织类别");
-        }
-        let sector = Sector::parse_loose(&self.sector);
-        if sector.is_none() {
-            e.add("sector", "请选择所属领域");
-        }
-        let mut date = |field: &str, v: &str| -> Option<chrono::NaiveDate> {
-            if v.trim().is_empty() {
-                return None;
-            }
-            match parse_date(v) {
-                Ok(d) if field != "term_end" && d > today => {
-                    e.add(field, "日期不能晚于今天");
-                    None
-                }
-                Ok(d) => Some(d),
-                Err(x) => {
-                    e.add(field, &x.to_string());
-                    None
-                }
-            }
-        };
-        let founded_on = date("founded_on", &self.founded_on);
-        let term_start = date("term_start", &self.term_start);
-        let term_end = date("term_end", &self.term_end);
-        if let (Some(s), Some(t)) = (term_start, term_end) {
-            if t < s {
-                e.add("term_end", "任期届满日期不能早于任期开始日期");
-            }
-        }
-        let mut free = |field: &str, v: &str, max: usize| match text::optional(v, max) {
-            Ok(v) => v,
-            Err(max) => {
-                e.add(field, &format!("最多 {max} 个字"));
-                None
-            }
-        };
-        let secretary = free("secretary", &self.secretary, 50);
-        let deputy_secretary = free("deputy_secretary", &self.deputy_secretary, 50);
-        let committee_members = free("committee_members", &self.committee_members, 300);
-        let contact_phone = if self.contact_phone.trim().is_empty() {
-            None
-        } else {
-            match xianfeng_domain::Phone::parse(&self.contact_phone) {
-                Ok(p) => Some(p.as_str().to_string()),
-                Err(x) => {
-                    e.add("contact_phone", &x.to_string());
-                    None
-                }
-            }
-        };
-        let approval_power = match self.approval_power.trim() {
-            "" => None,
-            "yes" => Some(true),
-            "no" => Some(false),
-            _ => {
-                e.add("approval_power", "请选择审批权：按默认、有或无");
-                None
-            }
-        };
-        match (e.is_empty(), code, name, org_type, sector) {
-            (true, Some(code), Some(name), Some(org_type), Some(sector)) => Ok(OrgFields {
-                code,
-                name,
-                org_type,
-                sector,
-                founded_on,
-                secretary,
-                deputy_secretary,
-                committee_members,
-                term_start,
-                term_end,
-                contact_phone,
-                approval_power,
-            }),
-            _ => Err(e),
-        }
+        self.input()
+            .parse(today)
+            .map_err(|list| Errors::from_fields(&list))
     }
 }
 

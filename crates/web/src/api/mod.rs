@@ -15,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use xianfeng_domain::dates::parse_date;
 use xianfeng_domain::members::{ArchiveReason, Category, MemberInput, MemberStatus};
-use xianfeng_domain::org::{OrgType, Sector};
+use xianfeng_domain::org::{OrgInput, OrgType, Sector};
 use xianfeng_domain::scope::Scope;
 use xianfeng_domain::Gender;
 use xianfeng_store::accounts::Account;
@@ -26,7 +26,6 @@ use xianfeng_store::{PageReq, StoreError};
 
 use crate::auth::ClientIp;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::orgs::OrgForm;
 use crate::AppState;
 
 mod development;
@@ -343,8 +342,7 @@ pub struct OrgIn {
 
 impl OrgIn {
     fn parse(&self, today: NaiveDate) -> Result<xianfeng_store::orgs::OrgFields, ApiError> {
-        let form = OrgForm {
-            parent_id: None,
+        let input = OrgInput {
             code: self.code.clone(),
             name: self.name.clone(),
             org_type: self.org_type.clone(),
@@ -361,9 +359,8 @@ impl OrgIn {
                 Some(true) => "yes".into(),
                 Some(false) => "no".into(),
             },
-            version: self.version,
         };
-        form.parse(today).map_err(|e| {
+        input.parse(today).map_err(|list| {
             let fields = [
                 "code",
                 "name",
@@ -379,9 +376,14 @@ impl OrgIn {
             ]
             .iter()
             .filter_map(|f| {
-                e.get(f).map(|m| FieldProblem {
+                let messages: Vec<&str> = list
+                    .iter()
+                    .filter(|e| e.field == *f)
+                    .map(|e| e.message.as_str())
+                    .collect();
+                (!messages.is_empty()).then(|| FieldProblem {
                     field: f.to_string(),
-                    message: m.to_string(),
+                    message: messages.join("；"),
                 })
             })
             .collect();
