@@ -58,7 +58,7 @@ use xianfeng_store::development::{DevInput, DevRecord, PipelineRow};
 use xianfeng_store::orgs::Org;
 use xianfeng_store::{Page, PageReq, StoreError};
 
-use crate::auth::Auth;
+use crate::session::Auth;
 use crate::error::{AppError, PageResult};
 use crate::extract::{Form, Path, Query};
 use crate::forms::{clean_param, query, Errors};

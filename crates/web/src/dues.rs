@@ -25,7 +25,7 @@ use xianfeng_store::orgs::Org;
 use xianfeng_store::StoreError;
 use xianfeng_store::{Page, PageReq};
 
-use crate::auth::Auth;
+use crate::session::Auth;
 use crate::error::{AppError, PageResult};
 use crate::extract::{Form, Query};
 use crate::forms::clean_param;

@@ -9,7 +9,7 @@ use xianfeng_domain::scope::{Role, Scope};
 use xianfeng_store::accounts::AccountRow;
 use xianfeng_store::orgs::OrgNode;
 
-use crate::auth::Auth;
+use crate::session::Auth;
 use crate::error::PageResult;
 use crate::page::{render, PageCtx};
 use crate::AppState;

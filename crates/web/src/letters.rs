@@ -14,7 +14,7 @@ use xianfeng_store::letters::{Destination, Letter};
 use xianfeng_store::orgs::Org;
 use xianfeng_store::StoreError;
 
-use crate::auth::Auth;
+use crate::session::Auth;
 use crate::error::{AppError, PageResult};
 use crate::extract::{Form, Path, Query};
 use crate::orgs::{tree, Tree};

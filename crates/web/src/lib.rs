@@ -16,7 +16,6 @@ pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod audit;
-pub mod auth;
 pub mod charts;
 pub mod compliance;
 pub mod dues;
@@ -26,9 +25,11 @@ pub mod forms;
 pub mod home;
 pub mod imports;
 pub mod letters;
+pub mod login;
 pub mod members;
 pub mod orgs;
 pub mod page;
+pub mod session;
 pub mod stats;
 pub mod uploads;
 
@@ -69,7 +70,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         config: Arc::new(config),
     };
     Router::new()
-        .merge(auth::router())
+        .merge(login::router())
         .merge(home::router())
         .merge(orgs::router())
         .merge(members::router())
@@ -86,7 +87,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            auth::session_layer,
+            session::session_layer,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),

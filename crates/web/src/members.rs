@@ -20,7 +20,7 @@ use xianfeng_store::members::{HistoryEntry, Member, MemberFilter, MemberSort};
 use xianfeng_store::orgs::Org;
 use xianfeng_store::{Page, PageReq, StoreError};
 
-use crate::auth::Auth;
+use crate::session::Auth;
 use crate::error::{AppError, PageResult};
 use crate::forms::{clean_param, query, Errors};
 use crate::orgs::{tree, Tree};

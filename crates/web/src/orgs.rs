@@ -13,7 +13,7 @@ use xianfeng_domain::scope::{Role, Scope};
 use xianfeng_store::orgs::{Org, OrgFields, OrgFilter, OrgNode};
 use xianfeng_store::{Page, PageReq, Store, StoreError};
 
-use crate::auth::Auth;
+use crate::session::Auth;
 use crate::error::{AppError, PageResult};
 use crate::forms::{clean_param, query, Errors};
 use crate::page::{page_numbers, redirect_with, render, PageCtx};

@@ -16,7 +16,7 @@ use xianfeng_store::orgs::Org;
 use xianfeng_store::stats::StatPerson;
 use xianfeng_store::{Page, PageReq};
 
-use crate::auth::Auth;
+use crate::session::Auth;
 use crate::charts::{bars, stack, Bar};
 use crate::error::{AppError, PageResult};
 use crate::extract::Query;

@@ -14,7 +14,7 @@ use xianfeng_exchange::export::{xlsx, Out, Sheet};
 use xianfeng_store::audit::AuditEvent;
 use xianfeng_store::orgs::Org;
 
-use crate::auth::Auth;
+use crate::session::Auth;
 use crate::error::{AppError, PageResult};
 use crate::extract::{Form, Path, Query};
 use crate::imports::{

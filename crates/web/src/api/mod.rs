@@ -22,9 +22,9 @@ use xianfeng_store::accounts::Account;
 use xianfeng_store::audit::Actor;
 use xianfeng_store::members::{Member, MemberFilter, MemberSort};
 use xianfeng_store::orgs::{Org, OrgFilter, OrgNode};
-use xianfeng_store::{PageReq, StoreError};
+use xianfeng_store::PageReq;
 
-use crate::auth::ClientIp;
+use crate::session::ClientIp;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 
@@ -35,110 +35,7 @@ mod imports;
 mod letters;
 mod stats;
 
-// ---------- errors ----------
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// `unauthorized`, `forbidden`, `not_found`, `bad_request`, `invalid`, `conflict` or `internal`.
-    pub code: &'static str,
-    pub message: String,
-    /// Field problems, for `invalid`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<FieldProblem>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FieldProblem {
-    pub field: String,
-    pub message: String,
-}
-
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    fields: Vec<FieldProblem>,
-}
-
-impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            fields: vec![],
-        }
-    }
-    pub fn not_found(message: &str) -> Self {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
-    }
-    pub fn bad_request(message: String) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
-    }
-    fn invalid(fields: Vec<FieldProblem>) -> Self {
-        let message = fields
-            .first()
-            .map(|f| f.message.clone())
-            .unwrap_or_else(|| "输入有误".into());
-        ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "invalid",
-            message,
-            fields,
-        }
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, "not_found", m),
-            // Out of scope looks like absent: an id outside one's subtree reveals nothing.
-            StoreError::Forbidden => {
-                ApiError::new(StatusCode::FORBIDDEN, "forbidden", "无权访问该记录")
-            }
-            StoreError::Invalid { field, message } => ApiError::invalid(vec![FieldProblem {
-                field: field.into(),
-                message,
-            }]),
-            StoreError::Conflict => ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                "记录已被他人修改，请重新读取后再提交",
-            ),
-            StoreError::Config(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
-            other => {
-                let r = crate::error::reference();
-                tracing::error!(reference = %r, cause = %other, "api internal error");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    format!("系统错误（编号 {r}）"),
-                )
-            }
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code,
-                message: self.message,
-                fields: self.fields,
-            },
-        };
-        (self.status, Json(body)).into_response()
-    }
-}
-
-type ApiResult<T> = Result<Json<T>, ApiError>;
+pub use crate::error::api::{ApiError, ApiResult, ErrorBody, ErrorDetail, FieldProblem};
 
 /// The organisation a work request is about: the one named by id or code, or the root of the
 /// caller's subtree. Member data (statistics, findings, dues, development files) is for work
