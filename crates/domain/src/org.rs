@@ -521,7 +521,10 @@ mod tests {
         assert_eq!(
             problems(&input),
             vec![
-                ("code", "组织代码只能由字母、数字和“-”组成，长度 1–32".to_string()),
+                (
+                    "code",
+                    "组织代码只能由字母、数字和“-”组成，长度 1–32".to_string()
+                ),
                 ("name", "组织名称不能为空".to_string()),
                 ("org_type", "请选择组织类别".to_string()),
                 ("sector", "请选择所属领域".to_string()),
@@ -565,9 +568,6 @@ mod tests {
         assert_eq!(p[0], ("secretary", "最多 50 个字".to_string()));
         assert_eq!(p[1], ("committee_members", "最多 300 个字".to_string()));
         assert_eq!(p[2].0, "contact_phone");
-        assert_eq!(
-            p[2].1,
-            crate::Phone::parse("12").unwrap_err().to_string()
-        );
+        assert_eq!(p[2].1, crate::Phone::parse("12").unwrap_err().to_string());
     }
 }

@@ -16,8 +16,8 @@ pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod audit;
-pub mod charts;
 pub mod compliance;
+pub mod development;
 pub mod dues;
 pub mod error;
 pub mod extract;
@@ -32,6 +32,7 @@ pub mod page;
 pub mod session;
 pub mod stats;
 pub mod uploads;
+pub mod widgets;
 
 pub use error::AppError;
 
@@ -76,6 +77,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .merge(members::router())
         .merge(stats::router())
         .merge(compliance::router())
+        .merge(development::router())
         .merge(dues::router())
         .merge(letters::router())
         .merge(accounts::router())

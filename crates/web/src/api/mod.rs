@@ -24,8 +24,8 @@ use xianfeng_store::members::{Member, MemberFilter, MemberSort};
 use xianfeng_store::orgs::{Org, OrgFilter, OrgNode};
 use xianfeng_store::PageReq;
 
-use crate::session::ClientIp;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::session::ClientIp;
 use crate::AppState;
 
 mod development;
