@@ -1,6 +1,9 @@
 //! The web interface (Simplified Chinese pages) and the JSON API under `/api/v1`.
 //!
 //! One module per feature, each with `fn router() -> Router<AppState>`; merged in [`app`].
+//! Features never import each other: what several of them use lives in the shared modules
+//! (`session`, `page`, `error`, `extract`, `forms`, `widgets`, `imports`, `assets`), which
+//! `tests/module_imports.rs` checks.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
