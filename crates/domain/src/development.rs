@@ -226,6 +226,11 @@ impl SponsorRole {
     }
 }
 
+/// The answer when a sponsor's ID number names nobody the caller may see: the same whether the
+/// person is elsewhere in the system or nowhere, so that ID numbers cannot be probed.
+pub const SPONSOR_NOT_ON_ROSTER: &str =
+    "您管理范围内的名册中没有该身份证号的党员；其他组织或系统外的人员请只填姓名";
+
 /// Party standing of a named person on the day they were named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

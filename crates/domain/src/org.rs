@@ -1,6 +1,12 @@
 //! Party organisations (党组织): types, sectors and the materialised path of the tree.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+
+use crate::dates::parse_date;
+use crate::members::FieldError;
+use crate::phone::Phone;
+use crate::text;
 
 macro_rules! code_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ }) => {
@@ -233,6 +239,139 @@ impl OrgPath {
     }
 }
 
+/// An organisation record as typed by a person (a form or a JSON body).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrgInput {
+    pub code: String,
+    pub name: String,
+    pub org_type: String,
+    pub sector: String,
+    pub founded_on: String,
+    pub secretary: String,
+    pub deputy_secretary: String,
+    pub committee_members: String,
+    pub term_start: String,
+    pub term_end: String,
+    pub contact_phone: String,
+    /// 审批权: "" (by default), "yes" or "no".
+    pub approval_power: String,
+}
+
+/// Fields of an organisation, parsed at the edge.
+#[derive(Debug, Clone)]
+pub struct OrgFields {
+    pub code: OrgCode,
+    pub name: String,
+    pub org_type: OrgType,
+    pub sector: Sector,
+    pub founded_on: Option<NaiveDate>,
+    pub secretary: Option<String>,
+    pub deputy_secretary: Option<String>,
+    pub committee_members: Option<String>,
+    pub term_start: Option<NaiveDate>,
+    pub term_end: Option<NaiveDate>,
+    pub contact_phone: Option<String>,
+    /// 审批权 set on the organisation; `None` follows the default (DEV-021).
+    pub approval_power: Option<bool>,
+}
+
+impl OrgInput {
+    /// Parses every field; all problems at once, by field. `today` is the injected clock: no
+    /// date except the end of the term may be later than it.
+    pub fn parse(&self, today: NaiveDate) -> Result<OrgFields, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut err = |field: &'static str, message: String| {
+            errors.push(FieldError { field, message });
+        };
+        let code = OrgCode::parse(&self.code)
+            .map_err(|x| err("code", x.to_string()))
+            .ok();
+        let name = parse_org_name(&self.name)
+            .map_err(|x| err("name", x.to_string()))
+            .ok();
+        let org_type = OrgType::parse(&self.org_type);
+        if org_type.is_none() {
+            err("org_type", "请选择组织类别".into());
+        }
+        let sector = Sector::parse_loose(&self.sector);
+        if sector.is_none() {
+            err("sector", "请选择所属领域".into());
+        }
+        let mut date = |field: &'static str, v: &str| -> Option<NaiveDate> {
+            if v.trim().is_empty() {
+                return None;
+            }
+            match parse_date(v) {
+                Ok(d) if field != "term_end" && d > today => {
+                    err(field, "日期不能晚于今天".into());
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(x) => {
+                    err(field, x.to_string());
+                    None
+                }
+            }
+        };
+        let founded_on = date("founded_on", &self.founded_on);
+        let term_start = date("term_start", &self.term_start);
+        let term_end = date("term_end", &self.term_end);
+        if let (Some(s), Some(t)) = (term_start, term_end) {
+            if t < s {
+                err("term_end", "任期届满日期不能早于任期开始日期".into());
+            }
+        }
+        let mut free = |field: &'static str, v: &str, max: usize| match text::optional(v, max) {
+            Ok(v) => v,
+            Err(max) => {
+                err(field, format!("最多 {max} 个字"));
+                None
+            }
+        };
+        let secretary = free("secretary", &self.secretary, 50);
+        let deputy_secretary = free("deputy_secretary", &self.deputy_secretary, 50);
+        let committee_members = free("committee_members", &self.committee_members, 300);
+        let contact_phone = if self.contact_phone.trim().is_empty() {
+            None
+        } else {
+            match Phone::parse(&self.contact_phone) {
+                Ok(p) => Some(p.as_str().to_string()),
+                Err(x) => {
+                    err("contact_phone", x.to_string());
+                    None
+                }
+            }
+        };
+        let approval_power = match self.approval_power.trim() {
+            "" => None,
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => {
+                err("approval_power", "请选择审批权：按默认、有或无".into());
+                None
+            }
+        };
+        match (errors.is_empty(), code, name, org_type, sector) {
+            (true, Some(code), Some(name), Some(org_type), Some(sector)) => Ok(OrgFields {
+                code,
+                name,
+                org_type,
+                sector,
+                founded_on,
+                secretary,
+                deputy_secretary,
+                committee_members,
+                term_start,
+                term_end,
+                contact_phone,
+                approval_power,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,5 +463,111 @@ mod tests {
             Committee,
             &[county, (WorkingCommittee, Sector::Organ)]
         ));
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    fn branch() -> OrgInput {
+        OrgInput {
+            code: "a-1".into(),
+            name: " 第一支部 ".into(),
+            org_type: "branch".into(),
+            sector: "school".into(),
+            ..Default::default()
+        }
+    }
+
+    fn problems(input: &OrgInput) -> Vec<(&'static str, String)> {
+        input
+            .parse(today())
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_valid_organisation() {
+        let mut input = branch();
+        input.founded_on = "2001年7月1日".into();
+        input.term_start = "2024-01-01".into();
+        input.term_end = "2029-01-01".into();
+        input.secretary = " 张三 ".into();
+        input.approval_power = "no".into();
+        let f = input.parse(today()).unwrap();
+        assert_eq!(f.code.as_str(), "A-1");
+        assert_eq!(f.name, "第一支部");
+        assert_eq!(f.org_type, OrgType::Branch);
+        assert_eq!(f.founded_on, NaiveDate::from_ymd_opt(2001, 7, 1));
+        assert_eq!(f.term_end, NaiveDate::from_ymd_opt(2029, 1, 1));
+        assert_eq!(f.secretary.as_deref(), Some("张三"));
+        assert_eq!(f.deputy_secretary, None);
+        assert_eq!(f.contact_phone, None);
+        assert_eq!(f.approval_power, Some(false));
+    }
+
+    #[test]
+    fn every_problem_at_once_with_its_message() {
+        let input = OrgInput {
+            code: "中文".into(),
+            org_type: "支部".into(),
+            sector: "nowhere".into(),
+            approval_power: "maybe".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            problems(&input),
+            vec![
+                (
+                    "code",
+                    "组织代码只能由字母、数字和“-”组成，长度 1–32".to_string()
+                ),
+                ("name", "组织名称不能为空".to_string()),
+                ("org_type", "请选择组织类别".to_string()),
+                ("sector", "请选择所属领域".to_string()),
+                ("approval_power", "请选择审批权：按默认、有或无".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn dates_are_checked_against_today_and_each_other() {
+        let mut input = branch();
+        input.founded_on = "2027-01-01".into();
+        input.term_start = "2025-01-01".into();
+        input.term_end = "2024-01-01".into();
+        assert_eq!(
+            problems(&input),
+            vec![
+                ("founded_on", "日期不能晚于今天".to_string()),
+                ("term_end", "任期届满日期不能早于任期开始日期".to_string()),
+            ]
+        );
+        // The end of the term may lie ahead.
+        let mut input = branch();
+        input.term_start = "2025-01-01".into();
+        input.term_end = "2030-01-01".into();
+        assert!(input.parse(today()).is_ok());
+        let mut input = branch();
+        input.term_start = "不是日期".into();
+        let p = problems(&input);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].0, "term_start");
+    }
+
+    #[test]
+    fn lengths_and_phone() {
+        let mut input = branch();
+        input.secretary = "张".repeat(51);
+        input.committee_members = "李".repeat(301);
+        input.contact_phone = "12".into();
+        let p = problems(&input);
+        assert_eq!(p[0], ("secretary", "最多 50 个字".to_string()));
+        assert_eq!(p[1], ("committee_members", "最多 300 个字".to_string()));
+        assert_eq!(p[2].0, "contact_phone");
+        assert_eq!(p[2].1, crate::Phone::parse("12").unwrap_err().to_string());
     }
 }

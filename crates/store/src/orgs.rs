@@ -64,22 +64,7 @@ pub struct OrgNode {
 }
 
 /// Fields of an organisation, parsed at the edge.
-#[derive(Debug, Clone)]
-pub struct OrgFields {
-    pub code: OrgCode,
-    pub name: String,
-    pub org_type: OrgType,
-    pub sector: Sector,
-    pub founded_on: Option<NaiveDate>,
-    pub secretary: Option<String>,
-    pub deputy_secretary: Option<String>,
-    pub committee_members: Option<String>,
-    pub term_start: Option<NaiveDate>,
-    pub term_end: Option<NaiveDate>,
-    pub contact_phone: Option<String>,
-    /// 审批权 set on the organisation; `None` follows the default (DEV-021).
-    pub approval_power: Option<bool>,
-}
+pub use xianfeng_domain::org::OrgFields;
 
 #[derive(Debug, Clone, Default)]
 pub struct OrgFilter {

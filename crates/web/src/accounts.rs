@@ -18,10 +18,10 @@ use xianfeng_store::accounts::{parse_display_name, parse_username, AccountRow, R
 use xianfeng_store::settings::Policy;
 use xianfeng_store::StoreError;
 
-use crate::auth::Auth;
 use crate::error::{AppError, PageResult};
 use crate::forms::Errors;
 use crate::page::{redirect_with, render, PageCtx};
+use crate::session::Auth;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -13,10 +13,10 @@ use xianfeng_domain::scope::Role;
 use xianfeng_store::audit::{AuditEvent, AuditFilter, AuditRow};
 use xianfeng_store::{Page, PageReq};
 
-use crate::auth::Auth;
 use crate::error::PageResult;
 use crate::forms::{clean_param, query};
 use crate::page::{page_numbers, render, PageCtx};
+use crate::session::Auth;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -25,12 +25,14 @@ use xianfeng_store::orgs::Org;
 use xianfeng_store::StoreError;
 use xianfeng_store::{Page, PageReq};
 
-use crate::auth::Auth;
 use crate::error::{AppError, PageResult};
 use crate::extract::{Form, Query};
 use crate::forms::clean_param;
-use crate::orgs::{tree, Tree};
 use crate::page::{page_numbers, redirect_with, render, PageCtx};
+use crate::session::Auth;
+use crate::widgets::download::download;
+use crate::widgets::target::target_org;
+use crate::widgets::tree::{tree, Tree};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -87,7 +89,7 @@ async fn target(
     org: Option<i64>,
     month: &Option<String>,
 ) -> Result<(Org, NaiveDate), AppError> {
-    let org = crate::compliance::target_org(state, auth, org).await?;
+    let org = target_org(state, auth, org).await?;
     let this = month_of(state.store.clock.today());
     let month = match clean_param(month) {
         None => this,
@@ -612,7 +614,7 @@ async fn sheet(
             .on("org", org.id),
         )
         .await?;
-    Ok(crate::members::download(
+    Ok(download(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &format!("{}党费收缴表_{}.xlsx", org.name, month_label(month)),

@@ -5,8 +5,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::api::ApiError;
-use crate::error::AppError;
+use crate::error::{ApiError, AppError};
 
 /// `axum::extract::Path` for pages: a malformed id is "not found".
 pub struct Path<T>(pub T);

@@ -9,9 +9,10 @@ use xianfeng_domain::scope::{Role, Scope};
 use xianfeng_store::accounts::AccountRow;
 use xianfeng_store::orgs::OrgNode;
 
-use crate::auth::Auth;
 use crate::error::PageResult;
 use crate::page::{render, PageCtx};
+use crate::session::Auth;
+use crate::widgets::findings::FindingView;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -33,12 +34,12 @@ struct HomePage {
     checklist: Vec<(bool, &'static str, &'static str)>,
     role: Option<Role>,
     /// Deadlines in the caller's subtree, soonest first.
-    todo: Vec<crate::compliance::FindingView>,
+    todo: Vec<FindingView>,
     todo_total: i64,
     root_id: i64,
     /// Unread notifications and the newest of them.
     unread: i64,
-    notices: Vec<crate::compliance::FindingView>,
+    notices: Vec<FindingView>,
     today: chrono::NaiveDate,
 }
 
@@ -54,10 +55,7 @@ async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> 
     let mut root = 0;
     let role = auth.role();
     let (unread, notices) = store.notifications(auth.account.id, 5).await?;
-    let notices = notices
-        .into_iter()
-        .map(crate::compliance::FindingView::of)
-        .collect();
+    let notices = notices.into_iter().map(FindingView::of).collect();
     match &auth.scope {
         Scope::Subtree { root_id, .. } => {
             let counts = store.member_status_counts(&auth.scope).await?;
@@ -115,11 +113,7 @@ async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> 
                 )
                 .await?;
             todo_total = page.total;
-            todo = page
-                .items
-                .into_iter()
-                .map(crate::compliance::FindingView::of)
-                .collect();
+            todo = page.items.into_iter().map(FindingView::of).collect();
         }
         Scope::Structure => {
             roots = store.org_roots(&auth.scope).await?;

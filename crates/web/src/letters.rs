@@ -14,11 +14,12 @@ use xianfeng_store::letters::{Destination, Letter};
 use xianfeng_store::orgs::Org;
 use xianfeng_store::StoreError;
 
-use crate::auth::Auth;
 use crate::error::{AppError, PageResult};
 use crate::extract::{Form, Path, Query};
-use crate::orgs::{tree, Tree};
 use crate::page::{redirect_with, render, PageCtx};
+use crate::session::Auth;
+use crate::widgets::target::target_org;
+use crate::widgets::tree::{tree, Tree};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -83,7 +84,7 @@ async fn index(
     headers: HeaderMap,
     Query(q): Query<OrgQuery>,
 ) -> PageResult {
-    let org = crate::compliance::target_org(&state, &auth, q.org).await?;
+    let org = target_org(&state, &auth, q.org).await?;
     let letters = state.store.letters_in(&auth.scope, &org.org_path()).await?;
     let all = state.store.org_all(&auth.scope).await?;
     let writable = all

@@ -1,6 +1,9 @@
 //! The web interface (Simplified Chinese pages) and the JSON API under `/api/v1`.
 //!
 //! One module per feature, each with `fn router() -> Router<AppState>`; merged in [`app`].
+//! Features never import each other: what several of them use lives in the shared modules
+//! (`session`, `page`, `error`, `extract`, `forms`, `widgets`, `imports`, `assets`), which
+//! `tests/module_imports.rs` checks.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,9 +19,8 @@ pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod audit;
-pub mod auth;
-pub mod charts;
 pub mod compliance;
+pub mod development;
 pub mod dues;
 pub mod error;
 pub mod extract;
@@ -26,12 +28,15 @@ pub mod forms;
 pub mod home;
 pub mod imports;
 pub mod letters;
+pub mod login;
 pub mod members;
 pub mod orgs;
 pub mod page;
+pub mod session;
 pub mod stats;
 pub mod trace;
 pub mod uploads;
+pub mod widgets;
 
 pub use error::AppError;
 
@@ -70,12 +75,13 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         config: Arc::new(config),
     };
     Router::new()
-        .merge(auth::router())
+        .merge(login::router())
         .merge(home::router())
         .merge(orgs::router())
         .merge(members::router())
         .merge(stats::router())
         .merge(compliance::router())
+        .merge(development::router())
         .merge(dues::router())
         .merge(letters::router())
         .merge(accounts::router())
@@ -87,7 +93,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            auth::session_layer,
+            session::session_layer,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -20,11 +20,13 @@ use xianfeng_store::members::{HistoryEntry, Member, MemberFilter, MemberSort};
 use xianfeng_store::orgs::Org;
 use xianfeng_store::{Page, PageReq, StoreError};
 
-use crate::auth::Auth;
 use crate::error::{AppError, PageResult};
 use crate::forms::{clean_param, query, Errors};
-use crate::orgs::{tree, Tree};
 use crate::page::{page_numbers, redirect_with, render, PageCtx};
+use crate::session::Auth;
+use crate::widgets::download::download;
+use crate::widgets::findings::FindingView;
+use crate::widgets::tree::{tree, Tree};
 use crate::AppState;
 use xianfeng_exchange::export::Out;
 use xianfeng_store::audit::AuditEvent;
@@ -239,7 +241,7 @@ struct ShowPage {
     reasons: &'static [ArchiveReason],
     today: String,
     age: i32,
-    findings: Vec<crate::compliance::FindingView>,
+    findings: Vec<FindingView>,
     letters: Vec<xianfeng_store::letters::Letter>,
     /// Contact events, oldest first, and the episode open today.
     contact: Vec<xianfeng_store::contact::ContactRow>,
@@ -270,7 +272,7 @@ async fn show_page(
             .findings_of(&auth.scope, "person", id)
             .await?
             .into_iter()
-            .map(crate::compliance::FindingView::of)
+            .map(FindingView::of)
             .collect()
     };
     let letters = if own {
@@ -967,45 +969,6 @@ async fn export_rows(
         })
         .collect();
     Ok((org.name, rows))
-}
-
-/// The plain-ASCII file name older clients fall back to: the extension kept.
-fn ascii_fallback(name: &str) -> String {
-    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-    let ext: String = ext.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    if ext.is_empty() {
-        "export".into()
-    } else {
-        format!("export.{ext}")
-    }
-}
-
-pub(crate) fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> axum::response::Response {
-    // RFC 5987 encoding keeps the Chinese file name.
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, mime.to_string()),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}\"; filename*=UTF-8''{encoded}",
-                    ascii_fallback(name)
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 async fn export_xlsx(

@@ -8,17 +8,17 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use xianfeng_domain::dates::parse_date;
-use xianfeng_domain::org::{parse_org_name, OrgCode, OrgType, Sector};
+use xianfeng_domain::org::{OrgInput, OrgType, Sector};
 use xianfeng_domain::scope::{Role, Scope};
-use xianfeng_domain::text;
 use xianfeng_store::orgs::{Org, OrgFields, OrgFilter, OrgNode};
-use xianfeng_store::{Page, PageReq, Store, StoreError};
+use xianfeng_store::{Page, PageReq, StoreError};
 
-use crate::auth::Auth;
 use crate::error::{AppError, PageResult};
 use crate::forms::{clean_param, query, Errors};
 use crate::page::{page_numbers, redirect_with, render, PageCtx};
+use crate::session::Auth;
+use crate::widgets::findings::FindingView;
+use crate::widgets::tree::{tree, Tree};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -33,110 +33,6 @@ pub fn router() -> Router<AppState> {
 }
 
 const ORG_ROLES: &[Role] = &[Role::SystemAdmin, Role::OrgAdmin, Role::OrgViewer];
-
-/// One line of the organisation tree beside the lists.
-pub struct TreeItem {
-    pub id: i64,
-    pub name: String,
-    pub code: String,
-    pub depth: usize,
-    pub count: i64,
-    pub selected: bool,
-    pub open: bool,
-    pub has_children: bool,
-    pub archived: bool,
-}
-
-pub struct Tree {
-    pub items: Vec<TreeItem>,
-    /// Where a tree line links to: `/orgs/` or `/members?org=`.
-    pub link: &'static str,
-}
-
-impl Tree {
-    pub fn href(&self, id: &i64) -> String {
-        format!("{}{id}", self.link)
-    }
-}
-
-/// The caller's roots, the chain down to the selected organisation, and the children of each
-/// organisation on that chain.
-pub async fn tree(
-    store: &Store,
-    scope: &Scope,
-    selected: Option<i64>,
-    link: &'static str,
-) -> Result<Tree, StoreError> {
-    let roots = store.org_roots(scope).await?;
-    let chain: Vec<i64> = match selected {
-        Some(id) => store.org_get(scope, id).await?.org_path().ids(),
-        None => vec![],
-    };
-    let mut items = Vec::new();
-    for root in &roots {
-        let pos = chain.iter().position(|id| *id == root.org.id);
-        let open = pos.is_some() || roots.len() == 1;
-        items.push(TreeItem {
-            id: root.org.id,
-            name: root.org.name.clone(),
-            code: root.org.code.clone(),
-            depth: 0,
-            count: root.member_count,
-            selected: Some(root.org.id) == selected,
-            open,
-            has_children: root.child_count > 0,
-            archived: root.org.is_archived(),
-        });
-        if open {
-            let rest: &[i64] = match pos {
-                Some(p) => &chain[p + 1..],
-                None => &[],
-            };
-            items.extend(subtree_chain(store, scope, root.org.id, 1, rest, selected).await?);
-        }
-    }
-    Ok(Tree { items, link })
-}
-
-/// Lists the children of `parent` at `depth`, opening the next organisation of the chain.
-async fn subtree_chain(
-    store: &Store,
-    scope: &Scope,
-    parent: i64,
-    depth: usize,
-    chain: &[i64],
-    selected: Option<i64>,
-) -> Result<Vec<TreeItem>, StoreError> {
-    let children = store.org_children(scope, parent, false).await?;
-    let mut out = Vec::new();
-    for c in &children {
-        let open = chain.first() == Some(&c.org.id);
-        out.push(TreeItem {
-            id: c.org.id,
-            name: c.org.name.clone(),
-            code: c.org.code.clone(),
-            depth,
-            count: c.member_count,
-            selected: Some(c.org.id) == selected,
-            open,
-            has_children: c.child_count > 0,
-            archived: c.org.is_archived(),
-        });
-        if open {
-            let sub = Box::pin(subtree_chain(
-                store,
-                scope,
-                c.org.id,
-                depth + 1,
-                &chain[1..],
-                selected,
-            ))
-            .await?;
-            out.extend(sub);
-        }
-    }
-    Ok(out)
-}
 
 #[derive(Deserialize, Default)]
 pub struct IndexQuery {
@@ -235,7 +131,7 @@ struct ShowPage {
     can_see_members: bool,
     term_years: i32,
     active_children: usize,
-    findings: Vec<crate::compliance::FindingView>,
+    findings: Vec<FindingView>,
     /// Whether it approves admissions and conversions, and whether that is set on it.
     approval_power: bool,
     /// Terms of office on record, newest first.
@@ -267,7 +163,7 @@ async fn show(
         .findings_of(&auth.scope, "org", id)
         .await?
         .into_iter()
-        .map(crate::compliance::FindingView::of)
+        .map(FindingView::of)
         .collect();
     let approval_power = state
         .store
@@ -355,94 +251,29 @@ impl OrgForm {
         }
     }
 
+    /// The fields as the domain parses them.
+    pub fn input(&self) -> OrgInput {
+        OrgInput {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            org_type: self.org_type.clone(),
+            sector: self.sector.clone(),
+            founded_on: self.founded_on.clone(),
+            secretary: self.secretary.clone(),
+            deputy_secretary: self.deputy_secretary.clone(),
+            committee_members: self.committee_members.clone(),
+            term_start: self.term_start.clone(),
+            term_end: self.term_end.clone(),
+            contact_phone: self.contact_phone.clone(),
+            approval_power: self.approval_power.clone(),
+        }
+    }
+
     /// Parses every field; all problems at once, by field.
     pub fn parse(&self, today: chrono::NaiveDate) -> Result<OrgFields, Errors> {
-        let mut e = Errors::new();
-        let code = OrgCode::parse(&self.code)
-            .map_err(|x| e.add("code", &x.to_string()))
-            .ok();
-        let name = parse_org_name(&self.name)
-            .map_err(|x| e.add("name", &x.to_string()))
-            .ok();
-        let org_type = OrgType::parse(&self.org_type);
-        if org_type.is_none() {
-            e.add("org_type", "请选择组织类别");
-        }
-        let sector = Sector::parse_loose(&self.sector);
-        if sector.is_none() {
-            e.add("sector", "请选择所属领域");
-        }
-        let mut date = |field: &str, v: &str| -> Option<chrono::NaiveDate> {
-            if v.trim().is_empty() {
-                return None;
-            }
-            match parse_date(v) {
-                Ok(d) if field != "term_end" && d > today => {
-                    e.add(field, "日期不能晚于今天");
-                    None
-                }
-                Ok(d) => Some(d),
-                Err(x) => {
-                    e.add(field, &x.to_string());
-                    None
-                }
-            }
-        };
-        let founded_on = date("founded_on", &self.founded_on);
-        let term_start = date("term_start", &self.term_start);
-        let term_end = date("term_end", &self.term_end);
-        if let (Some(s), Some(t)) = (term_start, term_end) {
-            if t < s {
-                e.add("term_end", "任期届满日期不能早于任期开始日期");
-            }
-        }
-        let mut free = |field: &str, v: &str, max: usize| match text::optional(v, max) {
-            Ok(v) => v,
-            Err(max) => {
-                e.add(field, &format!("最多 {max} 个字"));
-                None
-            }
-        };
-        let secretary = free("secretary", &self.secretary, 50);
-        let deputy_secretary = free("deputy_secretary", &self.deputy_secretary, 50);
-        let committee_members = free("committee_members", &self.committee_members, 300);
-        let contact_phone = if self.contact_phone.trim().is_empty() {
-            None
-        } else {
-            match xianfeng_domain::Phone::parse(&self.contact_phone) {
-                Ok(p) => Some(p.as_str().to_string()),
-                Err(x) => {
-                    e.add("contact_phone", &x.to_string());
-                    None
-                }
-            }
-        };
-        let approval_power = match self.approval_power.trim() {
-            "" => None,
-            "yes" => Some(true),
-            "no" => Some(false),
-            _ => {
-                e.add("approval_power", "请选择审批权：按默认、有或无");
-                None
-            }
-        };
-        match (e.is_empty(), code, name, org_type, sector) {
-            (true, Some(code), Some(name), Some(org_type), Some(sector)) => Ok(OrgFields {
-                code,
-                name,
-                org_type,
-                sector,
-                founded_on,
-                secretary,
-                deputy_secretary,
-                committee_members,
-                term_start,
-                term_end,
-                contact_phone,
-                approval_power,
-            }),
-            _ => Err(e),
-        }
+        self.input()
+            .parse(today)
+            .map_err(|list| Errors::from_fields(&list))
     }
 }
 

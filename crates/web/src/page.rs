@@ -5,7 +5,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use xianfeng_domain::scope::Role;
 
-use crate::auth::Auth;
+use crate::session::Auth;
 
 pub struct NavItem {
     pub href: &'static str,
@@ -82,7 +82,7 @@ impl PageCtx {
 const FLASH_COOKIE: &str = "xf_flash";
 
 pub fn read_flash(headers: &HeaderMap) -> Option<Flash> {
-    let raw = crate::auth::cookie(headers, FLASH_COOKIE)?;
+    let raw = crate::session::cookie(headers, FLASH_COOKIE)?;
     let (kind, text) = raw.split_once(':')?;
     let text = percent_decode(text);
     let kind = if kind == "error" { "error" } else { "ok" };

@@ -16,13 +16,14 @@ use xianfeng_store::orgs::Org;
 use xianfeng_store::stats::StatPerson;
 use xianfeng_store::{Page, PageReq};
 
-use crate::auth::Auth;
-use crate::charts::{bars, stack, Bar};
 use crate::error::{AppError, PageResult};
 use crate::extract::Query;
 use crate::forms::{clean_param, query};
-use crate::orgs::{tree, Tree};
 use crate::page::{page_numbers, render, PageCtx};
+use crate::session::Auth;
+use crate::widgets::charts::{bars, stack, Bar};
+use crate::widgets::download::download;
+use crate::widgets::tree::{tree, Tree};
 use crate::AppState;
 use xianfeng_store::audit::AuditEvent;
 
@@ -365,7 +366,7 @@ async fn export_xlsx(
             .on("org", t.org.id),
         )
         .await?;
-    Ok(crate::members::download(
+    Ok(download(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &format!("{}党内统计_{}.xlsx", t.org.name, t.day),

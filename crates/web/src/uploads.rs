@@ -14,13 +14,14 @@ use xianfeng_exchange::export::{xlsx, Out, Sheet};
 use xianfeng_store::audit::AuditEvent;
 use xianfeng_store::orgs::Org;
 
-use crate::auth::Auth;
 use crate::error::{AppError, PageResult};
 use crate::extract::{Form, Path, Query};
 use crate::imports::{
     import_members, import_orgs, ImportError, ImportReport, MemberImport, OrgImport,
 };
 use crate::page::{redirect_with, render, PageCtx};
+use crate::session::Auth;
+use crate::widgets::download::download;
 use crate::AppState;
 
 const MAX_UPLOAD: usize = 20 * 1024 * 1024;
@@ -476,7 +477,7 @@ async fn errors_xlsx(
 }
 
 fn xlsx_download(bytes: Vec<u8>, name: &str) -> Response {
-    crate::members::download(
+    download(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         name,

@@ -112,7 +112,7 @@ fn finding_rows(
             },
             subject_name: f.subject.name.clone(),
             message: f.message.clone(),
-            dates: xianfeng_web::compliance::dates_text(&f.dates),
+            dates: xianfeng_web::widgets::findings::dates_text(&f.dates),
         })
         .collect()
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use xianfeng_domain::development::{SponsorRole, Step, Votes};
+use xianfeng_domain::development::{SponsorRole, Step, Votes, SPONSOR_NOT_ON_ROSTER};
 use xianfeng_store::development::{DevInput, DevRecord};
 
 use super::findings::FindingOut;
@@ -384,9 +384,7 @@ async fn add_sponsor(
                     .member_find_by_id_number(&auth.scope, &idn)
                     .await?
                     .map(|m| m.id)
-                    .ok_or_else(|| {
-                        invalid_field("id_number", crate::compliance::SPONSOR_NOT_ON_ROSTER)
-                    })?,
+                    .ok_or_else(|| invalid_field("id_number", SPONSOR_NOT_ON_ROSTER))?,
             )
         }
     };

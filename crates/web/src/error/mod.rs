@@ -1,10 +1,15 @@
-//! One error type for pages: user errors carry a Chinese message; internal errors are logged
-//! with their cause and shown only as "系统错误" with a reference number.
+//! Errors as the caller sees them. Pages: user errors carry a Chinese message; internal errors
+//! are logged with their cause and shown only as "系统错误" with a reference number. The API's
+//! JSON errors are in [`api`].
 
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use xianfeng_store::StoreError;
+
+pub mod api;
+
+pub use api::ApiError;
 
 #[derive(Debug)]
 pub enum AppError {
