@@ -5,11 +5,10 @@
 
 use crate::extract::Form;
 use crate::extract::Path;
+use crate::routes::Routes;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use xianfeng_domain::password::PasswordPolicy;
 use xianfeng_domain::scope::{Role, Scope};
@@ -24,20 +23,20 @@ use crate::page::{redirect_with, render, PageCtx};
 use crate::session::Auth;
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/accounts", get(list))
-        .route("/admin/accounts/new", get(new_page).post(new_submit))
-        .route(
-            "/admin/accounts/{id}/role",
-            get(role_page).post(role_submit),
-        )
-        .route("/admin/accounts/{id}/disable", post(disable))
-        .route("/admin/accounts/{id}/enable", post(enable))
-        .route("/admin/accounts/{id}/reset", post(reset))
-        .route("/admin/accounts/{id}/unlock", post(unlock))
-        .route("/admin/accounts/{id}/totp-reset", post(totp_reset))
-        .route("/admin/policy", get(policy_page).post(policy_submit))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/admin/accounts", list)
+        .get("/admin/accounts/new", new_page)
+        .post("/admin/accounts/new", new_submit)
+        .get("/admin/accounts/{id}/role", role_page)
+        .post("/admin/accounts/{id}/role", role_submit)
+        .post("/admin/accounts/{id}/disable", disable)
+        .post("/admin/accounts/{id}/enable", enable)
+        .post("/admin/accounts/{id}/reset", reset)
+        .post("/admin/accounts/{id}/unlock", unlock)
+        .post("/admin/accounts/{id}/totp-reset", totp_reset)
+        .get("/admin/policy", policy_page)
+        .post("/admin/policy", policy_submit)
 }
 
 /// Roles the system administrator may give at creation: the administrator roles.

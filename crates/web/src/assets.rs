@@ -7,12 +7,10 @@ use std::sync::OnceLock;
 use axum::extract::Path;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
 
-use crate::AppState;
+use crate::routes::Routes;
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
@@ -39,8 +37,8 @@ pub fn url(name: &str) -> String {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/static/{version}/{*name}", get(serve))
+pub fn router() -> Routes {
+    Routes::new().get("/static/{version}/{*name}", serve)
 }
 
 async fn serve(Path((version, name)): Path<(String, String)>) -> Response {

@@ -1,12 +1,11 @@
 //! The audit administrator's view of the audit log: filter, page and export (CSV).
 
 use crate::extract::Query;
+use crate::routes::Routes;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use xianfeng_domain::dates::parse_date;
 use xianfeng_domain::scope::Role;
@@ -19,10 +18,10 @@ use crate::page::{page_numbers, render, PageCtx};
 use crate::session::Auth;
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/audit", get(index))
-        .route("/audit/export.csv", get(export))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/audit", index)
+        .get("/audit/export.csv", export)
 }
 
 #[derive(Deserialize, Default)]

@@ -5,8 +5,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::Router;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use xianfeng_domain::rules::{catalogue, is_rule, rule_title, Severity};
@@ -19,6 +17,7 @@ use crate::error::{AppError, PageResult};
 use crate::extract::Query;
 use crate::forms::{clean_param, query};
 use crate::page::{page_numbers, redirect_with, render, PageCtx};
+use crate::routes::Routes;
 use crate::session::Auth;
 use crate::widgets::download::download;
 use crate::widgets::findings::FindingView;
@@ -26,11 +25,11 @@ use crate::widgets::target::target_org;
 use crate::widgets::tree::{tree, Tree};
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/compliance", get(index))
-        .route("/compliance/export.xlsx", get(export_xlsx))
-        .route("/notifications/read", post(notifications_read))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/compliance", index)
+        .get("/compliance/export.xlsx", export_xlsx)
+        .post("/notifications/read", notifications_read)
 }
 
 #[derive(Deserialize, Default)]

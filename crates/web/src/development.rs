@@ -4,8 +4,6 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use xianfeng_domain::dates::parse_date;
 use xianfeng_domain::development::{SponsorRole, Step, SPONSOR_NOT_ON_ROSTER, STAGES};
@@ -19,21 +17,23 @@ use crate::error::{AppError, PageResult};
 use crate::extract::{Form, Path, Query};
 use crate::forms::{clean_param, query, Errors};
 use crate::page::{page_numbers, redirect_with, render, PageCtx};
+use crate::routes::Routes;
 use crate::session::Auth;
 use crate::widgets::findings::FindingView;
 use crate::widgets::target::target_org;
 use crate::widgets::tree::{tree, Tree};
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/development", get(pipeline))
-        .route("/members/{id}/development", get(file_page).post(file_save))
-        .route("/members/{id}/development/assessment", post(assessment_add))
-        .route("/members/{id}/development/sponsor", post(sponsor_add))
-        .route(
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/development", pipeline)
+        .get("/members/{id}/development", file_page)
+        .post("/members/{id}/development", file_save)
+        .post("/members/{id}/development/assessment", assessment_add)
+        .post("/members/{id}/development/sponsor", sponsor_add)
+        .post(
             "/members/{id}/development/sponsor/{sid}/remove",
-            post(sponsor_remove),
+            sponsor_remove,
         )
 }
 

@@ -7,8 +7,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::Router;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use xianfeng_domain::dates::parse_date;
@@ -29,22 +27,21 @@ use crate::error::{AppError, PageResult};
 use crate::extract::{Form, Query};
 use crate::forms::clean_param;
 use crate::page::{page_numbers, redirect_with, render, PageCtx};
+use crate::routes::Routes;
 use crate::session::Auth;
 use crate::widgets::download::download;
 use crate::widgets::target::target_org;
 use crate::widgets::tree::{tree, Tree};
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/dues", get(index).post(save))
-        .route("/dues/sheet.xlsx", get(sheet))
-        .route("/dues/import", axum::routing::post(import))
-        .route("/dues/reductions", axum::routing::post(reduction_add))
-        .route(
-            "/dues/reductions/{id}/withdraw",
-            axum::routing::post(reduction_withdraw),
-        )
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/dues", index)
+        .post("/dues", save)
+        .get("/dues/sheet.xlsx", sheet)
+        .post("/dues/import", import)
+        .post("/dues/reductions", reduction_add)
+        .post("/dues/reductions/{id}/withdraw", reduction_withdraw)
 }
 
 /// The largest monthly payment accepted (100,000 yuan): larger figures are typing mistakes.

@@ -3,20 +3,19 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::routing::get;
-use axum::Router;
 use xianfeng_domain::scope::{Role, Scope};
 use xianfeng_store::accounts::AccountRow;
 use xianfeng_store::orgs::OrgNode;
 
 use crate::error::PageResult;
 use crate::page::{render, PageCtx};
+use crate::routes::Routes;
 use crate::session::Auth;
 use crate::widgets::findings::FindingView;
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home))
+pub fn router() -> Routes {
+    Routes::new().get("/", home)
 }
 
 pub struct Stat {

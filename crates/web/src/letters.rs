@@ -4,8 +4,6 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
-use axum::Router;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use xianfeng_domain::dates::parse_date;
@@ -17,18 +15,19 @@ use xianfeng_store::StoreError;
 use crate::error::{AppError, PageResult};
 use crate::extract::{Form, Path, Query};
 use crate::page::{redirect_with, render, PageCtx};
+use crate::routes::Routes;
 use crate::session::Auth;
 use crate::widgets::target::target_org;
 use crate::widgets::tree::{tree, Tree};
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/transfers", get(index))
-        .route("/members/{id}/letters", post(issue))
-        .route("/members/{id}/letters/in", post(receive))
-        .route("/letters/{id}/report", post(report))
-        .route("/letters/{id}/cancel", post(cancel))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/transfers", index)
+        .post("/members/{id}/letters", issue)
+        .post("/members/{id}/letters/in", receive)
+        .post("/letters/{id}/report", report)
+        .post("/letters/{id}/cancel", cancel)
 }
 
 #[derive(Deserialize, Default)]
@@ -136,10 +135,11 @@ fn optional_date(s: &str, label: &str) -> Result<Option<NaiveDate>, String> {
     }
 }
 
+/// A refusal to show on the page; a letter or person that is absent (or out of scope, which
+/// answers alike) is a 404 page instead.
 fn message(e: StoreError) -> Result<String, AppError> {
     match e {
         StoreError::Invalid { message, .. } => Ok(message),
-        StoreError::NotFound(m) => Ok(m.to_string()),
         e => Err(e.into()),
     }
 }

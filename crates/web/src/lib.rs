@@ -1,6 +1,6 @@
 //! The web interface (Simplified Chinese pages) and the JSON API under `/api/v1`.
 //!
-//! One module per feature, each with `fn router() -> Router<AppState>`; merged in [`app`].
+//! One module per feature, each with `fn router() -> Routes`; merged in [`page_routes`].
 //! Features never import each other: what several of them use lives in the shared modules
 //! (`session`, `page`, `error`, `extract`, `forms`, `widgets`, `imports`, `assets`), which
 //! `tests/module_imports.rs` checks.
@@ -32,6 +32,7 @@ pub mod login;
 pub mod members;
 pub mod orgs;
 pub mod page;
+pub mod routes;
 pub mod session;
 pub mod stats;
 pub mod trace;
@@ -39,6 +40,7 @@ pub mod uploads;
 pub mod widgets;
 
 pub use error::AppError;
+use routes::Routes;
 
 /// Settings of the web layer.
 #[derive(Debug, Clone)]
@@ -67,14 +69,10 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
 }
 
-/// The whole application: pages, API, static files and the middleware around them.
-pub fn app(store: Store, config: WebConfig) -> Router {
-    let limit = config.body_limit;
-    let state = AppState {
-        store,
-        config: Arc::new(config),
-    };
-    Router::new()
+/// Every page: the sign-in pages and the work pages, all behind the session layer. A new
+/// feature adds its router here (and one navigation entry).
+pub fn page_routes() -> Routes {
+    Routes::new()
         .merge(login::router())
         .merge(home::router())
         .merge(orgs::router())
@@ -87,17 +85,42 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .merge(accounts::router())
         .merge(audit::router())
         .merge(uploads::router())
-        .merge(api::router())
+}
+
+/// What answers without a session: the health check and static files, and — the only place
+/// for them — pages meant for people without an account (ballots, the public notice board).
+/// The session layer never wraps these, and a session cookie sent to them is not read.
+pub fn public_routes() -> Routes {
+    Routes::new()
         .merge(assets::router())
-        .route("/healthz", axum::routing::get(healthz))
-        .fallback(not_found)
+        .get("/healthz", healthz)
+}
+
+/// The whole application: pages, API, public routes and the middleware around them.
+pub fn app(store: Store, config: WebConfig) -> Router {
+    let limit = config.body_limit;
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+    };
+    let pages = page_routes()
+        .into_router()
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::session_layer,
-        ))
+        ));
+    Router::new()
+        .merge(pages)
+        .merge(api::router())
+        .merge(public_routes().into_router())
+        .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::client_ip_layer,
         ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(trace::layer))

@@ -5,8 +5,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use xianfeng_domain::password::PasswordPolicy;
 use xianfeng_store::accounts::{parse_display_name, parse_username, Account, LoginOutcome};
@@ -17,21 +15,24 @@ use crate::error::{AppError, PageResult};
 use crate::extract::{Form, Query};
 use crate::forms::Errors;
 use crate::page::{redirect_with, render, PageCtx};
+use crate::routes::Routes;
 use crate::session::{clear_cookie, session_cookie, Auth, ClientIp};
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_page).post(login_submit))
-        .route("/login/totp", get(totp_page).post(totp_submit))
-        .route("/logout", axum::routing::post(logout))
-        .route("/setup", get(setup_page).post(setup_submit))
-        .route("/password", get(password_page).post(password_submit))
-        .route("/account", get(account_page))
-        .route(
-            "/account/totp",
-            get(totp_enrol_page).post(totp_enrol_submit),
-        )
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/login", login_page)
+        .post("/login", login_submit)
+        .get("/login/totp", totp_page)
+        .post("/login/totp", totp_submit)
+        .post("/logout", logout)
+        .get("/setup", setup_page)
+        .post("/setup", setup_submit)
+        .get("/password", password_page)
+        .post("/password", password_submit)
+        .get("/account", account_page)
+        .get("/account/totp", totp_enrol_page)
+        .post("/account/totp", totp_enrol_submit)
 }
 
 #[derive(Template)]

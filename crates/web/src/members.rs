@@ -2,12 +2,11 @@
 
 use crate::extract::Form;
 use crate::extract::{Path, Query};
+use crate::routes::Routes;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use xianfeng_domain::dates::parse_date;
 use xianfeng_domain::members::{
@@ -31,23 +30,23 @@ use crate::AppState;
 use xianfeng_exchange::export::Out;
 use xianfeng_store::audit::AuditEvent;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/members", get(index))
-        .route("/members/export.xlsx", get(export_xlsx))
-        .route("/members/export.csv", get(export_csv))
-        .route("/members/new", get(new_page).post(new_submit))
-        .route("/members/{id}", get(show))
-        .route("/members/{id}/edit", get(edit_page).post(edit_submit))
-        .route("/members/{id}/archive", post(archive))
-        .route("/members/{id}/restore", post(restore))
-        .route("/members/{id}/contact", post(contact))
-        .route(
-            "/members/{id}/transfer",
-            get(transfer_page).post(transfer_submit),
-        )
-        .route("/members/{id}/reveal", post(reveal))
-        .route("/me", get(me))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/members", index)
+        .get("/members/export.xlsx", export_xlsx)
+        .get("/members/export.csv", export_csv)
+        .get("/members/new", new_page)
+        .post("/members/new", new_submit)
+        .get("/members/{id}", show)
+        .get("/members/{id}/edit", edit_page)
+        .post("/members/{id}/edit", edit_submit)
+        .post("/members/{id}/archive", archive)
+        .post("/members/{id}/restore", restore)
+        .post("/members/{id}/contact", contact)
+        .get("/members/{id}/transfer", transfer_page)
+        .post("/members/{id}/transfer", transfer_submit)
+        .post("/members/{id}/reveal", reveal)
+        .get("/me", me)
 }
 
 const READ_ROLES: &[Role] = &[Role::OrgAdmin, Role::OrgViewer];

@@ -2,11 +2,10 @@
 
 use crate::extract::Form;
 use crate::extract::{Path, Query};
+use crate::routes::Routes;
 use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use xianfeng_domain::org::{OrgInput, OrgType, Sector};
 use xianfeng_domain::scope::{Role, Scope};
@@ -21,15 +20,18 @@ use crate::widgets::findings::FindingView;
 use crate::widgets::tree::{tree, Tree};
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/orgs", get(index))
-        .route("/orgs/new", get(new_page).post(new_submit))
-        .route("/orgs/{id}", get(show))
-        .route("/orgs/{id}/edit", get(edit_page).post(edit_submit))
-        .route("/orgs/{id}/move", get(move_page).post(move_submit))
-        .route("/orgs/{id}/archive", post(archive))
-        .route("/orgs/{id}/restore", post(restore))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/orgs", index)
+        .get("/orgs/new", new_page)
+        .post("/orgs/new", new_submit)
+        .get("/orgs/{id}", show)
+        .get("/orgs/{id}/edit", edit_page)
+        .post("/orgs/{id}/edit", edit_submit)
+        .get("/orgs/{id}/move", move_page)
+        .post("/orgs/{id}/move", move_submit)
+        .post("/orgs/{id}/archive", archive)
+        .post("/orgs/{id}/restore", restore)
 }
 
 const ORG_ROLES: &[Role] = &[Role::SystemAdmin, Role::OrgAdmin, Role::OrgViewer];

@@ -113,22 +113,31 @@ fn forbidden(msg: &str) -> Response {
 
 /// Paths a session may use while it still owes a password change or a second factor.
 fn always_allowed(path: &str) -> bool {
-    path == "/logout" || path.starts_with("/static/") || path == "/healthz"
+    path == "/logout"
 }
 
-/// Loads the session, checks Origin and CSRF on every state-changing request, and sends a
-/// session that owes a password change or a second factor to the page that settles it.
-pub async fn session_layer(
+/// Puts the client address in every request (pages, API and public routes alike).
+pub async fn client_ip_layer(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Response {
     let ip = client_ip(req.headers(), peer_of(&req), state.config.trust_proxy);
-    req.extensions_mut().insert(ClientIp(ip.clone()));
+    req.extensions_mut().insert(ClientIp(ip));
+    next.run(req).await
+}
+
+/// Loads the session, checks Origin and CSRF on every state-changing request, and sends a
+/// session that owes a password change or a second factor to the page that settles it. It
+/// wraps the pages only ([`crate::page_routes`]): the API authenticates by bearer token, and
+/// the public routes ([`crate::public_routes`]) never see a session.
+pub async fn session_layer(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let ip = req.extensions().get::<ClientIp>().and_then(|c| c.0.clone());
     let path = req.uri().path().to_string();
-    if path.starts_with("/api/") {
-        return next.run(req).await;
-    }
     if is_unsafe(req.method()) {
         // Cross-site form posts are refused by origin before anything else.
         if let (Some(origin), Some(host)) = (

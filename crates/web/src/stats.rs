@@ -5,8 +5,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::Router;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use xianfeng_domain::dates::parse_date;
@@ -20,6 +18,7 @@ use crate::error::{AppError, PageResult};
 use crate::extract::Query;
 use crate::forms::{clean_param, query};
 use crate::page::{page_numbers, render, PageCtx};
+use crate::routes::Routes;
 use crate::session::Auth;
 use crate::widgets::charts::{bars, stack, Bar};
 use crate::widgets::download::download;
@@ -27,11 +26,11 @@ use crate::widgets::tree::{tree, Tree};
 use crate::AppState;
 use xianfeng_store::audit::AuditEvent;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/stats", get(index))
-        .route("/stats/people", get(people))
-        .route("/stats/export.xlsx", get(export_xlsx))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/stats", index)
+        .get("/stats/people", people)
+        .get("/stats/export.xlsx", export_xlsx)
 }
 
 const READ_ROLES: &[Role] = &[Role::OrgAdmin, Role::OrgViewer];

@@ -6,8 +6,7 @@ use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
+use axum::routing::get;
 use serde::Deserialize;
 use xianfeng_domain::scope::{Role, Scope};
 use xianfeng_exchange::export::{xlsx, Out, Sheet};
@@ -20,23 +19,25 @@ use crate::imports::{
     import_members, import_orgs, ImportError, ImportReport, MemberImport, OrgImport,
 };
 use crate::page::{redirect_with, render, PageCtx};
+use crate::routes::Routes;
 use crate::session::Auth;
 use crate::widgets::download::download;
 use crate::AppState;
 
 const MAX_UPLOAD: usize = 20 * 1024 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route(
             "/imports/{kind}",
+            &["GET", "POST"],
             get(page)
                 .post(check)
                 .layer(DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024)),
         )
-        .route("/imports/{kind}/commit", post(commit))
-        .route("/imports/{kind}/template.xlsx", get(template))
-        .route("/imports/{kind}/errors.xlsx", get(errors_xlsx))
+        .post("/imports/{kind}/commit", commit)
+        .get("/imports/{kind}/template.xlsx", template)
+        .get("/imports/{kind}/errors.xlsx", errors_xlsx)
 }
 
 /// Which sheet an upload page imports.

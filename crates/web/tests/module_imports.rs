@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 /// Modules that any feature may use; everything else at the top of `src` is a feature.
 const SHARED: &[&str] = &[
-    "lib", "widgets", "page", "error", "forms", "extract", "session", "assets", "imports",
+    "lib", "widgets", "page", "error", "forms", "extract", "session", "assets", "imports", "trace",
+    "routes",
 ];
 
 /// A reference to an item at the crate root, found in a source file.

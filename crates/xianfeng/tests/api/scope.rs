@@ -10,6 +10,7 @@ use crate::helpers::*;
 type Attempt<'a> = (&'a Client, String, Vec<(&'static str, String)>);
 
 struct Cast {
+    adm_a_id: i64,
     sys: Client,
     sec: Client,
     aud: Client,
@@ -20,11 +21,19 @@ struct Cast {
 }
 
 async fn cast(app: &TestApp, d: &District, m_a: i64) -> Cast {
+    let adm_a = app.login_as("adm_a", Role::OrgAdmin, Some(d.a), None).await;
     Cast {
+        adm_a_id: app
+            .store
+            .account_by_username("adm_a")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
         sys: app.login_as("sys", Role::SystemAdmin, None, None).await,
         sec: app.login_as("sec", Role::SecurityAdmin, None, None).await,
         aud: app.login_as("aud", Role::AuditAdmin, None, None).await,
-        adm_a: app.login_as("adm_a", Role::OrgAdmin, Some(d.a), None).await,
+        adm_a,
         view_street: app
             .login_as("view_street", Role::OrgViewer, Some(d.street), None)
             .await,
@@ -117,6 +126,83 @@ async fn every_page_route_as_every_role() {
         ("/admin/policy".into(), [NO, OK, NO, NO, NO, NO, NO]),
         ("/audit".into(), [NO, NO, OK, NO, NO, NO, NO]),
         ("/audit/export.csv".into(), [NO, NO, OK, NO, NO, NO, NO]),
+        // Signed in already: the sign-in pages send one home; every account may change its
+        // password and enrol a second factor.
+        ("/login".into(), [GONE; 7]),
+        ("/login/totp".into(), [GONE; 7]),
+        ("/setup".into(), [GONE; 7]),
+        ("/password".into(), [OK; 7]),
+        ("/account/totp".into(), [OK; 7]),
+        (
+            format!("/admin/accounts/{}/role", who.adm_a_id),
+            [NO, OK, NO, NO, NO, NO, NO],
+        ),
+        ("/orgs".into(), [OK, NO, NO, OK, OK, OK, NO]),
+        // Work pages of a subtree: one's own, and another committee's.
+        ("/stats".into(), [NO, NO, NO, OK, OK, OK, NO]),
+        (
+            format!("/stats?org={}", d.c),
+            [NO, NO, NO, HID, HID, OK, NO],
+        ),
+        (
+            format!("/stats/people?org={}&dim=gender&value=female", d.a),
+            [NO, NO, NO, OK, OK, HID, NO],
+        ),
+        (
+            format!("/stats/export.xlsx?org={}", d.a),
+            [NO, NO, NO, OK, OK, HID, NO],
+        ),
+        ("/compliance".into(), [NO, NO, NO, OK, OK, OK, NO]),
+        (
+            format!("/compliance?org={}", d.c),
+            [NO, NO, NO, HID, HID, OK, NO],
+        ),
+        (
+            format!("/compliance/export.xlsx?org={}", d.a),
+            [NO, NO, NO, OK, OK, HID, NO],
+        ),
+        ("/development".into(), [NO, NO, NO, OK, OK, OK, NO]),
+        (
+            format!("/development?org={}", d.c),
+            [NO, NO, NO, HID, HID, OK, NO],
+        ),
+        (
+            format!("/members/{m_a}/development"),
+            [NO, NO, NO, OK, OK, HID, NO],
+        ),
+        (
+            format!("/members/{m_c}/development"),
+            [NO, NO, NO, HID, HID, OK, NO],
+        ),
+        (format!("/dues?org={}", d.a), [NO, NO, NO, OK, OK, HID, NO]),
+        (format!("/dues?org={}", d.c), [NO, NO, NO, HID, HID, OK, NO]),
+        (
+            format!("/dues/sheet.xlsx?org={}&month=2026-10", d.a),
+            [NO, NO, NO, OK, OK, HID, NO],
+        ),
+        (
+            format!("/dues/sheet.xlsx?org={}&month=2026-10", d.c),
+            [NO, NO, NO, HID, HID, OK, NO],
+        ),
+        ("/transfers".into(), [NO, NO, NO, OK, OK, OK, NO]),
+        (
+            format!("/transfers?org={}", d.c),
+            [NO, NO, NO, HID, HID, OK, NO],
+        ),
+        (
+            format!("/members/export.xlsx?org={}", d.a),
+            [NO, NO, NO, OK, OK, HID, NO],
+        ),
+        (
+            // A blank template: for every work role.
+            "/imports/members/template.xlsx".into(),
+            [NO, NO, NO, OK, OK, OK, NO],
+        ),
+        // A report that is not the caller's (or does not exist) is not found.
+        (
+            "/imports/members/errors.xlsx?token=nothing".into(),
+            [NO, NO, NO, 404, NO, 404, NO],
+        ),
     ];
     let clients = [
         &who.sys,
@@ -141,6 +227,17 @@ async fn every_page_route_as_every_role() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Every page a GET reaches is in the table above: the list comes from the router.
+    let missing: Vec<String> = xianfeng_web::page_routes()
+        .table()
+        .into_iter()
+        .filter(|r| r.method == "GET" && !rows.iter().any(|(p, _)| r.matches(p)))
+        .map(|r| r.path.to_string())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "page routes without a row in the route × role table: {missing:#?}"
+    );
 }
 
 /// The fields of the dues reduction form.
@@ -157,6 +254,35 @@ fn reduction(org: i64, member: i64, approver: i64) -> Vec<(&'static str, String)
     ]
 }
 
+/// Writes that are not about organisation data, each with the test that covers who may use it.
+const WRITES_TESTED_ELSEWHERE: &[(&str, &str)] = &[
+    (
+        "/login",
+        "auth::five_failures_lock_for_fifteen_minutes_and_both_are_audited",
+    ),
+    (
+        "/login/totp",
+        "accounts::second_factor_guesses_lock_the_account_like_passwords",
+    ),
+    ("/logout", "auth::logout_invalidates_a_stolen_cookie"),
+    (
+        "/setup",
+        "auth::first_start_has_no_account_and_a_one_time_setup_link",
+    ),
+    (
+        "/password",
+        "auth::first_password_must_be_changed_and_history_is_kept",
+    ),
+    (
+        "/account/totp",
+        "accounts::administrators_can_enrol_a_second_factor",
+    ),
+    (
+        "/notifications/read",
+        "development::deadline_findings_reach_the_home_page_and_notify_once (one's own only)",
+    ),
+];
+
 #[tokio::test]
 async fn writes_outside_scope_are_refused_and_change_nothing() {
     let app = TestApp::spawn().await;
@@ -164,13 +290,117 @@ async fn writes_outside_scope_are_refused_and_change_nothing() {
     let m_a = app.member(d.a, "甲", 1).await;
     let m_c = app.member(d.c, "丙", 3).await;
     let who = cast(&app, &d, m_a).await;
+    // A letter of the other committee's member, to report or cancel from outside.
+    let letter_c = app
+        .store
+        .letter_issue(
+            &xianfeng_store::Actor::cli("test"),
+            &xianfeng_domain::scope::Scope::whole_tree(),
+            m_c,
+            "他组转〔2026〕1号",
+            xianfeng_store::letters::Destination::Outside("外单位".into()),
+            "2026-11-01".parse().unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
     let before = app
         .store
         .audit_export(&Default::default())
         .await
         .unwrap()
         .len();
+    let account = |action: &str| format!("/admin/accounts/{}/{action}", who.adm_a_id);
     let attempts: Vec<Attempt> = vec![
+        // Account administration is for the administrators only.
+        (&who.adm_a, account("disable"), vec![]),
+        (&who.adm_a, account("enable"), vec![]),
+        (
+            &who.adm_a,
+            account("reset"),
+            vec![("password", PASSWORD.into())],
+        ),
+        (&who.adm_a, account("unlock"), vec![]),
+        (&who.adm_a, account("totp-reset"), vec![]),
+        (
+            &who.sys,
+            account("role"),
+            vec![("role", "org_admin".into()), ("org_code", "ZX".into())],
+        ),
+        (
+            &who.sys,
+            "/admin/policy".into(),
+            vec![
+                ("lockout_threshold", "100".into()),
+                ("lockout_window_minutes", "15".into()),
+                ("lockout_minutes", "1".into()),
+                ("idle_timeout_minutes", "30".into()),
+                ("absolute_timeout_hours", "12".into()),
+                ("password_expiry_days", "0".into()),
+            ],
+        ),
+        // Another committee's dues, imports, letters, development files and organisations.
+        (
+            &who.adm_a,
+            "/dues".into(),
+            vec![("org", d.c.to_string()), ("month", "2026-10".into())],
+        ),
+        (
+            &who.view_street,
+            "/imports/members/commit".into(),
+            vec![("org", d.a.to_string()), ("token", "x".into())],
+        ),
+        (
+            &who.adm_a,
+            format!("/letters/{letter_c}/report"),
+            vec![("reported_on", "2026-11-10".into())],
+        ),
+        (&who.adm_a, format!("/letters/{letter_c}/cancel"), vec![]),
+        (
+            &who.adm_a,
+            format!("/members/{m_c}/letters"),
+            vec![
+                ("letter_no", "x".into()),
+                ("to_outside", "外".into()),
+                ("issued_on", "2026-11-01".into()),
+            ],
+        ),
+        (
+            &who.adm_a,
+            format!("/members/{m_c}/letters/in"),
+            vec![
+                ("letter_no", "x".into()),
+                ("from", "外".into()),
+                ("issued_on", "2026-10-01".into()),
+                ("reported_on", "2026-10-05".into()),
+            ],
+        ),
+        (
+            &who.adm_a,
+            format!("/members/{m_c}/development"),
+            vec![("application_date", "2026-10-01".into())],
+        ),
+        (
+            &who.adm_a,
+            format!("/members/{m_c}/development/assessment"),
+            vec![("assessed_on", "2026-10-01".into()), ("note", "x".into())],
+        ),
+        (
+            &who.adm_a,
+            format!("/members/{m_c}/development/sponsor"),
+            vec![
+                ("role", "contact".into()),
+                ("name", "某".into()),
+                ("named_on", "2026-10-01".into()),
+            ],
+        ),
+        (&who.adm_a, format!("/members/{m_c}/reveal"), vec![]),
+        (
+            &who.adm_a,
+            format!("/orgs/{}/move", d.c),
+            vec![("target", "JD-01".into())],
+        ),
+        (&who.adm_a, format!("/orgs/{}/restore", d.c), vec![]),
         (
             &who.adm_a,
             format!("/members/{m_c}/archive"),
@@ -294,6 +524,58 @@ async fn writes_outside_scope_are_refused_and_change_nothing() {
             ],
         ),
     ];
+    // Uploads (multipart, the token as the first field) into another committee, or by a reader.
+    let uploads: Vec<Attempt> = vec![
+        (
+            &who.adm_a,
+            "/dues/import".into(),
+            vec![("org", d.c.to_string()), ("month", "2026-10".into())],
+        ),
+        (
+            &who.view_street,
+            "/imports/members".into(),
+            vec![("org", d.a.to_string())],
+        ),
+        (
+            &who.adm_a,
+            "/imports/members".into(),
+            vec![("org", d.c.to_string())],
+        ),
+    ];
+    for (c, path, fields) in &uploads {
+        let mut form = reqwest::multipart::Form::new().text("_csrf", app.csrf(c).await);
+        for (k, v) in fields {
+            form = form.text(*k, v.clone());
+        }
+        let form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(b"a,b\n1,2\n".to_vec()).file_name("表.csv"),
+        );
+        let r = c.post(app.url(path)).multipart(form).send().await.unwrap();
+        assert!(
+            matches!(r.status().as_u16(), 403 | 404),
+            "upload to {path}: {}",
+            r.status()
+        );
+    }
+    // Every write a page accepts is attempted here, or named with the test that covers it.
+    let missing: Vec<String> = xianfeng_web::page_routes()
+        .table()
+        .into_iter()
+        .filter(|r| {
+            r.method == "POST"
+                && !attempts
+                    .iter()
+                    .chain(&uploads)
+                    .any(|(_, p, _)| r.matches(p))
+                && !WRITES_TESTED_ELSEWHERE.iter().any(|(p, _)| *p == r.path)
+        })
+        .map(|r| r.path.to_string())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "page writes without an out-of-scope attempt: {missing:#?}"
+    );
     for (c, path, fields) in &attempts {
         let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let r = app.post_form(c, path, &f).await;
@@ -422,4 +704,46 @@ async fn the_api_applies_the_same_scope_by_url_and_by_body() {
             .status(),
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// Pages for people without an account go through the public router only: nothing is exempted
+/// from the session layer one route at a time.
+#[tokio::test]
+async fn without_a_session_only_the_public_router_and_the_sign_in_pages_answer() {
+    let app = TestApp::spawn().await;
+    let public: Vec<(&str, &str)> = xianfeng_web::public_routes()
+        .table()
+        .into_iter()
+        .map(|r| (r.method, r.path))
+        .collect();
+    assert_eq!(
+        public,
+        vec![("GET", "/healthz"), ("GET", "/static/{version}/{*name}")],
+        "a new public route is a decision: add it here with its own test"
+    );
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    let css = app.get("/static/0/app.css").await;
+    assert_eq!(css.status(), StatusCode::OK);
+    assert!(css.headers().get("set-cookie").is_none());
+    // Every page but the sign-in pages sends a visitor without a session to sign in.
+    const SIGN_IN: &[&str] = &["/login", "/setup"];
+    let mut wrong = Vec::new();
+    for r in xianfeng_web::page_routes().table() {
+        if r.method != "GET" || SIGN_IN.contains(&r.path) {
+            continue;
+        }
+        let path = r
+            .path
+            .replace("{id}", "1")
+            .replace("{kind}", "members")
+            .replace("{sid}", "1");
+        let res = app.get(&path).await;
+        if res.status() != StatusCode::SEE_OTHER || location(&res) != "/login" {
+            wrong.push(format!("{path}: {}", res.status()));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    for p in SIGN_IN {
+        assert_ne!(app.get(p).await.status(), StatusCode::SEE_OTHER, "{p}");
+    }
 }
