@@ -416,3 +416,35 @@ async fn a_past_day_checks_people_who_left_the_roster_after_it() {
     // Today the person has left: nothing is judged.
     assert!(mem004("2026-11-23").is_empty());
 }
+
+/// A rule number out of its range is refused when set, with the field and the range named;
+/// what is stored keeps working.
+#[tokio::test]
+async fn rule_numbers_are_checked_when_set() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let mut cfg = app.store.rules_config().await.unwrap();
+    let before = cfg.clone();
+    cfg.versions[0].numbers.dues.unpaid_months = 0;
+    match app
+        .store
+        .set_rules_config(&xianfeng_store::Actor::cli("test"), &cfg)
+        .await
+    {
+        Err(xianfeng_store::StoreError::Invalid { message, .. }) => {
+            assert!(
+                message.contains("dues.unpaid_months") && message.contains("1 到 24"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let stored = app.store.rules_config().await.unwrap();
+    assert_eq!(
+        serde_json::to_string(&stored).unwrap(),
+        serde_json::to_string(&before).unwrap(),
+        "nothing stored"
+    );
+    // Writes re-check as before.
+    app.member(d.a, "照常", 91).await;
+}
