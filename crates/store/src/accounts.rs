@@ -591,6 +591,9 @@ impl Store {
         event: &'static str,
         reason: &str,
     ) -> Result<bool> {
+        // Attempts at the same account are counted one after the other, so that guesses sent
+        // in parallel cannot each see fewer failures than there are.
+        Self::lock_account(tx, acc.id).await?;
         let policy = self.policy().await?;
         let now = self.clock.now();
         let since = now - Duration::minutes(policy.lockout_window_minutes);
@@ -645,6 +648,19 @@ impl Store {
         )
         .await?;
         Ok(true)
+    }
+
+    /// Takes the account's row lock for the rest of `tx` and returns its lock time as it now
+    /// stands (a lock another attempt has just set included).
+    async fn lock_account(tx: &mut Tx, id: i64) -> Result<Option<DateTime<Utc>>> {
+        Ok(on_tx!(tx, |c| {
+            sqlx::query_scalar(
+                "UPDATE accounts SET locked_until = locked_until WHERE id = $1 RETURNING locked_until",
+            )
+            .bind(id)
+            .fetch_one(&mut *c)
+            .await?
+        }))
     }
 
     /// Starts a session; returns the cookie token (only its hash is stored).
@@ -896,6 +912,7 @@ impl Store {
             return Err(StoreError::invalid("code", "请先生成密钥"));
         }
         let mut tx = self.begin().await?;
+        Self::lock_account(&mut tx, id).await?;
         let step = self.totp_step(&acc, code)?;
         let used = match step {
             Some(step) => Self::totp_use_step(&mut tx, id, step).await?,
@@ -963,7 +980,8 @@ impl Store {
         };
         let acc = s.account;
         let mut tx = self.begin().await?;
-        if acc.is_locked(self.clock.now()) {
+        let locked_until = Self::lock_account(&mut tx, acc.id).await?;
+        if locked_until.is_some_and(|t| t > self.clock.now()) {
             self.audit(
                 &mut tx,
                 actor,
@@ -984,12 +1002,20 @@ impl Store {
             None => false,
         };
         if ok {
-            on_tx!(&mut tx, |c| {
-                sqlx::query("UPDATE sessions SET totp_pending = $1 WHERE id_hash = $2")
+            let settled = on_tx!(&mut tx, |c| {
+                sqlx::query("UPDATE sessions SET totp_pending = $1 WHERE id_hash = $2 AND totp_pending = $3")
                     .bind(false)
                     .bind(sha256_hex(token.as_bytes()))
+                    .bind(true)
                     .execute(&mut *c)
-                    .await?;
+                    .await?
+                    .rows_affected()
+            });
+            if settled != 1 {
+                // The waiting session ended meanwhile (a lock): nothing is recorded.
+                return Ok(false);
+            }
+            on_tx!(&mut tx, |c| {
                 sqlx::query("DELETE FROM login_failures WHERE account_id = $1")
                     .bind(acc.id)
                     .execute(&mut *c)
@@ -1021,29 +1047,66 @@ impl Store {
             return Ok(0);
         }
         let mut tx = self.begin().await?;
+        let (mut sealed, mut unreadable) = (0u64, Vec::new());
         for (id, encoded) in &plain {
-            let cipher = crate::crypto::totp_decoded(encoded).map(|s| self.keys.encrypt_secret(&s));
-            on_tx!(&mut tx, |c| {
-                sqlx::query(
-                    "UPDATE accounts SET totp_cipher = $1, totp_secret = NULL WHERE id = $2",
-                )
-                .bind(cipher)
-                .bind(*id)
-                .execute(&mut *c)
-                .await?;
-            });
+            // Guarded on the text read: a secret enrolled again meanwhile is left alone.
+            let changed = match crate::crypto::totp_decoded(encoded) {
+                Some(secret) => on_tx!(&mut tx, |c| {
+                    sqlx::query(
+                        "UPDATE accounts SET totp_cipher = $1, totp_secret = NULL \
+                         WHERE id = $2 AND totp_secret = $3",
+                    )
+                    .bind(self.keys.encrypt_secret(&secret))
+                    .bind(*id)
+                    .bind(encoded)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected()
+                }),
+                // Text that is no secret at all: the second factor is switched off (the
+                // account enrols again) rather than kept unusable.
+                None => on_tx!(&mut tx, |c| {
+                    sqlx::query(
+                        "UPDATE accounts SET totp_cipher = NULL, totp_secret = NULL, totp_enabled = $1 \
+                         WHERE id = $2 AND totp_secret = $3",
+                    )
+                    .bind(false)
+                    .bind(*id)
+                    .bind(encoded)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected()
+                }),
+            };
+            match (changed, crate::crypto::totp_decoded(encoded).is_some()) {
+                (1, true) => sealed += 1,
+                (1, false) => unreadable.push(*id),
+                _ => {}
+            }
         }
         self.audit(
             &mut tx,
             &Actor::cli("start"),
             AuditEvent::ok(
                 "account.totp_seal",
-                format!("{} 个两步验证密钥改为加密保存", plain.len()),
+                format!("{sealed} 个两步验证密钥改为加密保存"),
             ),
         )
         .await?;
+        for id in &unreadable {
+            self.audit(
+                &mut tx,
+                &Actor::cli("start"),
+                AuditEvent::ok(
+                    "account.totp_reset",
+                    "旧版本保存的两步验证密钥无法读取，已停用两步验证，须重新启用",
+                )
+                .on("account", id),
+            )
+            .await?;
+        }
         tx.commit().await?;
-        Ok(plain.len() as u64)
+        Ok(sealed + unreadable.len() as u64)
     }
 
     // ---- bearer tokens for the JSON API ----

@@ -1053,11 +1053,14 @@ impl Store {
         let done = self.clock.now();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
+            // Only the run this copy claimed: a copy whose run another took over marks nothing.
             sqlx::query(
-                "UPDATE job_runs SET finished_at = $1 WHERE job = 'daily_check' AND run_key = $2",
+                "UPDATE job_runs SET finished_at = $1 WHERE job = 'daily_check' AND run_key = $2 \
+                 AND started_at = $3",
             )
             .bind(done)
             .bind(&key)
+            .bind(now)
             .execute(&mut *c)
             .await?;
         });

@@ -776,7 +776,10 @@ impl Store {
             .fetch_optional(p)
             .await?
         });
-        let Some((member_id, path, name)) = row else {
+        let Some((member_id, path, name)) = row.filter(|(member_id, path, _)| {
+            scope.sees_member(*member_id, &OrgPath::from_stored(path.clone()))
+        }) else {
+            // Out of scope answers as absent.
             return Err(StoreError::NotFound("没有这条减免记录"));
         };
         if !scope.may_write_member(&OrgPath::from_stored(path)) {

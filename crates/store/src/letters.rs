@@ -234,20 +234,27 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         // The person's row is locked first, so that two letters issued at once are checked one
-        // after the other.
-        let open: i64 = on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE members SET version = version WHERE id = $1")
-                .bind(member_id)
-                .execute(&mut *c)
-                .await?;
-            sqlx::query_scalar(
+        // after the other; a person archived meanwhile gets none.
+        let (on_roster, open): (u64, i64) = on_tx!(&mut tx, |c| {
+            let on_roster = sqlx::query(
+                "UPDATE members SET version = version WHERE id = $1 AND archived_at IS NULL",
+            )
+            .bind(member_id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+            let open = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM transfer_letters WHERE member_id = $1 AND status = 'open' \
                 AND direction = 'out'",
             )
             .bind(member_id)
             .fetch_one(&mut *c)
-            .await?
+            .await?;
+            (on_roster, open)
         });
+        if on_roster != 1 {
+            return Err(StoreError::invalid("letter_no", "已出库人员不能开具介绍信"));
+        }
         if open > 0 {
             return Err(StoreError::invalid(
                 "letter_no",
@@ -294,6 +301,18 @@ impl Store {
         reported_on: NaiveDate,
     ) -> Result<bool> {
         let l = self.letter_get(letter_id).await?;
+        // Who may report it: the receiving side for a letter inside the system, the issuing
+        // side for one to outside. Anyone else learns nothing of it, not even its state.
+        let answerable = match l.to_org_id {
+            Some(to) => self
+                .org_get(&Scope::Structure, to)
+                .await
+                .is_ok_and(|org| scope.may_write_member(&org.org_path())),
+            None => self.member_get(scope, l.member_id).await.is_ok(),
+        };
+        if !answerable {
+            return Err(StoreError::NotFound("找不到该介绍信"));
+        }
         if l.status != "open" {
             return Err(StoreError::invalid("letter", "该介绍信已办结"));
         }
@@ -312,6 +331,18 @@ impl Store {
                 }
                 // The receiving side confirms: the person is read whatever the caller's scope.
                 let member = self.member_get(&Scope::whole_tree(), l.member_id).await?;
+                if l.from_org_id.is_some_and(|from| from != member.org_id) || member.is_archived() {
+                    return Err(StoreError::invalid(
+                        "letter",
+                        "该人员已不在开具介绍信的组织（已转接或出库），请由开具方作废此介绍信",
+                    ));
+                }
+                if org.is_archived() {
+                    return Err(StoreError::invalid(
+                        "letter",
+                        "接收组织已撤销，请由开具方作废此介绍信后重新开具",
+                    ));
+                }
                 let mut tx = self.begin().await?;
                 Self::letter_close_in(&mut tx, l.id, reported_on, now).await?;
                 let note = format!("介绍信 {}", l.letter_no);

@@ -526,7 +526,7 @@ impl Store {
     /// The full ID number: only for callers who may write the record; every reveal is audited.
     pub async fn member_reveal_id(&self, actor: &Actor, scope: &Scope, id: i64) -> Result<String> {
         let m = self.member_get(scope, id).await?;
-        let own = matches!(scope, Scope::Own { member_id } if *member_id == id);
+        let own = scope.acts_as(id);
         if !own && !scope.may_write_member(&m.path()) {
             return Err(StoreError::Forbidden);
         }
@@ -1106,6 +1106,22 @@ impl Store {
         });
         if moved != 1 {
             return Err(StoreError::Conflict);
+        }
+        // A person holding a letter moves by that letter (a letter being reported is closed
+        // before this runs).
+        let open_letters: i64 = on_tx!(tx, |c| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM transfer_letters WHERE member_id = $1 AND status = 'open'                  AND direction = 'out'",
+            )
+            .bind(m.id)
+            .fetch_one(&mut *c)
+            .await?
+        });
+        if open_letters > 0 {
+            return Err(StoreError::invalid(
+                "to_org_id",
+                "该人员有待报到的组织关系介绍信：请凭介绍信报到，或先作废介绍信再转接",
+            ));
         }
         let last: Option<NaiveDate> = on_tx!(tx, |c| {
             sqlx::query_scalar(

@@ -408,7 +408,8 @@ impl Store {
                 // Read through the transaction: the parent may have been created in it.
                 let parent = self.org_get_in(tx, pid).await?;
                 if !scope.sees_org(&parent.org_path()) {
-                    return Err(StoreError::Forbidden);
+                    // Answered as an absent parent, so that ids cannot be probed.
+                    return Err(StoreError::NotFound("组织不存在"));
                 }
                 if !scope.may_write_org(&parent.org_path()) {
                     return Err(StoreError::Forbidden);

@@ -275,7 +275,7 @@ async fn report(
     Form(f): Form<ReportForm>,
 ) -> PageResult {
     auth.require(&[Role::OrgAdmin])?;
-    let back = if f.back.starts_with('/') {
+    let back = if crate::page::is_local_path(&f.back) {
         f.back.clone()
     } else {
         "/transfers".into()
@@ -316,7 +316,7 @@ async fn cancel(
     Form(f): Form<CancelForm>,
 ) -> PageResult {
     auth.require(&[Role::OrgAdmin])?;
-    let back = if f.back.starts_with('/') {
+    let back = if crate::page::is_local_path(&f.back) {
         f.back.clone()
     } else {
         "/transfers".into()

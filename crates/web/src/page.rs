@@ -191,3 +191,24 @@ mod tests {
         );
     }
 }
+
+/// Whether a "back" address from a form stays on this site: a path, not `//host` or `/\host`
+/// (which browsers read as another site).
+pub fn is_local_path(p: &str) -> bool {
+    p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.contains(['\r', '\n'])
+}
+
+#[cfg(test)]
+mod local_path_tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_paths_on_this_site_are_local() {
+        assert!(is_local_path("/transfers"));
+        assert!(is_local_path("/members/3?tab=letters"));
+        assert!(!is_local_path("//evil.example/x"));
+        assert!(!is_local_path("/\\evil.example"));
+        assert!(!is_local_path("https://evil.example"));
+        assert!(!is_local_path("/x\r\nSet-Cookie: a=b"));
+    }
+}

@@ -69,7 +69,8 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, "not_found", m),
-            // Out of scope looks like absent: an id outside one's subtree reveals nothing.
+            // A role that may not do this, or a record seen but not writable; a record out of
+            // scope altogether comes as NotFound from the store, like an absent one.
             StoreError::Forbidden => {
                 ApiError::new(StatusCode::FORBIDDEN, "forbidden", "无权访问该记录")
             }

@@ -286,3 +286,73 @@ async fn a_double_submission_records_one_transfer() {
     assert!(both[1] == 409 || both[1] == 422, "{both:?}");
     assert_eq!(transfers(&app, roster).await, 1);
 }
+
+#[tokio::test]
+async fn a_letter_and_the_roster_do_not_move_a_person_twice() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let street = app
+        .account("lt_street", Role::OrgAdmin, Some(d.street), None)
+        .await;
+    let zx = app
+        .account("lt_zx", Role::OrgAdmin, Some(d.other), None)
+        .await;
+    let (ts, tz) = (app.token(street).await, app.token(zx).await);
+    let p = person(&app, d.a, "持信者", 41).await;
+    let c = client();
+    let post = |path: String, token: &str, body: serde_json::Value| {
+        let r = c.post(app.url(&path)).bearer_auth(token).json(&body).send();
+        async move { r.await.unwrap() }
+    };
+    let r = post(
+        format!("/api/v1/members/{p}/letters"),
+        &ts,
+        serde_json::json!({"letter_no": "信〔2026〕7号", "to_code": "ZX-01", "issued_on": "2026-11-01"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let letter = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    // While the letter is open the person moves by it, not by a roster transfer.
+    let r = post(
+        format!("/api/v1/members/{p}/transfer"),
+        &ts,
+        serde_json::json!({"to_org_id": d.b, "date": "2026-11-05"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("介绍信"));
+    // Someone who may not report it learns nothing of it, open or closed.
+    let r = post(
+        format!("/api/v1/letters/{letter}/report"),
+        &ts,
+        serde_json::json!({"reported_on": "2026-11-10"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = post(
+        format!("/api/v1/letters/{letter}/report"),
+        &tz,
+        serde_json::json!({"reported_on": "2026-11-10"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    for when in ["2026-11-10", "2099-01-01"] {
+        let r = post(
+            format!("/api/v1/letters/{letter}/report"),
+            &ts,
+            serde_json::json!({"reported_on": when}),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{when}");
+        let r = post(
+            "/api/v1/letters/999999/report".into(),
+            &ts,
+            serde_json::json!({"reported_on": when}),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{when}");
+    }
+    assert_eq!(transfers(&app, p).await, 1);
+}
