@@ -748,3 +748,80 @@ async fn without_a_session_only_the_public_router_and_the_sign_in_pages_answer()
         assert_ne!(app.get(p).await.status(), StatusCode::SEE_OTHER, "{p}");
     }
 }
+
+/// Every operation of the JSON API, read from the document the router generates, refuses a
+/// caller without a token, and answers a work token for another committee's ids as absent.
+#[tokio::test]
+async fn every_api_operation_needs_a_token_and_keeps_to_the_scope() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let m_c = app.member(d.c, "丙", 3).await;
+    let adm_a = app
+        .account("api_scope_a", Role::OrgAdmin, Some(d.a), None)
+        .await;
+    let t = app.token(adm_a).await;
+    let (_, doc) = xianfeng_web::api::openapi_router();
+    let c = client();
+    let mut operations = 0;
+    let mut wrong = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        let methods = [
+            ("GET", item.get.is_some()),
+            ("POST", item.post.is_some()),
+            ("PUT", item.put.is_some()),
+            ("DELETE", item.delete.is_some()),
+        ];
+        for (method, present) in methods {
+            if !present {
+                continue;
+            }
+            operations += 1;
+            // The ids in the path belong to the other committee (an organisation or a person).
+            let concrete = path
+                .replace("{org_id}", &d.c.to_string())
+                .replace(
+                    "{id}",
+                    &if path.starts_with("/api/v1/orgs") {
+                        d.c
+                    } else {
+                        m_c
+                    }
+                    .to_string(),
+                )
+                .replace("{sponsor_id}", "1")
+                .replace("{month}", "2026-10");
+            assert!(
+                !concrete.contains('{'),
+                "a path parameter to fill in: {concrete}"
+            );
+            let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let anonymous = c
+                .request(m.clone(), app.url(&concrete))
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            if anonymous != StatusCode::UNAUTHORIZED {
+                wrong.push(format!("{method} {concrete} without a token: {anonymous}"));
+            }
+            if concrete.contains(&format!("/{}", d.c)) || concrete.contains(&format!("/{m_c}")) {
+                let s = c
+                    .request(m, app.url(&concrete))
+                    .bearer_auth(&t)
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                // Absent (404) or, for a body the operation cannot take, refused before it
+                // looks anything up (422, 400) — never 200 nor a 403 that tells the id exists.
+                if !matches!(s.as_u16(), 404 | 422 | 400) {
+                    wrong.push(format!("{method} {concrete} out of scope: {s}"));
+                }
+            }
+        }
+    }
+    assert!(operations > 30, "{operations} operations");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
