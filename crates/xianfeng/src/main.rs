@@ -343,6 +343,9 @@ enum AdminCommand {
         /// 党务角色管理的组织代码
         #[arg(long)]
         org: Option<String>,
+        /// 党员角色：本人的身份证号（关联名册中的党员档案）
+        #[arg(long)]
+        member_id_number: Option<String>,
         /// 从标准输入读取密码（不打印临时密码）
         #[arg(long)]
         password_stdin: bool,
@@ -969,9 +972,23 @@ async fn admin(a: AdminArgs) -> Result<()> {
             name,
             role,
             org,
+            member_id_number,
             password_stdin,
         } => {
             let role = Role::parse(&role).with_context(|| format!("未知角色 {role}"))?;
+            let member_id = match member_id_number {
+                Some(raw) => {
+                    let idn = xianfeng_domain::IdNumber::parse(&raw)
+                        .map_err(|e| anyhow::anyhow!("身份证号：{e}"))?;
+                    Some(
+                        store
+                            .member_id_for_binding(&idn)
+                            .await?
+                            .context("名册中没有该身份证号的人员")?,
+                    )
+                }
+                None => None,
+            };
             let org_id = match org {
                 Some(code) => Some(
                     store
@@ -995,7 +1012,7 @@ async fn admin(a: AdminArgs) -> Result<()> {
                     RoleGrant {
                         role: Some(role),
                         org_id,
-                        member_id: None,
+                        member_id,
                     },
                     generated,
                 )

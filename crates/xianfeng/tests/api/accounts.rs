@@ -390,3 +390,49 @@ async fn second_factor_secrets_are_stored_encrypted() {
         .await;
     assert_eq!(plain, None);
 }
+
+#[tokio::test]
+async fn the_command_line_creates_a_member_account_bound_to_the_roster() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    app.member(d.a, "本人", 77).await;
+    let out = app.cli(&[
+        "admin",
+        "create-user",
+        "--username",
+        "self77",
+        "--name",
+        "本人",
+        "--role",
+        "member",
+        "--member-id-number",
+        &id_number("1980-05-01", 77),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let acc = app
+        .store
+        .account_by_username("self77")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(acc.member_id.is_some());
+    // An ID number on nobody's record is refused with one sentence.
+    let out = app.cli(&[
+        "admin",
+        "create-user",
+        "--username",
+        "nobody",
+        "--name",
+        "无",
+        "--role",
+        "member",
+        "--member-id-number",
+        &id_number("1980-05-01", 78),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("名册中没有该身份证号"));
+}
