@@ -153,9 +153,11 @@ impl Store {
         Ok(on_db!(&self.db, |p| {
             sqlx::query_as(&format!(
                 "SELECT {ACCOUNT_COLS}, o.name AS org_name, m.name AS member_name FROM accounts a \
-                 LEFT JOIN orgs o ON o.id = a.org_id LEFT JOIN members m ON m.id = a.member_id ORDER BY a.username"
+                 LEFT JOIN orgs o ON o.id = a.org_id LEFT JOIN members m ON m.id = a.member_id \
+                 ORDER BY a.username"
             ))
-            .fetch_all(p).await?
+            .fetch_all(p)
+            .await?
         }))
     }
 
@@ -265,16 +267,26 @@ impl Store {
         let hash = hash_password(password);
         let inserted: std::result::Result<i64, sqlx::Error> = on_tx!(tx, |c| {
             sqlx::query_scalar(
-                "INSERT INTO accounts (username, display_name, password_hash, role, org_id, member_id, \
-                 must_change_password, disabled, password_changed_at, totp_enabled, created_at, updated_at) \
+                "INSERT INTO accounts (username, display_name, password_hash, role, org_id, \
+                    member_id, \
+                 must_change_password, disabled, password_changed_at, totp_enabled, created_at, \
+                 updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $9) RETURNING id",
             )
             .bind(username)
             .bind(display_name)
             .bind(&hash)
             .bind(grant.role.map(|r| r.code()))
-            .bind(grant.org_id.filter(|_| grant.role.is_some_and(|r| r.needs_org())))
-            .bind(grant.member_id.filter(|_| grant.role.is_some_and(|r| r.needs_member())))
+            .bind(
+                grant
+                    .org_id
+                    .filter(|_| grant.role.is_some_and(|r| r.needs_org())),
+            )
+            .bind(
+                grant
+                    .member_id
+                    .filter(|_| grant.role.is_some_and(|r| r.needs_member())),
+            )
             .bind(must_change)
             .bind(false)
             .bind(now)
@@ -655,7 +667,8 @@ impl Store {
     async fn lock_account(tx: &mut Tx, id: i64) -> Result<Option<DateTime<Utc>>> {
         Ok(on_tx!(tx, |c| {
             sqlx::query_scalar(
-                "UPDATE accounts SET locked_until = locked_until WHERE id = $1 RETURNING locked_until",
+                "UPDATE accounts SET locked_until = locked_until WHERE id = $1 RETURNING \
+                    locked_until",
             )
             .bind(id)
             .fetch_one(&mut *c)
@@ -1003,13 +1016,16 @@ impl Store {
         };
         if ok {
             let settled = on_tx!(&mut tx, |c| {
-                sqlx::query("UPDATE sessions SET totp_pending = $1 WHERE id_hash = $2 AND totp_pending = $3")
-                    .bind(false)
-                    .bind(sha256_hex(token.as_bytes()))
-                    .bind(true)
-                    .execute(&mut *c)
-                    .await?
-                    .rows_affected()
+                sqlx::query(
+                    "UPDATE sessions SET totp_pending = $1 WHERE id_hash = $2 AND \
+                    totp_pending = $3",
+                )
+                .bind(false)
+                .bind(sha256_hex(token.as_bytes()))
+                .bind(true)
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
             });
             if settled != 1 {
                 // The waiting session ended meanwhile (a lock): nothing is recorded.
@@ -1067,7 +1083,8 @@ impl Store {
                 // account enrols again) rather than kept unusable.
                 None => on_tx!(&mut tx, |c| {
                     sqlx::query(
-                        "UPDATE accounts SET totp_cipher = NULL, totp_secret = NULL, totp_enabled = $1 \
+                        "UPDATE accounts SET totp_cipher = NULL, totp_secret = NULL, totp_enabled \
+                            = $1 \
                          WHERE id = $2 AND totp_secret = $3",
                     )
                     .bind(false)
@@ -1424,9 +1441,14 @@ impl Store {
         Ok(on_db!(&self.db, |p| {
             sqlx::query_as(
                 "SELECT kind, file_name, state, options, report, created_at FROM upload_stash \
-                 WHERE token_hash = $1 AND account_id = $2 AND created_at > $3 AND state IS NOT NULL",
+                 WHERE token_hash = $1 AND account_id = $2 AND created_at > $3 AND state IS NOT \
+                 NULL",
             )
-            .bind(sha256_hex(token.as_bytes())).bind(account_id).bind(since).fetch_optional(p).await?
+            .bind(sha256_hex(token.as_bytes()))
+            .bind(account_id)
+            .bind(since)
+            .fetch_optional(p)
+            .await?
         }))
     }
 

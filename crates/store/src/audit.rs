@@ -204,7 +204,8 @@ impl Store {
         row.hash = row.compute_hash();
         on_tx!(tx, |c| {
             sqlx::query(
-                "INSERT INTO audit_log (seq, at, account_id, username, source_ip, event, object_type, \
+                "INSERT INTO audit_log (seq, at, account_id, username, source_ip, event, \
+                    object_type, \
                  object_id, result, summary, prev_hash, hash) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )

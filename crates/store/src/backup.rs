@@ -165,19 +165,26 @@ macro_rules! bind_value {
 impl Store {
     /// Columns and their kinds, read from the database catalogue.
     pub async fn table_columns(&self, tx: &mut Tx, table: &str) -> Result<Vec<(String, Kind)>> {
-        let raw: Vec<(String, String)> = match tx {
-            Tx::Sqlite(t) => sqlx::query_as("SELECT name, type FROM pragma_table_info($1) ORDER BY cid")
+        let raw: Vec<(String, String)> =
+            match tx {
+                Tx::Sqlite(t) => {
+                    sqlx::query_as(
+                        "SELECT name, type FROM pragma_table_info($1) ORDER \
+                BY cid",
+                    )
+                    .bind(table)
+                    .fetch_all(&mut **t)
+                    .await?
+                }
+                Tx::Postgres(t) => sqlx::query_as(
+                    "SELECT column_name::text, data_type::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY \
+                 ordinal_position",
+                )
                 .bind(table)
                 .fetch_all(&mut **t)
                 .await?,
-            Tx::Postgres(t) => sqlx::query_as(
-                "SELECT column_name::text, data_type::text FROM information_schema.columns \
-                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
-            )
-            .bind(table)
-            .fetch_all(&mut **t)
-            .await?,
-        };
+            };
         raw.into_iter()
             .map(|(name, t)| {
                 Kind::of_declared(&t)
@@ -190,20 +197,25 @@ impl Store {
     /// Every table in the schema (excluding the migration bookkeeping).
     pub async fn schema_tables(&self) -> Result<Vec<String>> {
         let mut tx = self.begin().await?;
-        let t: Vec<String> = match &mut tx {
-            Tx::Sqlite(t) => sqlx::query_scalar(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE \
+        let t: Vec<String> =
+            match &mut tx {
+                Tx::Sqlite(t) => {
+                    sqlx::query_scalar(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE \
                     'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",
-            )
-            .fetch_all(&mut **t)
-            .await?,
-            Tx::Postgres(t) => sqlx::query_scalar(
-                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
-                 AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%' ORDER BY table_name",
-            )
-            .fetch_all(&mut **t)
-            .await?,
-        };
+                    )
+                    .fetch_all(&mut **t)
+                    .await?
+                }
+                Tx::Postgres(t) => sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = \
+                    current_schema() \
+                 AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%' ORDER BY \
+                 table_name",
+                )
+                .fetch_all(&mut **t)
+                .await?,
+            };
         tx.commit().await?;
         Ok(t)
     }
@@ -375,7 +387,8 @@ impl Store {
         if let Tx::Postgres(t) = &mut tx {
             for table in TABLES {
                 let has_identity: bool = sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() \
+                    "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = \
+                        current_schema() \
                      AND table_name = $1 AND column_name = 'id' AND is_identity = 'YES')",
                 )
                 .bind(table)

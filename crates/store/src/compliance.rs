@@ -234,9 +234,15 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ('rules', $1, $2) \
-                         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
-                .bind(&value).bind(now).execute(&mut *c).await?;
+            sqlx::query(
+                "INSERT INTO settings (key, value, updated_at) VALUES ('rules', $1, $2) \
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = \
+                         excluded.updated_at",
+            )
+            .bind(&value)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
         });
         self.audit(
             &mut tx,
@@ -339,8 +345,10 @@ impl Store {
             };
             let sql = format!(
                 "SELECT org_id, st, COUNT(*) FROM (SELECT p.org_id AS org_id, ({}) AS st \
-                 FROM member_placements p JOIN members m ON m.id = p.member_id JOIN orgs o ON o.id = p.org_id \
-                 WHERE (p.from_date IS NULL OR p.from_date <= $1) AND (p.to_date IS NULL OR p.to_date > $1){range}) x \
+                 FROM member_placements p JOIN members m ON m.id = p.member_id JOIN orgs o ON \
+                 o.id = p.org_id \
+                 WHERE (p.from_date IS NULL OR p.from_date <= $1) AND (p.to_date IS NULL OR \
+                 p.to_date > $1){range}) x \
                  WHERE st IN ('probationary', 'full') GROUP BY org_id, st",
                 crate::stats::STATUS_ON_DAY
             );
@@ -660,7 +668,8 @@ impl Store {
             use futures_util::TryStreamExt;
             let mut q = QueryBuilder::new(
                 "SELECT m.id, m.org_id, m.name, m.gender, m.birth_date, m.id_cipher, m.status, \
-                 m.application_date, m.activist_date, m.candidate_date, m.admission_date, m.conversion_date \
+                 m.application_date, m.activist_date, m.candidate_date, m.admission_date, \
+                 m.conversion_date \
                  FROM members m",
             );
             match cond {
@@ -710,7 +719,8 @@ impl Store {
     /// never returned: the write it follows has been committed.
     pub async fn findings_refresh_members(&self, ids: &[i64]) {
         if let Err(e) = self.findings_refresh_members_inner(ids).await {
-            tracing::warn!(error = %e, "re-check after a write failed; the daily check will catch up");
+            tracing::warn!(error = %e, "re-check after a write failed; the daily check will catch \
+                up");
         }
     }
 
@@ -755,7 +765,8 @@ impl Store {
     /// Re-checks these organisations (after an edit of the organisation or its roster).
     pub async fn findings_refresh_orgs(&self, ids: &[i64]) {
         if let Err(e) = self.findings_refresh_orgs_inner(ids).await {
-            tracing::warn!(error = %e, "re-check of organisations failed; the daily check will catch up");
+            tracing::warn!(error = %e, "re-check of organisations failed; the daily check will \
+                catch up");
         }
     }
 
@@ -798,7 +809,8 @@ impl Store {
             self.findings_sync(findings, SyncScope::Kind("org")).await
         };
         if let Err(e) = run.await {
-            tracing::warn!(error = %e, "re-check of organisations failed; the daily check will catch up");
+            tracing::warn!(error = %e, "re-check of organisations failed; the daily check will \
+                catch up");
         }
     }
 
@@ -810,7 +822,8 @@ impl Store {
             self.findings_sync(findings, SyncScope::Subtree(path)).await
         };
         if let Err(e) = run.await {
-            tracing::warn!(error = %e, "re-check of a subtree failed; the daily check will catch up");
+            tracing::warn!(error = %e, "re-check of a subtree failed; the daily check will catch \
+                up");
         }
     }
 
@@ -923,7 +936,8 @@ impl Store {
                 q.push(")");
                 q.build().execute(&mut *c).await?;
                 let mut q = QueryBuilder::new(
-                    "INSERT INTO findings (fkey, rule, severity, org_id, org_path, subject_type, subject_id, \
+                    "INSERT INTO findings (fkey, rule, severity, org_id, org_path, subject_type, \
+                        subject_id, \
                      subject_name, message, dates, due_date, first_seen_at, last_seen_at) ",
                 );
                 q.push_values(chunk, |mut b, (f, k, d)| {
@@ -1214,7 +1228,8 @@ impl Store {
             filter(&mut q);
             let total: i64 = q.build_query_scalar().fetch_one(p).await?;
             let mut q = QueryBuilder::new(
-                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, o.code AS org_code, f.subject_type, f.subject_id, \
+                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, \
+                    o.code AS org_code, f.subject_type, f.subject_id, \
                  f.subject_name, f.message, f.dates, f.due_date, f.first_seen_at, f.resolved_at \
                  FROM findings f JOIN orgs o ON o.id = f.org_id",
             );
@@ -1251,12 +1266,17 @@ impl Store {
     ) -> Result<Vec<StoredFinding>> {
         let mut rows: Vec<StoredFinding> = on_db!(&self.db, |p| {
             sqlx::query_as(
-                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, o.code AS org_code, f.subject_type, f.subject_id, \
+                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, \
+                    o.code AS org_code, f.subject_type, f.subject_id, \
                  f.subject_name, f.message, f.dates, f.due_date, f.first_seen_at, f.resolved_at \
                  FROM findings f JOIN orgs o ON o.id = f.org_id \
-                 WHERE f.resolved_at IS NULL AND f.subject_type = $1 AND f.subject_id = $2 ORDER BY f.severity, f.rule, f.id",
+                 WHERE f.resolved_at IS NULL AND f.subject_type = $1 AND f.subject_id = $2 ORDER \
+                 BY f.severity, f.rule, f.id",
             )
-            .bind(kind).bind(id).fetch_all(p).await?
+            .bind(kind)
+            .bind(id)
+            .fetch_all(p)
+            .await?
         });
         rows.retain(|f| {
             let path = OrgPath::from_stored(f.org_path.clone());
@@ -1283,12 +1303,17 @@ impl Store {
             .fetch_one(p)
             .await?;
             let items: Vec<StoredFinding> = sqlx::query_as(
-                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, o.code AS org_code, f.subject_type, f.subject_id, \
+                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, \
+                    o.code AS org_code, f.subject_type, f.subject_id, \
                  f.subject_name, f.message, f.dates, f.due_date, f.first_seen_at, f.resolved_at \
-                 FROM notifications n JOIN findings f ON f.id = n.finding_id JOIN orgs o ON o.id = f.org_id \
+                 FROM notifications n JOIN findings f ON f.id = n.finding_id JOIN orgs o ON o.id \
+                 = f.org_id \
                  WHERE n.account_id = $1 AND n.read_at IS NULL ORDER BY n.id DESC LIMIT $2",
             )
-            .bind(account_id).bind(limit).fetch_all(p).await?;
+            .bind(account_id)
+            .bind(limit)
+            .fetch_all(p)
+            .await?;
             (unread, items)
         }))
     }

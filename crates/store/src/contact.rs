@@ -124,22 +124,25 @@ impl Store {
         // The category to restore on regain: the one before the loss, unless it was already 失联.
         let prev = Some(category).filter(|c| c != "lost_contact");
         match kind {
-            ContactKind::Lost => on_tx!(&mut tx, |c| {
-                sqlx::query(
-                    "INSERT INTO member_contact_events (member_id, kind, on_date, prev_category, note, created_by, created_at) \
+            ContactKind::Lost => {
+                on_tx!(&mut tx, |c| {
+                    sqlx::query(
+                    "INSERT INTO member_contact_events (member_id, kind, on_date, prev_category, \
+                        note, created_by, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(member_id).bind(kind.code()).bind(on).bind(&prev).bind(note)
                 .bind(actor.account_id).bind(now).execute(&mut *c).await?;
-                sqlx::query(
-                    "UPDATE members SET category = 'lost_contact', updated_at = $1, version = \
+                    sqlx::query(
+                        "UPDATE members SET category = 'lost_contact', updated_at = $1, version = \
                     version + 1 WHERE id = $2",
-                )
-                .bind(now)
-                .bind(member_id)
-                .execute(&mut *c)
-                .await?;
-            }),
+                    )
+                    .bind(now)
+                    .bind(member_id)
+                    .execute(&mut *c)
+                    .await?;
+                })
+            }
             ContactKind::Regained => on_tx!(&mut tx, |c| {
                 let prev: Option<String> = sqlx::query_scalar(
                     "SELECT prev_category FROM member_contact_events WHERE member_id = $1 \
@@ -245,13 +248,22 @@ impl Store {
             }
             None => on_db!(&self.db, |p| {
                 match root {
-                    Some(r) => sqlx::query_as(&format!(
-                        "SELECT {COLS} FROM member_contact_events e JOIN members m ON m.id = e.member_id \
+                    Some(r) => {
+                        sqlx::query_as(&format!(
+                            "SELECT {COLS} FROM member_contact_events e JOIN members m ON m.id = \
+                            e.member_id \
                          WHERE {roster} AND m.org_path >= $1 AND m.org_path < $2"
-                    ))
-                    .bind(r.as_str()).bind(r.upper_bound()).fetch_all(p).await?,
-                    None => sqlx::query_as(&format!("SELECT {COLS} FROM member_contact_events e"))
-                        .fetch_all(p).await?,
+                        ))
+                        .bind(r.as_str())
+                        .bind(r.upper_bound())
+                        .fetch_all(p)
+                        .await?
+                    }
+                    None => {
+                        sqlx::query_as(&format!("SELECT {COLS} FROM member_contact_events e"))
+                            .fetch_all(p)
+                            .await?
+                    }
                 }
             }),
         };

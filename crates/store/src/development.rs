@@ -107,7 +107,8 @@ pub struct PipelineRow {
 
 const FILE_EXTRA: &str = "df.member_id, df.source, df.training_hours_x10, df.votes_entitled, \
     df.votes_present, df.votes_for, df.approval_org_id, df.conversion_approval_org_id, \
-    df.extension_reason, df.probation_extension_months, df.note, df.version, df.talker, df.upper_talker, \
+    df.extension_reason, df.probation_extension_months, df.note, df.version, df.talker, \
+    df.upper_talker, \
     m.org_path AS member_path, \
     ao.name AS ap_name, ao.org_type AS ap_type, ao.sector AS ap_sector, \
     co.name AS cp_name, co.org_type AS cp_type, co.sector AS cp_sector";
@@ -289,7 +290,8 @@ impl Store {
             let mut q = QueryBuilder::new(
                 "SELECT s.member_id, s.id, s.role, s.name, s.sponsor_member_id, s.named_on, \
                  sm.admission_date, sm.conversion_date FROM dev_sponsors s \
-                 JOIN members m ON m.id = s.member_id LEFT JOIN members sm ON sm.id = s.sponsor_member_id",
+                 JOIN members m ON m.id = s.member_id LEFT JOIN members sm ON sm.id = \
+                 s.sponsor_member_id",
             );
             push_cond!(q, cond);
             q.push(" ORDER BY s.member_id, s.id");
@@ -629,9 +631,12 @@ impl Store {
             let cols = fields.join(", ");
             let binds: Vec<String> = (1..=n + 12).map(|i| format!("${i}")).collect();
             format!(
-                "INSERT INTO dev_files ({cols}, training_hours_x10, votes_entitled, votes_present, votes_for, \
-                 approval_org_id, conversion_approval_org_id, extension_reason, probation_extension_months, \
-                 note, updated_at, member_id, source, talker, upper_talker, created_at) VALUES ({}, ${}, ${}, ${})",
+                "INSERT INTO dev_files ({cols}, training_hours_x10, votes_entitled, \
+                    votes_present, votes_for, \
+                 approval_org_id, conversion_approval_org_id, extension_reason, \
+                 probation_extension_months, \
+                 note, updated_at, member_id, source, talker, upper_talker, created_at) VALUES \
+                 ({}, ${}, ${}, ${})",
                 binds.join(", "),
                 n + 13,
                 n + 14,
@@ -706,8 +711,10 @@ impl Store {
         let now = self.clock.now();
         on_tx!(tx, |c| {
             sqlx::query(
-                "UPDATE members SET application_date = $1, activist_date = $2, candidate_date = $3, \
-                 admission_date = $4, conversion_date = $5, status = $6, updated_at = $7, version = version + 1 \
+                "UPDATE members SET application_date = $1, activist_date = $2, candidate_date = \
+                    $3, \
+                 admission_date = $4, conversion_date = $5, status = $6, updated_at = $7, version \
+                 = version + 1 \
                  WHERE id = $8",
             )
             .bind(file.get(Step::Application).or(member.application_date))
@@ -718,7 +725,8 @@ impl Store {
             .bind(status.code())
             .bind(now)
             .bind(member.id)
-            .execute(&mut *c).await?;
+            .execute(&mut *c)
+            .await?;
         });
         if status == current {
             return Ok(None);
@@ -985,14 +993,20 @@ impl Store {
             .fetch_one(p)
             .await?;
             let members: Vec<Member> = sqlx::query_as(&format!(
-                "SELECT {} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id = m.party_group_id \
-                 WHERE m.archived_at IS NULL AND m.status = $1 AND m.org_path >= $2 AND m.org_path < $3 \
+                "SELECT {} FROM members m JOIN orgs o ON o.id = m.org_id LEFT JOIN orgs g ON g.id \
+                    = m.party_group_id \
+                 WHERE m.archived_at IS NULL AND m.status = $1 AND m.org_path >= $2 AND \
+                 m.org_path < $3 \
                  ORDER BY m.org_path, m.name_key, m.id LIMIT $4 OFFSET $5",
                 crate::members::MEMBER_COLS
             ))
-            .bind(status.code()).bind(path.as_str()).bind(path.upper_bound())
-            .bind(i64::from(page.per_page)).bind(page.offset())
-            .fetch_all(p).await?;
+            .bind(status.code())
+            .bind(path.as_str())
+            .bind(path.upper_bound())
+            .bind(i64::from(page.per_page))
+            .bind(page.offset())
+            .fetch_all(p)
+            .await?;
             (total, members)
         });
         let loaded = self

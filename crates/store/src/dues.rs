@@ -143,9 +143,11 @@ fn reduction_record(r: ReductionRow) -> Option<ReductionRecord> {
     })
 }
 
-const REDUCTION_COLS: &str = "r.id, r.member_id, m.name, r.kind, r.amount_fen, r.from_month, r.to_month, \
+const REDUCTION_COLS: &str = "r.id, r.member_id, m.name, r.kind, r.amount_fen, r.from_month, \
+    r.to_month, \
      r.approval_org_id, o.name, r.approved_on, r.document_no, r.reason, r.withdrawn_reason \
-     FROM dues_reductions r JOIN members m ON m.id = r.member_id JOIN orgs o ON o.id = r.approval_org_id";
+     FROM dues_reductions r JOIN members m ON m.id = r.member_id JOIN orgs o ON o.id = \
+     r.approval_org_id";
 
 fn base_of(category: &str, base: Option<i64>, farmer: Option<i64>) -> Option<DuesBase> {
     Some(DuesBase {
@@ -169,13 +171,15 @@ impl Store {
         }
         let month = month_of(month);
         let end = add_months(month, 1);
-        let members: Vec<(i64, String, String)> = on_db!(&self.db, |p| {
-            sqlx::query_as(
+        let members: Vec<(i64, String, String)> =
+            on_db!(&self.db, |p| {
+                sqlx::query_as(
                 "SELECT id, name, status FROM members WHERE org_id = $1 AND archived_at IS NULL \
-                 AND status IN ('probationary', 'full') AND (admission_date IS NULL OR admission_date < $2) ORDER BY name_key, id",
+                 AND status IN ('probationary', 'full') AND (admission_date IS NULL OR \
+                 admission_date < $2) ORDER BY name_key, id",
             )
             .bind(branch.id).bind(end).fetch_all(p).await?
-        });
+            });
         let ids: Vec<i64> = members.iter().map(|m| m.0).collect();
         let data = self.dues_data_for(&ids).await?;
         let cfg = self.rules_config().await?;
@@ -482,13 +486,24 @@ impl Store {
             };
             on_tx!(&mut tx, |c| {
                 sqlx::query(
-                    "INSERT INTO dues_payments (member_id, month, amount_fen, paid_on, collector, reason, created_by, created_at, updated_at) \
+                    "INSERT INTO dues_payments (member_id, month, amount_fen, paid_on, collector, \
+                        reason, created_by, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
-                     ON CONFLICT (member_id, month) DO UPDATE SET amount_fen = excluded.amount_fen, paid_on = excluded.paid_on, \
-                     collector = excluded.collector, reason = excluded.reason, updated_at = excluded.updated_at",
+                     ON CONFLICT (member_id, month) DO UPDATE SET amount_fen = \
+                     excluded.amount_fen, paid_on = excluded.paid_on, \
+                     collector = excluded.collector, reason = excluded.reason, updated_at = \
+                     excluded.updated_at",
                 )
-                .bind(e.member_id).bind(month).bind(amount).bind(paid_on).bind(&e.collector).bind(&reason)
-                .bind(actor.account_id).bind(now).execute(&mut *c).await?;
+                .bind(e.member_id)
+                .bind(month)
+                .bind(amount)
+                .bind(paid_on)
+                .bind(&e.collector)
+                .bind(&reason)
+                .bind(actor.account_id)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
             });
             written += 1;
         }
@@ -539,9 +554,8 @@ impl Store {
             Vec<(String, i64, i64)>,
             Vec<(String, i64)>,
         );
-        let (children, (orgs, members, paid, arrears)): (Vec<Child>, Counts) = on_db!(
-            &self.db,
-            |p| {
+        let (children, (orgs, members, paid, arrears)): (Vec<Child>, Counts) =
+            on_db!(&self.db, |p| {
                 let children = sqlx::query_as(
                     "SELECT id, name, code, org_type, path FROM orgs WHERE parent_id = $1 AND \
                     archived_at IS NULL ORDER BY code",
@@ -550,29 +564,38 @@ impl Store {
                 .fetch_all(p)
                 .await?;
                 let orgs = sqlx::query_as(
-                "SELECT o.path, o.org_type, b.start_month FROM orgs o LEFT JOIN dues_books b ON b.org_id = o.id \
+                "SELECT o.path, o.org_type, b.start_month FROM orgs o LEFT JOIN dues_books b ON \
+                    b.org_id = o.id \
                  WHERE o.path > $1 AND o.path < $2 AND o.archived_at IS NULL",
             )
             .bind(&lo).bind(&hi).fetch_all(p).await?;
                 let members = sqlx::query_as(
-                "SELECT org_path, COUNT(*) FROM members WHERE org_path > $1 AND org_path < $2 AND archived_at IS NULL \
-                 AND status IN ('probationary', 'full') AND (admission_date IS NULL OR admission_date < $3) GROUP BY org_path",
+                "SELECT org_path, COUNT(*) FROM members WHERE org_path > $1 AND org_path < $2 AND \
+                    archived_at IS NULL \
+                 AND status IN ('probationary', 'full') AND (admission_date IS NULL OR \
+                 admission_date < $3) GROUP BY org_path",
             )
             .bind(&lo).bind(&hi).bind(end).fetch_all(p).await?;
                 let paid = sqlx::query_as(
-                "SELECT m.org_path, COUNT(*), CAST(SUM(d.amount_fen) AS BIGINT) FROM dues_payments d JOIN members m ON m.id = d.member_id \
-                 WHERE d.month = $1 AND d.paid_on IS NOT NULL AND m.archived_at IS NULL AND m.org_path > $2 AND m.org_path < $3 \
+                    "SELECT m.org_path, COUNT(*), CAST(SUM(d.amount_fen) AS BIGINT) FROM \
+                    dues_payments d JOIN members m ON m.id = d.member_id \
+                 WHERE d.month = $1 AND d.paid_on IS NOT NULL AND m.archived_at IS NULL AND \
+                 m.org_path > $2 AND m.org_path < $3 \
                  GROUP BY m.org_path",
-            )
-            .bind(month).bind(&lo).bind(&hi).fetch_all(p).await?;
+                )
+                .bind(month)
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_all(p)
+                .await?;
                 let arrears = sqlx::query_as(
-                "SELECT org_path, COUNT(DISTINCT subject_id) FROM findings WHERE resolved_at IS NULL AND rule = 'DUES-002' \
+                "SELECT org_path, COUNT(DISTINCT subject_id) FROM findings WHERE resolved_at IS \
+                    NULL AND rule = 'DUES-002' \
                  AND org_path > $1 AND org_path < $2 GROUP BY org_path",
             )
             .bind(&lo).bind(&hi).fetch_all(p).await?;
                 (children, (orgs, members, paid, arrears))
-            }
-        );
+            });
         let mut rows: Vec<DuesRollup> = children
             .into_iter()
             .map(|(id, name, code, kind, path)| DuesRollup {
@@ -713,16 +736,19 @@ impl Store {
         };
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        let id: i64 = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar(
-                "INSERT INTO dues_reductions (member_id, kind, amount_fen, from_month, to_month, approval_org_id, approved_on, \
-                 document_no, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        let id: i64 =
+            on_tx!(&mut tx, |c| {
+                sqlx::query_scalar(
+                "INSERT INTO dues_reductions (member_id, kind, amount_fen, from_month, to_month, \
+                    approval_org_id, approved_on, \
+                 document_no, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+                 $8, $9, $10, $11) RETURNING id",
             )
             .bind(f.member_id).bind(f.kind.code()).bind(f.amount).bind(f.from).bind(f.to)
             .bind(approver.id).bind(f.approved_on).bind(&f.document_no).bind(&f.reason)
             .bind(actor.account_id).bind(now)
             .fetch_one(&mut *c).await?
-        });
+            });
         let r = Reduction {
             kind: f.kind,
             amount: f.amount,

@@ -114,10 +114,15 @@ impl Store {
         }
         Ok(on_db!(&self.db, |p| {
             sqlx::query_as(&format!(
-                "SELECT {LETTER_COLS} {LETTER_FROM} WHERE (fo.path >= $1 AND fo.path < $2) OR (t.path >= $1 AND t.path < $2) \
-                 ORDER BY CASE WHEN l.status = 'open' THEN 0 ELSE 1 END, l.valid_until, l.id LIMIT 500"
+                "SELECT {LETTER_COLS} {LETTER_FROM} WHERE (fo.path >= $1 AND fo.path < $2) OR \
+                    (t.path >= $1 AND t.path < $2) \
+                 ORDER BY CASE WHEN l.status = 'open' THEN 0 ELSE 1 END, l.valid_until, l.id \
+                 LIMIT 500"
             ))
-            .bind(path.as_str()).bind(path.upper_bound()).fetch_all(p).await?
+            .bind(path.as_str())
+            .bind(path.upper_bound())
+            .fetch_all(p)
+            .await?
         }))
     }
 
@@ -263,11 +268,22 @@ impl Store {
         }
         let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
-                "INSERT INTO transfer_letters (member_id, direction, letter_no, from_org_id, to_org_id, to_text, issued_on, valid_until, status, created_by, created_at, updated_at) \
+                "INSERT INTO transfer_letters (member_id, direction, letter_no, from_org_id, \
+                    to_org_id, to_text, issued_on, valid_until, status, created_by, created_at, \
+                    updated_at) \
                  VALUES ($1, 'out', $2, $3, $4, $5, $6, $7, 'open', $8, $9, $9) RETURNING id",
             )
-            .bind(member_id).bind(&no).bind(m.org_id).bind(to_org).bind(&to_text).bind(issued_on).bind(valid_until)
-            .bind(actor.account_id).bind(now).fetch_one(&mut *c).await?
+            .bind(member_id)
+            .bind(&no)
+            .bind(m.org_id)
+            .bind(to_org)
+            .bind(&to_text)
+            .bind(issued_on)
+            .bind(valid_until)
+            .bind(actor.account_id)
+            .bind(now)
+            .fetch_one(&mut *c)
+            .await?
         });
         self.audit(
             &mut tx,
@@ -527,11 +543,22 @@ impl Store {
         let mut tx = self.begin().await?;
         let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
-                "INSERT INTO transfer_letters (member_id, direction, letter_no, from_text, to_org_id, issued_on, valid_until, reported_on, status, created_by, created_at, updated_at) \
+                "INSERT INTO transfer_letters (member_id, direction, letter_no, from_text, \
+                    to_org_id, issued_on, valid_until, reported_on, status, created_by, \
+                    created_at, updated_at) \
                  VALUES ($1, 'in', $2, $3, $4, $5, $6, $7, 'reported', $8, $9, $9) RETURNING id",
             )
-            .bind(member_id).bind(&no).bind(&from).bind(m.org_id).bind(issued_on).bind(valid_until).bind(reported_on)
-            .bind(actor.account_id).bind(now).fetch_one(&mut *c).await?
+            .bind(member_id)
+            .bind(&no)
+            .bind(&from)
+            .bind(m.org_id)
+            .bind(issued_on)
+            .bind(valid_until)
+            .bind(reported_on)
+            .bind(actor.account_id)
+            .bind(now)
+            .fetch_one(&mut *c)
+            .await?
         });
         self.audit(
             &mut tx,

@@ -180,11 +180,13 @@ pub struct MemberFilter {
     pub sort: MemberSort,
 }
 
-pub(crate) const MEMBER_COLS: &str = "m.id, m.org_id, m.org_path, o.name AS org_name, o.code AS org_code, \
+pub(crate) const MEMBER_COLS: &str = "m.id, m.org_id, m.org_path, o.name AS org_name, o.code AS \
+    org_code, \
     m.party_group_id, g.name AS party_group_name, m.name, \
     m.gender, m.ethnicity, m.birth_date, m.id_masked, m.education, m.status, m.category, m.phone, \
     m.work_unit, m.post, m.application_date, m.activist_date, m.candidate_date, m.admission_date, \
-    m.conversion_date, m.archived_at, m.archive_reason, m.archive_date, m.archive_note, m.created_at, \
+    m.conversion_date, m.archived_at, m.archive_reason, m.archive_date, m.archive_note, \
+    m.created_at, \
     m.updated_at, m.version";
 
 /// Restricts a query on `members m` to the scope.
@@ -394,10 +396,13 @@ impl Store {
         let cipher = self.keys.encrypt_id(f.id_number.as_str());
         Ok(on_tx!(tx, |c| {
             sqlx::query_scalar(
-                "INSERT INTO members (org_id, org_path, name, name_key, gender, ethnicity, birth_date, \
-                 id_cipher, id_hash, id_masked, education, status, category, phone, work_unit, post, \
+                "INSERT INTO members (org_id, org_path, name, name_key, gender, ethnicity, \
+                    birth_date, \
+                 id_cipher, id_hash, id_masked, education, status, category, phone, work_unit, \
+                 post, \
                  application_date, activist_date, candidate_date, admission_date, conversion_date, \
-                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+                 $12, $13, \
                  $14, $15, $16, $17, $18, $19, $20, $21, $22, $22) RETURNING id",
             )
             .bind(org.id)
@@ -453,10 +458,15 @@ impl Store {
             // A closing date before the opening one would make a negative interval: the
             // interval then closes where it opened and counts on no day.
             let closed = sqlx::query(
-                "UPDATE member_placements SET to_date = CASE WHEN from_date > $1 THEN from_date ELSE $1 END \
+                "UPDATE member_placements SET to_date = CASE WHEN from_date > $1 THEN from_date \
+                    ELSE $1 END \
                  WHERE member_id = $2 AND to_date IS NULL",
             )
-            .bind(date).bind(member_id).execute(&mut *c).await?.rows_affected();
+            .bind(date)
+            .bind(member_id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
             if let (Some(org), true) = (to_org, closed > 0) {
                 sqlx::query(
                     "INSERT INTO member_placements (member_id, org_id, from_date, to_date) \
@@ -708,10 +718,14 @@ impl Store {
         let mut tx = self.begin().await?;
         let result = on_tx!(&mut tx, |c| {
             sqlx::query(
-                "UPDATE members SET name = $1, name_key = $2, gender = $3, ethnicity = $4, birth_date = $5, \
-                 id_cipher = $6, id_hash = $7, id_masked = $8, education = $9, status = $10, category = $11, \
-                 phone = $12, work_unit = $13, post = $14, application_date = $15, activist_date = $16, \
-                 candidate_date = $17, admission_date = $18, conversion_date = $19, updated_at = $20, \
+                "UPDATE members SET name = $1, name_key = $2, gender = $3, ethnicity = $4, \
+                    birth_date = $5, \
+                 id_cipher = $6, id_hash = $7, id_masked = $8, education = $9, status = $10, \
+                 category = $11, \
+                 phone = $12, work_unit = $13, post = $14, application_date = $15, activist_date \
+                 = $16, \
+                 candidate_date = $17, admission_date = $18, conversion_date = $19, updated_at = \
+                 $20, \
                  version = version + 1 WHERE id = $21 AND version = $22",
             )
             .bind(&f.name)
@@ -948,20 +962,36 @@ impl Store {
         let id = m.id;
         let changed = on_tx!(tx, |c| {
             sqlx::query(
-                "UPDATE members SET archived_at = $1, archive_reason = $2, archive_date = $3, archive_note = $4, \
+                "UPDATE members SET archived_at = $1, archive_reason = $2, archive_date = $3, \
+                    archive_note = $4, \
                  updated_at = $1, version = version + 1 WHERE id = $5 AND archived_at IS NULL",
             )
-            .bind(now).bind(reason.code()).bind(date).bind(note).bind(id).execute(&mut *c).await?.rows_affected()
+            .bind(now)
+            .bind(reason.code())
+            .bind(date)
+            .bind(note)
+            .bind(id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
         });
         if changed != 1 {
             return Err(StoreError::invalid("reason", "该人员已出库"));
         }
         on_tx!(tx, |c| {
             sqlx::query(
-                "INSERT INTO member_archive_events (member_id, action, reason, event_date, note, created_by, created_at) \
+                "INSERT INTO member_archive_events (member_id, action, reason, event_date, note, \
+                    created_by, created_at) \
                  VALUES ($1, 'archive', $2, $3, $4, $5, $6)",
             )
-            .bind(id).bind(reason.code()).bind(date).bind(note).bind(actor.account_id).bind(now).execute(&mut *c).await?;
+            .bind(id)
+            .bind(reason.code())
+            .bind(date)
+            .bind(note)
+            .bind(actor.account_id)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
         });
         Self::placement_move(tx, id, None, date).await?;
         self.audit(
@@ -1002,10 +1032,15 @@ impl Store {
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
             let changed = sqlx::query(
-                "UPDATE members SET archived_at = NULL, archive_reason = NULL, archive_date = NULL, archive_note = NULL, \
+                "UPDATE members SET archived_at = NULL, archive_reason = NULL, archive_date = \
+                    NULL, archive_note = NULL, \
                  updated_at = $1, version = version + 1 WHERE id = $2 AND archived_at IS NOT NULL",
             )
-            .bind(now).bind(id).execute(&mut *c).await?.rows_affected();
+            .bind(now)
+            .bind(id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
             if changed != 1 {
                 return Err(StoreError::invalid("reason", "该人员在册，无需恢复"));
             }
@@ -1099,10 +1134,18 @@ impl Store {
     ) -> Result<()> {
         let moved = on_tx!(tx, |c| {
             sqlx::query(
-                "UPDATE members SET org_id = $1, org_path = $2, party_group_id = NULL, updated_at = $3, version = version + 1 \
+                "UPDATE members SET org_id = $1, org_path = $2, party_group_id = NULL, updated_at \
+                    = $3, version = version + 1 \
                  WHERE id = $4 AND org_id = $5 AND archived_at IS NULL",
             )
-            .bind(to.id).bind(&to.path).bind(now).bind(m.id).bind(m.org_id).execute(&mut *c).await?.rows_affected()
+            .bind(to.id)
+            .bind(&to.path)
+            .bind(now)
+            .bind(m.id)
+            .bind(m.org_id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
         });
         if moved != 1 {
             return Err(StoreError::Conflict);
@@ -1111,7 +1154,8 @@ impl Store {
         // before this runs).
         let open_letters: i64 = on_tx!(tx, |c| {
             sqlx::query_scalar(
-                "SELECT COUNT(*) FROM transfer_letters WHERE member_id = $1 AND status = 'open'                  AND direction = 'out'",
+                "SELECT COUNT(*) FROM transfer_letters WHERE member_id = $1 AND status = \
+                    'open'                  AND direction = 'out'",
             )
             .bind(m.id)
             .fetch_one(&mut *c)
@@ -1139,11 +1183,19 @@ impl Store {
         }
         on_tx!(tx, |c| {
             sqlx::query(
-                "INSERT INTO member_transfers (member_id, from_org_id, to_org_id, transfer_date, note, created_by, created_at) \
+                "INSERT INTO member_transfers (member_id, from_org_id, to_org_id, transfer_date, \
+                    note, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
-            .bind(m.id).bind(m.org_id).bind(to.id).bind(date).bind(note).bind(actor.account_id).bind(now)
-            .execute(&mut *c).await?;
+            .bind(m.id)
+            .bind(m.org_id)
+            .bind(to.id)
+            .bind(date)
+            .bind(note)
+            .bind(actor.account_id)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
         });
         Self::placement_move(tx, m.id, Some(to.id), date).await
     }
@@ -1455,12 +1507,18 @@ impl Store {
                     let f = &item.fields;
                     on_tx!(&mut tx, |c| {
                         sqlx::query(
-                            "UPDATE members SET name = $1, name_key = $2, gender = $3, ethnicity = COALESCE($4, ethnicity), \
-                             birth_date = $5, education = COALESCE($6, education), status = $7, category = $8, \
-                             phone = COALESCE($9, phone), work_unit = COALESCE($10, work_unit), post = COALESCE($11, post), \
-                             application_date = COALESCE($12, application_date), activist_date = COALESCE($13, activist_date), \
-                             candidate_date = COALESCE($14, candidate_date), admission_date = COALESCE($15, admission_date), \
-                             conversion_date = COALESCE($16, conversion_date), org_id = $17, org_path = $18, \
+                            "UPDATE members SET name = $1, name_key = $2, gender = $3, ethnicity \
+                                = COALESCE($4, ethnicity), \
+                             birth_date = $5, education = COALESCE($6, education), status = $7, \
+                             category = $8, \
+                             phone = COALESCE($9, phone), work_unit = COALESCE($10, work_unit), \
+                             post = COALESCE($11, post), \
+                             application_date = COALESCE($12, application_date), activist_date = \
+                             COALESCE($13, activist_date), \
+                             candidate_date = COALESCE($14, candidate_date), admission_date = \
+                             COALESCE($15, admission_date), \
+                             conversion_date = COALESCE($16, conversion_date), org_id = $17, \
+                             org_path = $18, \
                              updated_at = $19, version = version + 1 WHERE id = $20",
                         )
                         .bind(&f.name)

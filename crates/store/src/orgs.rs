@@ -78,7 +78,8 @@ pub struct OrgFilter {
 pub(crate) const ORG_COLS: &str =
     "o.id, o.parent_id, o.path, o.code, o.name, o.org_type, o.sector, \
     o.founded_on, o.secretary, o.deputy_secretary, o.committee_members, o.term_start, o.term_end, \
-    o.contact_phone, o.approval_power, o.archived_at, o.archive_reason, o.created_at, o.updated_at, o.version";
+    o.contact_phone, o.approval_power, o.archived_at, o.archive_reason, o.created_at, \
+    o.updated_at, o.version";
 
 /// SQL for the exclusive upper bound of a path column's subtree ('/' → '0' at the end).
 pub(crate) fn upper_sql(col: &str) -> String {
@@ -88,7 +89,8 @@ pub(crate) fn upper_sql(col: &str) -> String {
 fn node_select() -> String {
     format!(
         "SELECT {ORG_COLS}, \
-         (SELECT COUNT(*) FROM orgs c WHERE c.parent_id = o.id AND c.archived_at IS NULL) AS child_count, \
+         (SELECT COUNT(*) FROM orgs c WHERE c.parent_id = o.id AND c.archived_at IS NULL) AS \
+         child_count, \
          (SELECT COUNT(*) FROM members m WHERE m.org_path >= o.path AND m.org_path < {} \
             AND m.archived_at IS NULL AND m.status IN ('probationary', 'full')) AS member_count \
          FROM orgs o",
@@ -446,9 +448,12 @@ impl Store {
         let now = self.clock.now();
         let id: i64 = on_tx!(tx, |c| {
             sqlx::query_scalar(
-                "INSERT INTO orgs (parent_id, path, code, name, org_type, sector, founded_on, secretary, \
-                 deputy_secretary, committee_members, term_start, term_end, contact_phone, approval_power, created_at, updated_at) \
-                 VALUES ($1, '/', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13) RETURNING id",
+                "INSERT INTO orgs (parent_id, path, code, name, org_type, sector, founded_on, \
+                    secretary, \
+                 deputy_secretary, committee_members, term_start, term_end, contact_phone, \
+                 approval_power, created_at, updated_at) \
+                 VALUES ($1, '/', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13) \
+                 RETURNING id",
             )
             .bind(parent_id)
             .bind(f.code.as_str())
@@ -551,7 +556,8 @@ impl Store {
         let now = self.clock.now();
         let n = on_tx!(&mut tx, |c| {
             sqlx::query(
-                "UPDATE orgs SET code = $1, name = $2, org_type = $3, sector = $4, founded_on = $5, \
+                "UPDATE orgs SET code = $1, name = $2, org_type = $3, sector = $4, founded_on = \
+                    $5, \
                  secretary = $6, deputy_secretary = $7, committee_members = $8, term_start = $9, \
                  term_end = $10, contact_phone = $11, updated_at = $12, version = version + 1, \
                  approval_power = $15 WHERE id = $13 AND version = $14",
@@ -964,11 +970,21 @@ impl Store {
                         }
                         let f = &item.fields;
                         on_tx!(&mut tx, |c| {
-                            sqlx::query("UPDATE orgs SET name = $1, org_type = $2, sector = $3, founded_on = COALESCE($4, founded_on), \
-                                         secretary = COALESCE($5, secretary), updated_at = $6, version = version + 1 WHERE id = $7")
-                                .bind(&f.name).bind(f.org_type.code()).bind(f.sector.code()).bind(f.founded_on)
-                                .bind(&f.secretary).bind(now).bind(existing.id)
-                                .execute(&mut *c).await?;
+                            sqlx::query(
+                                "UPDATE orgs SET name = $1, org_type = $2, sector = $3, \
+                                founded_on = COALESCE($4, founded_on), \
+                                         secretary = COALESCE($5, secretary), updated_at = $6, \
+                                         version = version + 1 WHERE id = $7",
+                            )
+                            .bind(&f.name)
+                            .bind(f.org_type.code())
+                            .bind(f.sector.code())
+                            .bind(f.founded_on)
+                            .bind(&f.secretary)
+                            .bind(now)
+                            .bind(existing.id)
+                            .execute(&mut *c)
+                            .await?;
                         });
                         self.audit(
                             &mut tx,
@@ -1072,8 +1088,10 @@ impl Store {
         let Some(start) = start else { return Ok(()) };
         on_tx!(tx, |c| {
             sqlx::query(
-                "INSERT INTO org_terms (org_id, term_start, term_end, recorded_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (org_id, term_start) DO UPDATE SET term_end = excluded.term_end, recorded_at = excluded.recorded_at",
+                "INSERT INTO org_terms (org_id, term_start, term_end, recorded_at) VALUES ($1, \
+                    $2, $3, $4) \
+                 ON CONFLICT (org_id, term_start) DO UPDATE SET term_end = excluded.term_end, \
+                 recorded_at = excluded.recorded_at",
             )
             .bind(org_id)
             .bind(start)

@@ -82,9 +82,15 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ('policy', $1, $2) \
-                         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
-                .bind(&value).bind(now).execute(&mut *c).await?;
+            sqlx::query(
+                "INSERT INTO settings (key, value, updated_at) VALUES ('policy', $1, $2) \
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = \
+                         excluded.updated_at",
+            )
+            .bind(&value)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
         });
         self.audit(
             &mut tx,

@@ -28,9 +28,11 @@ pub(crate) const STATUS_ON_DAY: &str = "CASE \
    CASE WHEN m.conversion_date <= $1 \
           OR (m.conversion_date IS NULL AND m.status = 'full' AND m.admission_date <= $2) \
         THEN 'full' ELSE 'probationary' END \
- WHEN m.candidate_date <= $1 OR (m.status = 'candidate' AND m.candidate_date IS NULL) THEN 'candidate' \
+ WHEN m.candidate_date <= $1 OR (m.status = 'candidate' AND m.candidate_date IS NULL) THEN \
+ 'candidate' \
  WHEN m.activist_date <= $1 OR (m.status = 'activist' AND m.activist_date IS NULL) THEN 'activist' \
- WHEN m.application_date <= $1 OR (m.status = 'applicant' AND m.application_date IS NULL) THEN 'applicant' \
+ WHEN m.application_date <= $1 OR (m.status = 'applicant' AND m.application_date IS NULL) THEN \
+ 'applicant' \
  END";
 
 /// The people placed in the subtree on the day: the FROM and WHERE clauses, their status on
@@ -65,9 +67,11 @@ impl Source {
         } else {
             Source {
                 from: format!(
-                    "FROM member_placements p JOIN members m ON m.id = p.member_id JOIN orgs o ON o.id = p.org_id \
+                    "FROM member_placements p JOIN members m ON m.id = p.member_id JOIN orgs o ON \
+                        o.id = p.org_id \
                      WHERE o.path >= ${lo} AND o.path < ${hi} \
-                     AND (p.from_date IS NULL OR p.from_date <= $1) AND (p.to_date IS NULL OR p.to_date > $1)"
+                     AND (p.from_date IS NULL OR p.from_date <= $1) AND (p.to_date IS NULL OR \
+                     p.to_date > $1)"
                 ),
                 st: format!("({STATUS_ON_DAY})"),
                 org_id: "p.org_id",
@@ -97,7 +101,8 @@ fn band_case(column: &str, first_param: usize, count: usize) -> String {
     s
 }
 
-const MINORITY: &str = "CAST(CASE WHEN m.ethnicity IS NOT NULL AND m.ethnicity <> '' AND m.ethnicity <> '汉族' THEN 1 \
+const MINORITY: &str = "CAST(CASE WHEN m.ethnicity IS NOT NULL AND m.ethnicity <> '' AND \
+    m.ethnicity <> '汉族' THEN 1 \
     ELSE 0 END AS BIGINT)";
 
 impl Sql {
@@ -225,7 +230,8 @@ impl ReportSql {
         let member = format!(" AND {st} IN ('full', 'probationary')");
         ReportSql {
             people: format!(
-                "SELECT {st} AS st, m.gender AS gender, m.ethnicity AS ethnicity, m.education AS education, \
+                "SELECT {st} AS st, m.gender AS gender, m.ethnicity AS ethnicity, m.education AS \
+                    education, \
                  m.category AS category, COUNT(*) AS n {source}{known} GROUP BY 1, 2, 3, 4, 5"
             ),
             births: format!(
@@ -240,13 +246,17 @@ impl ReportSql {
                 "SELECT path, \
                  SUM(CASE WHEN st = 'full' THEN 1 ELSE 0 END) AS full, \
                  SUM(CASE WHEN st = 'probationary' THEN 1 ELSE 0 END) AS probationary, \
-                 SUM(CASE WHEN st IN ('full', 'probationary') AND gender = 'male' THEN 1 ELSE 0 END) AS male, \
-                 SUM(CASE WHEN st IN ('full', 'probationary') AND gender = 'female' THEN 1 ELSE 0 END) AS female, \
-                 SUM(CASE WHEN st IN ('full', 'probationary') AND ethnicity IS NOT NULL AND ethnicity <> '' \
+                 SUM(CASE WHEN st IN ('full', 'probationary') AND gender = 'male' THEN 1 ELSE 0 \
+                 END) AS male, \
+                 SUM(CASE WHEN st IN ('full', 'probationary') AND gender = 'female' THEN 1 ELSE 0 \
+                 END) AS female, \
+                 SUM(CASE WHEN st IN ('full', 'probationary') AND ethnicity IS NOT NULL AND \
+                 ethnicity <> '' \
                      AND ethnicity <> '汉族' THEN 1 ELSE 0 END) AS minority, \
                  SUM(CASE WHEN st = 'activist' THEN 1 ELSE 0 END) AS activists, \
                  SUM(CASE WHEN st = 'candidate' THEN 1 ELSE 0 END) AS candidates \
-                 FROM (SELECT {path} AS path, {st} AS st, m.gender AS gender, m.ethnicity AS ethnicity {source}) x \
+                 FROM (SELECT {path} AS path, {st} AS st, m.gender AS gender, m.ethnicity AS \
+                 ethnicity {source}) x \
                  GROUP BY path"
             ),
             dated: !current,
@@ -469,8 +479,10 @@ impl Store {
         );
         let count_sql = format!("SELECT COUNT(*) FROM ({inner}) x WHERE {predicate}");
         let list_sql = format!(
-            "SELECT x.id, x.name, x.gender, x.ethnicity, x.birth_date, x.education, x.category, x.admission_date, \
-             x.st, o.code AS org_code, o.name AS org_name FROM ({inner}) x JOIN orgs o ON o.id = x.org_id \
+            "SELECT x.id, x.name, x.gender, x.ethnicity, x.birth_date, x.education, x.category, \
+                x.admission_date, \
+             x.st, o.code AS org_code, o.name AS org_name FROM ({inner}) x JOIN orgs o ON o.id = \
+             x.org_id \
              WHERE {predicate} ORDER BY x.name_key, x.id LIMIT {} OFFSET {}",
             page.per_page,
             page.offset()
