@@ -1066,7 +1066,9 @@ impl Store {
         let (mut sealed, mut unreadable) = (0u64, Vec::new());
         for (id, encoded) in &plain {
             // Guarded on the text read: a secret enrolled again meanwhile is left alone.
-            let changed = match crate::crypto::totp_decoded(encoded) {
+            let decoded = crate::crypto::totp_decoded(encoded);
+            let readable = decoded.is_some();
+            let changed = match decoded {
                 Some(secret) => on_tx!(&mut tx, |c| {
                     sqlx::query(
                         "UPDATE accounts SET totp_cipher = $1, totp_secret = NULL \
@@ -1095,7 +1097,7 @@ impl Store {
                     .rows_affected()
                 }),
             };
-            match (changed, crate::crypto::totp_decoded(encoded).is_some()) {
+            match (changed, readable) {
                 (1, true) => sealed += 1,
                 (1, false) => unreadable.push(*id),
                 _ => {}

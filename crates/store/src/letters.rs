@@ -319,11 +319,12 @@ impl Store {
         let l = self.letter_get(letter_id).await?;
         // Who may report it: the receiving side for a letter inside the system, the issuing
         // side for one to outside. Anyone else learns nothing of it, not even its state.
-        let answerable = match l.to_org_id {
-            Some(to) => self
-                .org_get(&Scope::Structure, to)
-                .await
-                .is_ok_and(|org| scope.may_write_member(&org.org_path())),
+        let dest = match l.to_org_id {
+            Some(to) => Some(self.org_get(&Scope::Structure, to).await?),
+            None => None,
+        };
+        let answerable = match &dest {
+            Some(org) => scope.may_write_member(&org.org_path()),
             None => self.member_get(scope, l.member_id).await.is_ok(),
         };
         if !answerable {
@@ -339,12 +340,8 @@ impl Store {
             ));
         }
         let now = self.clock.now();
-        match l.to_org_id {
-            Some(to) => {
-                let org = self.org_get(&Scope::Structure, to).await?;
-                if !scope.may_write_member(&org.org_path()) {
-                    return Err(StoreError::NotFound("找不到该介绍信"));
-                }
+        match dest {
+            Some(org) => {
                 // The receiving side confirms: the person is read whatever the caller's scope.
                 let member = self.member_get(&Scope::whole_tree(), l.member_id).await?;
                 if l.from_org_id.is_some_and(|from| from != member.org_id) || member.is_archived() {
