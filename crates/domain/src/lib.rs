@@ -9,6 +9,7 @@ pub mod dates;
 pub mod development;
 pub mod dues;
 pub mod idnum;
+pub mod life;
 pub mod members;
 pub mod org;
 pub mod password;

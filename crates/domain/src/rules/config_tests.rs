@@ -8,9 +8,13 @@ const OLD_DEFAULT: &str = r#"{"versions":[{"effective":"1900-01-01","numbers":{"
 
 #[test]
 fn the_stored_form_is_unchanged() {
+    // The meeting numbers came later: written after the others, absent from older forms.
     assert_eq!(
         serde_json::to_string(&RuleConfig::default()).unwrap(),
-        OLD_DEFAULT
+        OLD_DEFAULT.replace(
+            r#""back_pay_months":6}}"#,
+            r#""back_pay_months":6},"meetings_lookback_months":12,"meetings_warning_days":7}"#
+        )
     );
     let back: RuleConfig = serde_json::from_str(OLD_DEFAULT).unwrap();
     assert_eq!(back, RuleConfig::default());

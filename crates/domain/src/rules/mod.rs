@@ -7,6 +7,7 @@
 //! | member records | [`member`] | MEM-001..003 | [`PersonFacts`], [`ContactFacts`] | [`MemberNumbers`] |
 //! | transfer letters | [`letters`] | MEM-004 | [`LetterFacts`] | — |
 //! | party dues | [`dues`] | DUES-001, DUES-002 | [`DuesFacts`] | [`DuesNumbers`] |
+//! | organisational life | [`meetings`] | MTG-001..006 | [`MeetingFacts`] | [`MeetingNumbers`] |
 //!
 //! Each rule is one function `fn(&RuleConfig, NaiveDate, &Facts, &mut Vec<Hit>)`: it reads the
 //! numbers of the version in force on the date of the event it judges ([`RuleConfig::at`]) and
@@ -21,7 +22,7 @@
 //!
 //! # Adding a family
 //!
-//! Families still to come (meetings, reports, campaigns) are added the same way:
+//! Families still to come (reports, campaigns) are added the same way:
 //!
 //! 1. a file `rules/<family>.rs` with the family's facts, its numbers (a struct with
 //!    `#[serde(default)]`, a `Default` holding the national texts and a `validate` returning
@@ -47,6 +48,7 @@ use crate::members::MemberStatus;
 pub mod development;
 pub mod dues;
 pub mod letters;
+pub mod meetings;
 pub mod member;
 pub mod organisation;
 
@@ -54,6 +56,7 @@ pub use crate::dues::DuesNumbers;
 pub use development::{next_step, DevelopmentNumbers, NextStep};
 pub use dues::DuesFacts;
 pub use letters::{LetterFacts, LetterStatus};
+pub use meetings::{MeetingFacts, MeetingNumbers};
 pub use member::{ContactFacts, MemberNumbers};
 pub use organisation::{OrgFacts, OrganisationNumbers};
 
@@ -140,15 +143,17 @@ pub enum Family {
     Member,
     Letters,
     Dues,
+    Meetings,
 }
 
 impl Family {
-    pub const ALL: [Family; 5] = [
+    pub const ALL: [Family; 6] = [
         Family::Development,
         Family::Organisation,
         Family::Member,
         Family::Letters,
         Family::Dues,
+        Family::Meetings,
     ];
 
     pub fn label(self) -> &'static str {
@@ -158,6 +163,7 @@ impl Family {
             Family::Member => "党员信息",
             Family::Letters => "组织关系转接",
             Family::Dues => "党费",
+            Family::Meetings => "组织生活",
         }
     }
 }
@@ -203,6 +209,7 @@ pub enum Facts<'a> {
     Contact(&'a ContactFacts<'a>),
     Letter(&'a LetterFacts<'a>),
     Dues(&'a DuesFacts<'a>),
+    Meetings(&'a MeetingFacts<'a>),
 }
 
 /// A rule's function, by the kind of facts it reads.
@@ -213,6 +220,7 @@ pub enum Check {
     Contact(fn(&RuleConfig, NaiveDate, &ContactFacts<'_>, &mut Vec<Hit>)),
     Letter(fn(&RuleConfig, NaiveDate, &LetterFacts<'_>, &mut Vec<Hit>)),
     Dues(fn(&RuleConfig, NaiveDate, &DuesFacts<'_>, &mut Vec<Hit>)),
+    Meetings(fn(&RuleConfig, NaiveDate, &MeetingFacts<'_>, &mut Vec<Hit>)),
 }
 
 /// One rule of the catalogue: its id, the severity of its findings (a deadline rule may also
@@ -236,6 +244,7 @@ impl RuleEntry {
             (Check::Contact(f), Facts::Contact(c)) => f(cfg, as_of, c, out),
             (Check::Letter(f), Facts::Letter(l)) => f(cfg, as_of, l, out),
             (Check::Dues(f), Facts::Dues(d)) => f(cfg, as_of, d, out),
+            (Check::Meetings(f), Facts::Meetings(m)) => f(cfg, as_of, m, out),
             _ => {}
         }
     }
@@ -256,6 +265,7 @@ const FAMILIES: &[&[RuleEntry]] = &[
     member::RULES,
     letters::RULES,
     dues::RULES,
+    meetings::RULES,
 ];
 
 /// Every rule by its id.
@@ -373,6 +383,11 @@ pub fn check_dues(cfg: &RuleConfig, as_of: NaiveDate, d: &DuesFacts) -> Vec<Hit>
     registry().check(&Ask::all(cfg), as_of, Facts::Dues(d))
 }
 
+/// The meeting rules (MTG-001..006) switched on, as of `as_of`.
+pub fn check_meetings(cfg: &RuleConfig, as_of: NaiveDate, m: &MeetingFacts) -> Vec<Hit> {
+    registry().check(&Ask::all(cfg), as_of, Facts::Meetings(m))
+}
+
 /// The numbers of the rules, as in force from one effective date: one struct per family.
 /// Defaults are the national texts; fields marked *local* are common local practice.
 ///
@@ -390,6 +405,9 @@ pub struct Numbers {
     /// DUES-001 and DUES-002.
     #[serde(default)]
     pub dues: DuesNumbers,
+    /// MTG-001..006.
+    #[serde(flatten)]
+    pub meetings: MeetingNumbers,
 }
 
 impl Numbers {
@@ -398,7 +416,8 @@ impl Numbers {
         self.development.validate()?;
         self.organisation.validate()?;
         self.member.validate()?;
-        self.dues.validate()
+        self.dues.validate()?;
+        self.meetings.validate()
     }
 }
 

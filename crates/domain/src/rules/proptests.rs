@@ -121,6 +121,8 @@ fn any_numbers() -> impl Strategy<Value = Numbers> {
             u.farmer_max = x[28];
             u.unpaid_months = to_i32(x[29]);
             u.back_pay_months = to_i32(x[30]);
+            n.meetings.meetings_lookback_months = x[31];
+            n.meetings.meetings_warning_days = x[32];
             n
         })
 }
@@ -701,4 +703,34 @@ proptest! {
         check_dated(&check_letter(&cfg, as_of, &l.facts()), &[l.issued_on, l.valid_until])?;
         check_dated(&check_dues(&cfg, as_of, &d.facts()), &d.dates())?;
     }
+
+    #[test]
+    fn no_meeting_rule_panics(
+        cfg in config(any_numbers()),
+        kind in pick(OrgType::ALL),
+        founded_on in opt_date(),
+        committee in vec((opt_date(), opt_date()), 0..3),
+        held in vec((pick(STANDARDS), date()), 0..12),
+        as_of in date(),
+    ) {
+        let facts = MeetingFacts { kind, founded_on, committee: &committee, held: &held };
+        let hits = check_meetings(&cfg, as_of, &facts);
+        check_findings(&cfg, &hits, &[Family::Meetings])?;
+        for h in &hits {
+            // A period is judged once ended; only the current one is warned about.
+            let end = h.dates.get("period_end").copied();
+            prop_assert!(end.is_none_or(|e| e < as_of), "{h:?}");
+            prop_assert!(h.severity != Severity::Error || end.is_some(), "{h:?}");
+        }
+    }
 }
+
+const STANDARDS: &[crate::life::Standard] = &[
+    crate::life::Standard::GeneralMeeting,
+    crate::life::Standard::Committee,
+    crate::life::Standard::PartyGroup,
+    crate::life::Standard::Lecture,
+    crate::life::Standard::ThemeDay,
+    crate::life::Standard::LifeMeeting,
+    crate::life::Standard::Other,
+];
