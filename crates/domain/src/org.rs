@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use crate::dates::parse_date;
 use crate::members::FieldError;
 use crate::phone::Phone;
-use crate::text;
 
 macro_rules! code_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ }) => {
@@ -248,9 +247,6 @@ pub struct OrgInput {
     pub org_type: String,
     pub sector: String,
     pub founded_on: String,
-    pub secretary: String,
-    pub deputy_secretary: String,
-    pub committee_members: String,
     pub term_start: String,
     pub term_end: String,
     pub contact_phone: String,
@@ -266,9 +262,9 @@ pub struct OrgFields {
     pub org_type: OrgType,
     pub sector: Sector,
     pub founded_on: Option<NaiveDate>,
+    /// A secretary's name given by an organisation import: it becomes a post (matched to the
+    /// roster where one person has the name). Forms set posts on their own page.
     pub secretary: Option<String>,
-    pub deputy_secretary: Option<String>,
-    pub committee_members: Option<String>,
     pub term_start: Option<NaiveDate>,
     pub term_end: Option<NaiveDate>,
     pub contact_phone: Option<String>,
@@ -322,16 +318,6 @@ impl OrgInput {
                 err("term_end", "任期届满日期不能早于任期开始日期".into());
             }
         }
-        let mut free = |field: &'static str, v: &str, max: usize| match text::optional(v, max) {
-            Ok(v) => v,
-            Err(max) => {
-                err(field, format!("最多 {max} 个字"));
-                None
-            }
-        };
-        let secretary = free("secretary", &self.secretary, 50);
-        let deputy_secretary = free("deputy_secretary", &self.deputy_secretary, 50);
-        let committee_members = free("committee_members", &self.committee_members, 300);
         let contact_phone = if self.contact_phone.trim().is_empty() {
             None
         } else {
@@ -359,9 +345,7 @@ impl OrgInput {
                 org_type,
                 sector,
                 founded_on,
-                secretary,
-                deputy_secretary,
-                committee_members,
+                secretary: None,
                 term_start,
                 term_end,
                 contact_phone,
@@ -495,7 +479,6 @@ mod tests {
         input.founded_on = "2001年7月1日".into();
         input.term_start = "2024-01-01".into();
         input.term_end = "2029-01-01".into();
-        input.secretary = " 张三 ".into();
         input.approval_power = "no".into();
         let f = input.parse(today()).unwrap();
         assert_eq!(f.code.as_str(), "A-1");
@@ -503,8 +486,7 @@ mod tests {
         assert_eq!(f.org_type, OrgType::Branch);
         assert_eq!(f.founded_on, NaiveDate::from_ymd_opt(2001, 7, 1));
         assert_eq!(f.term_end, NaiveDate::from_ymd_opt(2029, 1, 1));
-        assert_eq!(f.secretary.as_deref(), Some("张三"));
-        assert_eq!(f.deputy_secretary, None);
+        assert_eq!(f.secretary, None, "posts are set on their own page");
         assert_eq!(f.contact_phone, None);
         assert_eq!(f.approval_power, Some(false));
     }
@@ -559,15 +541,11 @@ mod tests {
     }
 
     #[test]
-    fn lengths_and_phone() {
+    fn the_phone_is_checked() {
         let mut input = branch();
-        input.secretary = "张".repeat(51);
-        input.committee_members = "李".repeat(301);
         input.contact_phone = "12".into();
         let p = problems(&input);
-        assert_eq!(p[0], ("secretary", "最多 50 个字".to_string()));
-        assert_eq!(p[1], ("committee_members", "最多 300 个字".to_string()));
-        assert_eq!(p[2].0, "contact_phone");
-        assert_eq!(p[2].1, crate::Phone::parse("12").unwrap_err().to_string());
+        assert_eq!(p[0].0, "contact_phone");
+        assert_eq!(p[0].1, crate::Phone::parse("12").unwrap_err().to_string());
     }
 }

@@ -50,6 +50,11 @@ pub const TABLES: &[&str] = &[
     "dues_payments",
     "dues_reductions",
     "transfer_letters",
+    "org_posts",
+    "meetings",
+    "meeting_attendees",
+    "meeting_votes",
+    "action_items",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,9 +12,10 @@ use xianfeng_domain::contact::ContactEvent;
 use xianfeng_domain::development::DevFile;
 use xianfeng_domain::members::MemberStatus;
 use xianfeng_domain::org::{OrgPath, Sector};
+use xianfeng_domain::life::PostRole;
 use xianfeng_domain::rules::{
-    check_org, registry, Ask, ContactFacts, DuesFacts, Facts, Family, Hit, OrgFacts, PersonFacts,
-    RuleConfig, Severity,
+    registry, Ask, ContactFacts, DuesFacts, Facts, Family, Hit, MeetingFacts, OrgFacts,
+    PersonFacts, RuleConfig, Severity,
 };
 use xianfeng_domain::scope::Scope;
 
@@ -27,7 +28,8 @@ use crate::{on_db, on_tx, Page, PageReq, Result, Store, StoreError};
 
 /// Rules whose findings are deadlines for the people responsible (to-do list, notifications).
 pub const DEADLINE_RULES: &[&str] = &[
-    "DEV-018", "DEV-019", "DEV-020", "DEV-022", "ORG-004", "MEM-003", "MEM-004",
+    "DEV-018", "DEV-019", "DEV-020", "DEV-022", "ORG-004", "MEM-003", "MEM-004", "MTG-001",
+    "MTG-002", "MTG-003", "MTG-005", "MTG-006",
 ];
 
 /// Who or what a finding is about.
@@ -166,20 +168,6 @@ pub struct SyncReport {
     pub notified: usize,
 }
 
-fn committee_count(s: &Option<String>) -> usize {
-    s.as_deref()
-        .map(|s| {
-            s.split(['、', ',', '，', ';', '；', ' ', '　'])
-                .filter(|x| !x.trim().is_empty())
-                .count()
-        })
-        .unwrap_or(0)
-}
-
-fn deputies(s: &Option<String>) -> usize {
-    committee_count(s)
-}
-
 /// A file as it stood on `day`: steps recorded later had not happened yet.
 fn file_on(f: &DevFile, day: NaiveDate) -> DevFile {
     let mut f = f.clone();
@@ -271,11 +259,15 @@ impl Store {
         ]
         .into_iter()
         .any(|f| ask.wants_family(f));
-        let want_orgs = ask.wants_family(Family::Organisation);
+        let want_orgs =
+            ask.wants_family(Family::Organisation) || ask.wants_family(Family::Meetings);
         let orgs = self.check_orgs(root).await?;
         let mut out = Vec::new();
         if want_orgs {
-            out.extend(self.check_org_findings(&cfg, &orgs, root, as_of).await?);
+            out.extend(
+                self.check_org_findings(&ask, &orgs, root, as_of)
+                    .await?,
+            );
         }
         if want_people {
             out.extend(
@@ -325,14 +317,23 @@ impl Store {
         self.org_all(&scope).await
     }
 
-    /// Organisation rules for `orgs`, with the member counts of the day judged.
+    /// Organisation and meeting rules for `orgs`, with the member counts and the team of the
+    /// day judged and the meetings held.
     async fn check_org_findings(
         &self,
-        cfg: &RuleConfig,
+        ask: &Ask<'_>,
         orgs: &[Org],
         root: Option<&OrgPath>,
         as_of: NaiveDate,
     ) -> Result<Vec<Finding>> {
+        let life = self.life_config().await?;
+        let posts = self.posts_for_check(root).await?;
+        let held = if ask.wants_family(Family::Meetings) {
+            self.meetings_for_check(&life, root).await?
+        } else {
+            HashMap::new()
+        };
+        let rules = registry();
         let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
         let rows: Vec<(i64, String, i64)> = if as_of < self.clock.today() {
             // A past day: who was where, and as what, from the dated placements (as the
@@ -398,12 +399,14 @@ impl Store {
                     .map_or((None, None), |t| (Some(t.term_start), t.term_end)),
                 None => (o.term_start, o.term_end),
             };
+            let org_posts = posts.get(&o.id).map(|v| v.as_slice()).unwrap_or(&[]);
+            let team = crate::posts::team_on(&life, org_posts, as_of);
             let facts = OrgFacts {
                 kind,
                 sector: Sector::parse(&o.sector).unwrap_or(Sector::Other),
-                secretary: o.secretary.as_deref(),
-                deputies: deputies(&o.deputy_secretary),
-                committee_members: committee_count(&o.committee_members),
+                secretary: team.secretary.as_deref(),
+                deputies: team.deputies,
+                committee_members: team.committee,
                 term_start,
                 term_end,
                 members,
@@ -415,7 +418,20 @@ impl Store {
                 name: o.name.clone(),
                 path: o.path.clone(),
             };
-            for h in check_org(cfg, as_of, &facts) {
+            let committee: Vec<(Option<NaiveDate>, Option<NaiveDate>)> = org_posts
+                .iter()
+                .filter(|(code, ..)| life.post_role(code) == PostRole::Committee)
+                .map(|(_, s, e, _)| (*s, *e))
+                .collect();
+            let meetings = MeetingFacts {
+                kind,
+                founded_on: o.founded_on,
+                committee: &committee,
+                held: held.get(&o.id).map(|v| v.as_slice()).unwrap_or(&[]),
+            };
+            let mut hits = rules.check(ask, as_of, Facts::Org(&facts));
+            hits.extend(rules.check(ask, as_of, Facts::Meetings(&meetings)));
+            for h in hits {
                 out.push(Finding::from_hit(
                     h,
                     &info,
@@ -783,7 +799,7 @@ impl Store {
             let findings = if org.is_archived() {
                 Vec::new()
             } else {
-                self.check_org_findings(&cfg, &[org], Some(&path), today)
+                self.check_org_findings(&Ask::all(&cfg), &[org], Some(&path), today)
                     .await?
             };
             self.findings_sync(findings, SyncScope::Subjects("org", &[id]))
@@ -805,7 +821,9 @@ impl Store {
         let run = async {
             let cfg = self.rules_config().await?;
             let orgs = self.org_all(&Scope::Structure).await?;
-            let findings = self.check_org_findings(&cfg, &orgs, None, today).await?;
+            let findings = self
+                .check_org_findings(&Ask::all(&cfg), &orgs, None, today)
+                .await?;
             self.findings_sync(findings, SyncScope::Kind("org")).await
         };
         if let Err(e) = run.await {

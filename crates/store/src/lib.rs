@@ -22,8 +22,10 @@ pub mod development;
 pub mod dues;
 pub mod keybind;
 pub mod letters;
+pub mod meetings;
 pub mod members;
 pub mod orgs;
+pub mod posts;
 pub mod settings;
 pub mod stats;
 

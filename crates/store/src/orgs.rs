@@ -449,11 +449,8 @@ impl Store {
         let id: i64 = on_tx!(tx, |c| {
             sqlx::query_scalar(
                 "INSERT INTO orgs (parent_id, path, code, name, org_type, sector, founded_on, \
-                    secretary, \
-                 deputy_secretary, committee_members, term_start, term_end, contact_phone, \
-                 approval_power, created_at, updated_at) \
-                 VALUES ($1, '/', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13) \
-                 RETURNING id",
+                 term_start, term_end, contact_phone, approval_power, created_at, updated_at) \
+                 VALUES ($1, '/', $2, $3, $4, $5, $6, $7, $8, $9, $11, $10, $10) RETURNING id",
             )
             .bind(parent_id)
             .bind(f.code.as_str())
@@ -461,9 +458,6 @@ impl Store {
             .bind(f.org_type.code())
             .bind(f.sector.code())
             .bind(f.founded_on)
-            .bind(&f.secretary)
-            .bind(&f.deputy_secretary)
-            .bind(&f.committee_members)
             .bind(f.term_start)
             .bind(f.term_end)
             .bind(&f.contact_phone)
@@ -484,6 +478,21 @@ impl Store {
                 .await?;
         });
         Self::term_record(tx, id, f.term_start, f.term_end, now).await?;
+        if let Some(name) = &f.secretary {
+            let cfg = self.life_config().await?;
+            Self::posts_adopt_text(
+                tx,
+                &cfg,
+                id,
+                xianfeng_domain::life::PostRole::Secretary,
+                name,
+                f.term_start,
+                "imported",
+                now,
+            )
+            .await?;
+            self.posts_summarise(tx, &cfg, id).await?;
+        }
         self.audit(
             tx,
             actor,
@@ -557,19 +566,14 @@ impl Store {
         let n = on_tx!(&mut tx, |c| {
             sqlx::query(
                 "UPDATE orgs SET code = $1, name = $2, org_type = $3, sector = $4, founded_on = \
-                    $5, \
-                 secretary = $6, deputy_secretary = $7, committee_members = $8, term_start = $9, \
-                 term_end = $10, contact_phone = $11, updated_at = $12, version = version + 1, \
-                 approval_power = $15 WHERE id = $13 AND version = $14",
+                 $5, term_start = $6, term_end = $7, contact_phone = $8, updated_at = $9, \
+                 version = version + 1, approval_power = $12 WHERE id = $10 AND version = $11",
             )
             .bind(f.code.as_str())
             .bind(&f.name)
             .bind(f.org_type.code())
             .bind(f.sector.code())
             .bind(f.founded_on)
-            .bind(&f.secretary)
-            .bind(&f.deputy_secretary)
-            .bind(&f.committee_members)
             .bind(f.term_start)
             .bind(f.term_end)
             .bind(&f.contact_phone)
@@ -860,17 +864,6 @@ fn org_changes(before: &Org, f: &OrgFields) -> String {
             f.sector.label().to_string(),
         ),
         ("成立日期", d(before.founded_on), d(f.founded_on)),
-        ("书记", o(&before.secretary), o(&f.secretary)),
-        (
-            "副书记",
-            o(&before.deputy_secretary),
-            o(&f.deputy_secretary),
-        ),
-        (
-            "委员",
-            o(&before.committee_members),
-            o(&f.committee_members),
-        ),
         ("任期开始", d(before.term_start), d(f.term_start)),
         ("任期届满", d(before.term_end), d(f.term_end)),
         ("联系电话", o(&before.contact_phone), o(&f.contact_phone)),
@@ -972,30 +965,49 @@ impl Store {
                         on_tx!(&mut tx, |c| {
                             sqlx::query(
                                 "UPDATE orgs SET name = $1, org_type = $2, sector = $3, \
-                                founded_on = COALESCE($4, founded_on), \
-                                         secretary = COALESCE($5, secretary), updated_at = $6, \
-                                         version = version + 1 WHERE id = $7",
+                                founded_on = COALESCE($4, founded_on), updated_at = $5, \
+                                version = version + 1 WHERE id = $6",
                             )
                             .bind(&f.name)
                             .bind(f.org_type.code())
                             .bind(f.sector.code())
                             .bind(f.founded_on)
-                            .bind(&f.secretary)
                             .bind(now)
                             .bind(existing.id)
                             .execute(&mut *c)
                             .await?;
                         });
+                        let new_secretary = match &f.secretary {
+                            Some(name) => {
+                                self.posts_import_secretary(
+                                    &mut tx,
+                                    existing.id,
+                                    name,
+                                    self.clock.today(),
+                                )
+                                .await?
+                            }
+                            None => false,
+                        };
                         self.audit(
                             &mut tx,
                             actor,
                             AuditEvent::ok(
                                 "org.update",
                                 format!(
-                                    "导入更新 {}（{}）：{}",
+                                    "导入更新 {}（{}）：{}{}",
                                     existing.name,
                                     existing.code,
-                                    org_changes(&existing, f)
+                                    org_changes(&existing, f),
+                                    if new_secretary {
+                                        format!(
+                                            "；书记：{} → {}",
+                                            existing.secretary.clone().unwrap_or_default(),
+                                            f.secretary.clone().unwrap_or_default()
+                                        )
+                                    } else {
+                                        String::new()
+                                    }
                                 ),
                             )
                             .on("org", existing.id),
@@ -1078,7 +1090,7 @@ pub struct Term {
 impl Store {
     /// Keeps a term in the history: a new start adds a term; the same start updates its end
     /// (an approved postponement).
-    async fn term_record(
+    pub(crate) async fn term_record(
         tx: &mut crate::Tx,
         org_id: i64,
         start: Option<NaiveDate>,

@@ -254,8 +254,6 @@ pub async fn import_orgs(
                 sector: r.sector,
                 founded_on: r.founded_on,
                 secretary: r.secretary.clone(),
-                deputy_secretary: None,
-                committee_members: None,
                 term_start: None,
                 term_end: None,
                 contact_phone: None,

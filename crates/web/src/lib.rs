@@ -35,6 +35,7 @@ pub mod page;
 pub mod routes;
 pub mod session;
 pub mod stats;
+pub mod team;
 pub mod trace;
 pub mod uploads;
 pub mod widgets;
@@ -82,6 +83,7 @@ pub fn page_routes() -> Routes {
         .merge(development::router())
         .merge(dues::router())
         .merge(letters::router())
+        .merge(team::router())
         .merge(accounts::router())
         .merge(audit::router())
         .merge(uploads::router())

@@ -138,6 +138,9 @@ struct ShowPage {
     approval_power: bool,
     /// Terms of office on record, newest first.
     terms: Vec<xianfeng_store::orgs::Term>,
+    /// The current team (post label, post); how many posts the history holds.
+    team: Vec<(String, xianfeng_store::posts::Post)>,
+    past_posts: usize,
 }
 
 async fn show(
@@ -174,9 +177,19 @@ async fn show(
         .get(&id)
         .is_some_and(|p| p.1);
     let terms = state.store.org_terms(id).await?;
+    let life = state.store.life_config().await?;
+    let posts = state.store.posts_of(&auth.scope, id).await?;
+    let past_posts = posts.iter().filter(|p| !p.is_current()).count();
+    let team = posts
+        .into_iter()
+        .filter(|p| p.is_current())
+        .map(|p| (life.post_label(&p.post).to_string(), p))
+        .collect();
     render(
         &ShowPage {
             ctx,
+            team,
+            past_posts,
             findings,
             approval_power,
             terms,
@@ -210,12 +223,6 @@ pub struct OrgForm {
     #[serde(default)]
     pub founded_on: String,
     #[serde(default)]
-    pub secretary: String,
-    #[serde(default)]
-    pub deputy_secretary: String,
-    #[serde(default)]
-    pub committee_members: String,
-    #[serde(default)]
     pub term_start: String,
     #[serde(default)]
     pub term_end: String,
@@ -238,9 +245,6 @@ impl OrgForm {
             org_type: o.org_type.clone(),
             sector: o.sector.clone(),
             founded_on: d(o.founded_on),
-            secretary: o.secretary.clone().unwrap_or_default(),
-            deputy_secretary: o.deputy_secretary.clone().unwrap_or_default(),
-            committee_members: o.committee_members.clone().unwrap_or_default(),
             term_start: d(o.term_start),
             term_end: d(o.term_end),
             contact_phone: o.contact_phone.clone().unwrap_or_default(),
@@ -261,9 +265,6 @@ impl OrgForm {
             org_type: self.org_type.clone(),
             sector: self.sector.clone(),
             founded_on: self.founded_on.clone(),
-            secretary: self.secretary.clone(),
-            deputy_secretary: self.deputy_secretary.clone(),
-            committee_members: self.committee_members.clone(),
             term_start: self.term_start.clone(),
             term_end: self.term_end.clone(),
             contact_phone: self.contact_phone.clone(),

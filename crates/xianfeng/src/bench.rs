@@ -32,8 +32,6 @@ fn org_fields(code: &str, name: &str, kind: OrgType) -> OrgFields {
         sector: Sector::Community,
         founded_on: None,
         secretary: None,
-        deputy_secretary: None,
-        committee_members: None,
         term_start: None,
         term_end: None,
         contact_phone: None,

@@ -830,35 +830,15 @@ fn choose(rng: &mut Rng, n: u64, k: u64) -> Vec<bool> {
         .collect()
 }
 
-/// A name for an office holder of organisation `id` (`k` tells the holders apart).
-fn officer_name(id: i64, k: u64) -> String {
-    let mut r = Rng::new((id as u64).wrapping_mul(2_654_435_761).wrapping_add(k));
-    let weights: Vec<u64> = SURNAMES.iter().map(|s| s.1).collect();
-    let chars = if r.chance(650) {
-        MALE_CHARS
-    } else {
-        FEMALE_CHARS
-    };
-    let mut name = SURNAMES[r.weighted(&weights)].0.to_string();
-    name.push_str(chars[r.below(chars.len() as u64) as usize]);
-    if r.chance(700) {
-        name.push_str(chars[r.below(chars.len() as u64) as usize]);
-    }
-    name
-}
-
 async fn insert_orgs(store: &Store, tx: &mut xianfeng_store::Tx, orgs: &[OrgSpec]) -> Result<()> {
     let now = store.clock.now();
     for chunk in orgs.chunks(1000) {
         on_tx!(tx, |c| {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO orgs (id, parent_id, path, code, name, org_type, sector, founded_on, \
-                 term_start, term_end, secretary, deputy_secretary, created_at, updated_at) ",
+                 term_start, term_end, created_at, updated_at) ",
             );
             q.push_values(chunk, |mut b, o| {
-                // About one organisation in a hundred has no secretary on record.
-                let secretary = (o.id % 97 != 5).then(|| officer_name(o.id, 0));
-                let deputy = (!o.kind.is_branch() || o.weight > 40).then(|| officer_name(o.id, 1));
                 let years = o.kind.term_years(o.sector);
                 let start = add_months(store.clock.today(), -((o.id as i32 * 7) % (12 * years)));
                 b.push_bind(o.id)
@@ -871,8 +851,6 @@ async fn insert_orgs(store: &Store, tx: &mut xianfeng_store::Tx, orgs: &[OrgSpec
                     .push_bind(o.founded)
                     .push_bind(start)
                     .push_bind(add_months(start, 12 * years))
-                    .push_bind(secretary)
-                    .push_bind(deputy)
                     .push_bind(now)
                     .push_bind(now);
             });
@@ -1246,27 +1224,6 @@ pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
         }
     }
 
-    // Branches of seven or more members elect a committee (most have it on record).
-    let big: Vec<i64> = on_db!(&store.db, |p| {
-        sqlx::query_scalar(
-            "SELECT org_id FROM members WHERE status IN ('probationary', 'full') GROUP BY org_id \
-            HAVING COUNT(*) >= 7 ORDER BY org_id",
-        )
-        .fetch_all(p)
-        .await?
-    });
-    let mut tx = store.begin().await?;
-    for id in big.iter().filter(|id| *id % 53 != 7) {
-        let names: Vec<String> = (2..5).map(|k| officer_name(*id, k)).collect();
-        on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE orgs SET committee_members = $1 WHERE id = $2")
-                .bind(names.join("、"))
-                .bind(*id)
-                .execute(&mut *c)
-                .await?;
-        });
-    }
-    tx.commit().await?;
     filled.dev_files = fill_dev_files(store, seed, today).await?;
     // The work records of the (first) district.
     let (work_root, work_path) = {
@@ -1317,6 +1274,8 @@ pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
     filled.dues_months = crate::demo_work::dues(store, seed, today, &work_path).await?;
     eprintln!("已写入 {} 条党费记录", filled.dues_months);
     filled.letters = crate::demo_work::letters(store, seed, today, work_root, &work_path).await?;
+    let posts = crate::demo_life::posts(store, seed).await?;
+    eprintln!("已登记 {posts} 条班子成员任职记录");
     store.analyze().await?;
     // The compliance pages read stored findings: check everything once now.
     let r = store.findings_full_run().await?;

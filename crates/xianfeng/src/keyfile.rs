@@ -246,6 +246,16 @@ pub async fn open_bound_with(
             if rekeyed > 0 {
                 tracing::info!(rekeyed, "已按新的姓氏读音重算姓名排序键");
             }
+            let posts = store
+                .posts_from_text()
+                .await
+                .context("书记、委员文字记录转为任职记录失败")?;
+            if posts > 0 {
+                tracing::info!(
+                    orgs = posts,
+                    "书记、委员的文字记录已转为任职记录；未能对应到名册中唯一人员的，列在“待关联名册的班子成员”中"
+                );
+            }
             Ok(store)
         }
         Err(StoreError::KeyMismatch) => {

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod demo;
+pub mod demo_life;
 pub mod demo_work;
 mod keyfile;
 

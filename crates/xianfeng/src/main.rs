@@ -69,6 +69,8 @@ enum Command {
     Check(CheckArgs),
     /// 检查规则的数值配置：查看或设置（按生效日期分版本，可关闭地方性规则）
     Rules(RulesArgs),
+    /// 组织生活配置：班子职务和会议类型的列表（JSON），查看或设置
+    Life(RulesArgs),
     /// 数据加密密钥：查看所用密钥是否与数据库相符，或更换密钥
     Key(KeyArgs),
 }
@@ -585,6 +587,33 @@ async fn run(cli: Cli) -> Result<()> {
                     println!(
                         "已更新检查规则配置；重新检查：{} 条结果，新增 {}，已关闭 {}",
                         r.seen, r.opened, r.closed
+                    );
+                }
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Life(a) => {
+            let store = store_of(&a.db).await?;
+            match a.command {
+                RulesCommand::Show => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&store.life_config().await?)?
+                    );
+                }
+                RulesCommand::Set { file } => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("无法读取 {}", file.display()))?;
+                    let cfg: xianfeng_domain::life::LifeConfig = serde_json::from_str(&text)
+                        .map_err(|e| anyhow::anyhow!("配置文件格式错误：{e}"))?;
+                    store
+                        .set_life_config(&Actor::cli("life set"), &cfg)
+                        .await?;
+                    println!(
+                        "已更新组织生活配置：{} 个职务，{} 种会议类型",
+                        cfg.posts.len(),
+                        cfg.meeting_kinds.len()
                     );
                 }
             }

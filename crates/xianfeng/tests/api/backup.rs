@@ -119,8 +119,6 @@ async fn a_backup_restores_into_a_new_database_with_everything() {
                 sector: xianfeng_domain::org::Sector::Community,
                 founded_on: None,
                 secretary: None,
-                deputy_secretary: None,
-                committee_members: None,
                 term_start: None,
                 term_end: None,
                 contact_phone: None,

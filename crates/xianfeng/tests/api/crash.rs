@@ -78,8 +78,6 @@ async fn sigkill_during_writes_loses_no_acknowledged_write() {
             sector: xianfeng_domain::org::Sector::Other,
             founded_on: None,
             secretary: None,
-            deputy_secretary: None,
-            committee_members: None,
             term_start: None,
             term_end: None,
             contact_phone: None,

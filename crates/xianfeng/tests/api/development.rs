@@ -412,35 +412,24 @@ async fn the_daily_check_runs_once_a_day_and_closes_what_is_fixed() {
     .await
     .unwrap();
     assert!(again.daily_check_once(today).await.unwrap().is_none());
-    let org = app.store.org_get(&Scope::Structure, d.a).await.unwrap();
     let open = app
         .store
         .findings_of(&Scope::whole_tree(), "org", d.a)
         .await
         .unwrap();
     assert!(open.iter().any(|f| f.rule == "ORG-005"), "{open:?}");
-    // Recording a secretary closes ORG-005 on the write itself.
-    let fields = xianfeng_store::orgs::OrgFields {
-        code: xianfeng_domain::org::OrgCode::parse(&org.code).unwrap(),
-        name: org.name.clone(),
-        org_type: org.kind().unwrap(),
-        sector: xianfeng_domain::org::Sector::Community,
-        founded_on: None,
-        secretary: Some("周书记".into()),
-        deputy_secretary: None,
-        committee_members: None,
-        term_start: None,
-        term_end: None,
-        contact_phone: None,
-        approval_power: None,
-    };
+    // Appointing a secretary closes ORG-005 on the write itself.
+    let zhou = app.member(d.a, "周书记", 901).await;
     app.store
-        .org_update(
+        .post_appoint(
             &Actor::cli("test"),
-            &Scope::Structure,
+            &Scope::whole_tree(),
             d.a,
-            Some(org.version),
-            &fields,
+            &xianfeng_store::posts::Appointment {
+                post: "secretary".into(),
+                member_id: zhou,
+            },
+            today,
         )
         .await
         .unwrap();

@@ -404,8 +404,6 @@ pub fn org_fields(code: &str, name: &str, kind: &str) -> xianfeng_store::orgs::O
         sector: xianfeng_domain::org::Sector::Community,
         founded_on: None,
         secretary: None,
-        deputy_secretary: None,
-        committee_members: None,
         term_start: None,
         term_end: None,
         contact_phone: None,
