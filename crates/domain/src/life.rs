@@ -127,12 +127,7 @@ impl Default for LifeConfig {
                 post("member", "委员", PostRole::Committee),
             ],
             meeting_kinds: vec![
-                kind(
-                    "general",
-                    "支部党员大会",
-                    S::GeneralMeeting,
-                    E::AllMembers,
-                ),
+                kind("general", "支部党员大会", S::GeneralMeeting, E::AllMembers),
                 kind("committee", "支部委员会", S::Committee, E::Committee),
                 kind("group", "党小组会", S::PartyGroup, E::PartyGroup),
                 kind("lecture", "党课", S::Lecture, E::AllMembers),
@@ -153,8 +148,7 @@ impl LifeConfig {
         let code_ok = |c: &str| {
             !c.is_empty()
                 && c.len() <= 30
-                && c
-                    .chars()
+                && c.chars()
                     .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
         };
         let mut seen = std::collections::HashSet::new();

@@ -10,9 +10,9 @@ use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder, Row};
 use xianfeng_domain::contact::ContactEvent;
 use xianfeng_domain::development::DevFile;
+use xianfeng_domain::life::PostRole;
 use xianfeng_domain::members::MemberStatus;
 use xianfeng_domain::org::{OrgPath, Sector};
-use xianfeng_domain::life::PostRole;
 use xianfeng_domain::rules::{
     registry, Ask, ContactFacts, DuesFacts, Facts, Family, Hit, MeetingFacts, OrgFacts,
     PersonFacts, RuleConfig, Severity,
@@ -264,10 +264,7 @@ impl Store {
         let orgs = self.check_orgs(root).await?;
         let mut out = Vec::new();
         if want_orgs {
-            out.extend(
-                self.check_org_findings(&ask, &orgs, root, as_of)
-                    .await?,
-            );
+            out.extend(self.check_org_findings(&ask, &orgs, root, as_of).await?);
         }
         if want_people {
             out.extend(

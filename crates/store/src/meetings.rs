@@ -285,6 +285,33 @@ impl Store {
         }))
     }
 
+    /// Party members (probationary and full) of an organisation's subtree, its own first:
+    /// hosts, recorders, chosen attendees and owners of decisions.
+    pub async fn meeting_people(
+        &self,
+        scope: &Scope,
+        org_id: i64,
+    ) -> Result<Vec<crate::posts::Candidate>> {
+        let org = self.org_get(scope, org_id).await?;
+        if !matches!(scope, Scope::Subtree { .. }) {
+            return Err(StoreError::Forbidden);
+        }
+        let path = org.org_path();
+        Ok(on_db!(&self.db, |p| {
+            sqlx::query_as(
+                "SELECT m.id, m.name, m.status, o.name AS org_name FROM members m JOIN orgs o \
+                 ON o.id = m.org_id WHERE m.archived_at IS NULL AND m.status IN \
+                 ('probationary', 'full') AND m.org_path >= $1 AND m.org_path < $2 ORDER BY \
+                 (m.org_id <> $3), m.name_key, m.id LIMIT 3000",
+            )
+            .bind(path.as_str())
+            .bind(path.upper_bound())
+            .bind(org_id)
+            .fetch_all(p)
+            .await?
+        }))
+    }
+
     /// The expected attendees of a meeting of `kind` in `org` on `day`: the roster of that day
     /// (placements), the party group's members, the posts in force, or the chosen people.
     async fn expected_on(
@@ -350,7 +377,9 @@ impl Store {
                         .await?
                     });
                     match r {
-                        Some((id, name, st, p)) if path.contains(&OrgPath::from_stored(p.clone())) => {
+                        Some((id, name, st, p))
+                            if path.contains(&OrgPath::from_stored(p.clone())) =>
+                        {
                             out.push((id, name, st))
                         }
                         _ => {
@@ -477,17 +506,11 @@ impl Store {
                     .await?
                 });
                 if ok.as_deref() != Some(OrgType::PartyGroup.code()) {
-                    return Err(StoreError::invalid(
-                        "group_id",
-                        "请选择本支部的党小组",
-                    ));
+                    return Err(StoreError::invalid("group_id", "请选择本支部的党小组"));
                 }
             }
             (Some(Expected::PartyGroup), None) => {
-                return Err(StoreError::invalid(
-                    "group_id",
-                    "党小组会请选择党小组",
-                ))
+                return Err(StoreError::invalid("group_id", "党小组会请选择党小组"))
             }
             _ => {}
         }
@@ -591,10 +614,7 @@ impl Store {
     ) -> Result<Meeting> {
         let (before, org) = self.meeting_for_write(scope, id).await?;
         if before.status() != MeetingStatus::Planned {
-            return Err(StoreError::invalid(
-                "status",
-                "只有计划中的会议可以修改",
-            ));
+            return Err(StoreError::invalid("status", "只有计划中的会议可以修改"));
         }
         let cfg = self.life_config().await?;
         let now = self.clock.now();
@@ -634,8 +654,8 @@ impl Store {
             return Err(StoreError::Conflict);
         }
         let m = Self::meeting_in(&mut tx, id).await?;
-        let keep_chosen = (cfg.kind(&f.kind).map(|k| k.expected) == Some(Expected::Chosen))
-            .then_some(chosen);
+        let keep_chosen =
+            (cfg.kind(&f.kind).map(|k| k.expected) == Some(Expected::Chosen)).then_some(chosen);
         self.attendees_fix(&mut tx, &cfg, &org, &m, keep_chosen.or(Some(&[])))
             .await?;
         let moved = if f.date != before.meeting_date {
@@ -671,7 +691,11 @@ impl Store {
         let now = self.clock.now();
         let status = m.status();
         let (from, to, what): (&[MeetingStatus], MeetingStatus, &str) = match step {
-            "notice" => (&[MeetingStatus::Planned], MeetingStatus::Planned, "发出会议通知"),
+            "notice" => (
+                &[MeetingStatus::Planned],
+                MeetingStatus::Planned,
+                "发出会议通知",
+            ),
             "open" => {
                 if m.meeting_date != today {
                     return Err(StoreError::invalid(
@@ -682,7 +706,11 @@ impl Store {
                         ),
                     ));
                 }
-                (&[MeetingStatus::Planned], MeetingStatus::InSession, "开始会议")
+                (
+                    &[MeetingStatus::Planned],
+                    MeetingStatus::InSession,
+                    "开始会议",
+                )
             }
             "close" => {
                 if m.meeting_date > today {
@@ -697,7 +725,11 @@ impl Store {
                     "会议结束",
                 )
             }
-            "approve" => (&[MeetingStatus::Minuted], MeetingStatus::Approved, "审定会议记录"),
+            "approve" => (
+                &[MeetingStatus::Minuted],
+                MeetingStatus::Approved,
+                "审定会议记录",
+            ),
             _ => return Err(StoreError::invalid("step", "没有这一步")),
         };
         if !from.contains(&status) {
@@ -715,16 +747,24 @@ impl Store {
         });
         let n = on_tx!(&mut tx, |c| {
             let sql = match step {
-                "notice" => "UPDATE meetings SET noticed_at = $1, updated_at = $1, version = \
-                             version + 1 WHERE id = $2 AND status = $3",
-                "open" => "UPDATE meetings SET status = 'in_session', opened_at = $1, \
+                "notice" => {
+                    "UPDATE meetings SET noticed_at = $1, updated_at = $1, version = \
+                             version + 1 WHERE id = $2 AND status = $3"
+                }
+                "open" => {
+                    "UPDATE meetings SET status = 'in_session', opened_at = $1, \
                            checkin_secret = $4, updated_at = $1, version = version + 1 WHERE id \
-                           = $2 AND status = $3",
-                "close" => "UPDATE meetings SET status = 'held', closed_at = $1, checkin_secret \
+                           = $2 AND status = $3"
+                }
+                "close" => {
+                    "UPDATE meetings SET status = 'held', closed_at = $1, checkin_secret \
                             = NULL, updated_at = $1, version = version + 1 WHERE id = $2 AND \
-                            status = $3",
-                _ => "UPDATE meetings SET status = 'approved', approved_at = $1, updated_at = \
-                      $1, version = version + 1 WHERE id = $2 AND status = $3",
+                            status = $3"
+                }
+                _ => {
+                    "UPDATE meetings SET status = 'approved', approved_at = $1, updated_at = \
+                      $1, version = version + 1 WHERE id = $2 AND status = $3"
+                }
             };
             let mut q = sqlx::query(sql).bind(now).bind(id).bind(status.code());
             if step == "open" {
@@ -953,10 +993,7 @@ impl Store {
     pub async fn meeting_checkin_code(&self, scope: &Scope, id: i64) -> Result<(i64, String)> {
         let _ = self.meeting_for_write(scope, id).await?;
         let Some(secret) = self.checkin_secret(id).await? else {
-            return Err(StoreError::invalid(
-                "status",
-                "会议未在进行中，不能签到",
-            ));
+            return Err(StoreError::invalid("status", "会议未在进行中，不能签到"));
         };
         let step = checkin_step(self.clock.now().timestamp());
         Ok((step, checkin_code(&secret, id, step)))
@@ -980,10 +1017,7 @@ impl Store {
             ));
         };
         let Some(secret) = self.checkin_secret(id).await? else {
-            return Err(StoreError::invalid(
-                "code",
-                "会议不在进行中，签到码已失效",
-            ));
+            return Err(StoreError::invalid("code", "会议不在进行中，签到码已失效"));
         };
         let now = self.clock.now();
         let shown = step.saturating_mul(CHECKIN_STEP_SECONDS);
@@ -1302,13 +1336,10 @@ impl Store {
         due: NaiveDate,
     ) -> Result<ActionItem> {
         let (m, org) = self.meeting_for_write(scope, meeting_id).await?;
-        let title = text("title", title, 200)?
-            .ok_or_else(|| StoreError::invalid("title", "请填写事项"))?;
+        let title =
+            text("title", title, 200)?.ok_or_else(|| StoreError::invalid("title", "请填写事项"))?;
         if due < m.meeting_date {
-            return Err(StoreError::invalid(
-                "due_date",
-                "完成期限不能早于会议日期",
-            ));
+            return Err(StoreError::invalid("due_date", "完成期限不能早于会议日期"));
         }
         let owner: Option<(String, String)> = on_db!(&self.db, |p| {
             sqlx::query_as(
@@ -1363,12 +1394,10 @@ impl Store {
 
     pub async fn action_item_get(&self, scope: &Scope, id: i64) -> Result<ActionItem> {
         let i: Option<ActionItem> = on_db!(&self.db, |p| {
-            sqlx::query_as(&format!(
-                "SELECT {ITEM_COLS} {ITEM_FROM} WHERE i.id = $1"
-            ))
-            .bind(id)
-            .fetch_optional(p)
-            .await?
+            sqlx::query_as(&format!("SELECT {ITEM_COLS} {ITEM_FROM} WHERE i.id = $1"))
+                .bind(id)
+                .fetch_optional(p)
+                .await?
         });
         let Some(i) = i else {
             return Err(StoreError::NotFound("事项不存在"));
@@ -1456,9 +1485,8 @@ impl Store {
         }
         let path = org.org_path();
         Ok(on_db!(&self.db, |p| {
-            let mut q = QueryBuilder::new(format!(
-                "SELECT {ITEM_COLS} {ITEM_FROM} WHERE o.path >= "
-            ));
+            let mut q =
+                QueryBuilder::new(format!("SELECT {ITEM_COLS} {ITEM_FROM} WHERE o.path >= "));
             q.push_bind(path.as_str().to_string())
                 .push(" AND o.path < ")
                 .push_bind(path.upper_bound());

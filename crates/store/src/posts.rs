@@ -72,7 +72,20 @@ const POST_COLS: &str = "p.id, p.org_id, p.post, p.member_id, p.holder_name, p.s
     p.end_date, p.elected_on, p.end_reason, p.source, p.recorded_at";
 
 /// Posts (code, start, end, holder) of organisations, for the checks.
-pub(crate) type PostsByOrg = HashMap<i64, Vec<(String, Option<NaiveDate>, Option<NaiveDate>, String)>>;
+pub(crate) type PostsByOrg =
+    HashMap<i64, Vec<(String, Option<NaiveDate>, Option<NaiveDate>, String)>>;
+
+/// An organisation's free text of earlier versions: id, secretary, deputies, committee, term.
+type TextRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<NaiveDate>,
+);
+
+/// One post as the checks read it: organisation, post, start, end, holder.
+type PostCheckRow = (i64, String, Option<NaiveDate>, Option<NaiveDate>, String);
 
 /// What the organisation rules read of the posts in force on a day.
 #[derive(Debug, Clone, Default)]
@@ -348,10 +361,7 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         if before.start_date.is_some_and(|s| end < s) {
-            return Err(StoreError::invalid(
-                "end_date",
-                "离任日期不能早于任职日期",
-            ));
+            return Err(StoreError::invalid("end_date", "离任日期不能早于任职日期"));
         }
         if end > self.clock.today() {
             return Err(StoreError::invalid("end_date", "离任日期不能晚于今天"));
@@ -483,10 +493,7 @@ impl Store {
             .filter(|a| cfg.post_role(&a.post) == PostRole::Secretary)
             .count();
         if secretaries != 1 {
-            return Err(StoreError::invalid(
-                "team",
-                "新一届班子须有且只有一名书记",
-            ));
+            return Err(StoreError::invalid("team", "新一届班子须有且只有一名书记"));
         }
         for a in team {
             if cfg.post(&a.post).is_none() {
@@ -752,12 +759,7 @@ impl Store {
         }
         let all: Vec<(i64, [Option<String>; 3])> = by_org
             .into_iter()
-            .map(|(id, lists)| {
-                (
-                    id,
-                    lists.map(|l| (!l.is_empty()).then(|| l.join("、"))),
-                )
-            })
+            .map(|(id, lists)| (id, lists.map(|l| (!l.is_empty()).then(|| l.join("、")))))
             .collect();
         let mut tx = self.begin().await?;
         for chunk in all.chunks(200) {
@@ -795,6 +797,7 @@ impl Store {
     /// Turns names written as text into posts of the first post of `role`: each name matched
     /// to one active party member of the organisation where exactly one has it, otherwise
     /// kept as a name to resolve. Returns how many posts were made.
+    #[allow(clippy::too_many_arguments)] // where, what, from when, and by which path
     pub(crate) async fn posts_adopt_text(
         tx: &mut Tx,
         cfg: &LifeConfig,
@@ -824,8 +827,10 @@ impl Store {
                 [one] => Some(*one),
                 _ => None,
             };
-            Self::post_insert(tx, org_id, &kind.code, member, &name, start, None, source, now)
-                .await?;
+            Self::post_insert(
+                tx, org_id, &kind.code, member, &name, start, None, source, now,
+            )
+            .await?;
             n += 1;
         }
         Ok(n)
@@ -835,17 +840,16 @@ impl Store {
     /// text and no posts; run at every start (it finds nothing once done). Returns the
     /// number of organisations converted.
     pub async fn posts_from_text(&self) -> Result<u64> {
-        let rows: Vec<(i64, Option<String>, Option<String>, Option<String>, Option<NaiveDate>)> =
-            on_db!(&self.db, |p| {
-                sqlx::query_as(
-                    "SELECT o.id, o.secretary, o.deputy_secretary, o.committee_members, \
+        let rows: Vec<TextRow> = on_db!(&self.db, |p| {
+            sqlx::query_as(
+                "SELECT o.id, o.secretary, o.deputy_secretary, o.committee_members, \
                      o.term_start FROM orgs o WHERE (COALESCE(o.secretary, '') <> '' OR \
                      COALESCE(o.deputy_secretary, '') <> '' OR COALESCE(o.committee_members, \
                      '') <> '') AND NOT EXISTS (SELECT 1 FROM org_posts p WHERE p.org_id = o.id)",
-                )
-                .fetch_all(p)
-                .await?
-            });
+            )
+            .fetch_all(p)
+            .await?
+        });
         if rows.is_empty() {
             return Ok(0);
         }
@@ -941,20 +945,19 @@ impl Store {
 
     /// Every post of the organisations in a subtree (`None`: all), for the checks.
     pub(crate) async fn posts_for_check(&self, root: Option<&OrgPath>) -> Result<PostsByOrg> {
-        let rows: Vec<(i64, String, Option<NaiveDate>, Option<NaiveDate>, String)> =
-            on_db!(&self.db, |p| {
-                let mut q = QueryBuilder::new(
-                    "SELECT p.org_id, p.post, p.start_date, p.end_date, p.holder_name FROM \
+        let rows: Vec<PostCheckRow> = on_db!(&self.db, |p| {
+            let mut q = QueryBuilder::new(
+                "SELECT p.org_id, p.post, p.start_date, p.end_date, p.holder_name FROM \
                      org_posts p",
-                );
-                if let Some(r) = root {
-                    q.push(" JOIN orgs o ON o.id = p.org_id WHERE o.path >= ")
-                        .push_bind(r.as_str().to_string())
-                        .push(" AND o.path < ")
-                        .push_bind(r.upper_bound());
-                }
-                q.build_query_as().fetch_all(p).await?
-            });
+            );
+            if let Some(r) = root {
+                q.push(" JOIN orgs o ON o.id = p.org_id WHERE o.path >= ")
+                    .push_bind(r.as_str().to_string())
+                    .push(" AND o.path < ")
+                    .push_bind(r.upper_bound());
+            }
+            q.build_query_as().fetch_all(p).await?
+        });
         let mut out: PostsByOrg = HashMap::new();
         for (org, post, s, e, name) in rows {
             out.entry(org).or_default().push((post, s, e, name));

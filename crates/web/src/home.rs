@@ -40,6 +40,8 @@ struct HomePage {
     unread: i64,
     notices: Vec<FindingView>,
     today: chrono::NaiveDate,
+    /// Decisions of meetings the caller's roster person is to carry out.
+    my_items: Vec<xianfeng_store::meetings::ActionItem>,
 }
 
 async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> PageResult {
@@ -55,6 +57,10 @@ async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> 
     let role = auth.role();
     let (unread, notices) = store.notifications(auth.account.id, 5).await?;
     let notices = notices.into_iter().map(FindingView::of).collect();
+    let my_items = match auth.account.member_id {
+        Some(m) => store.items_owned(m).await?,
+        None => Vec::new(),
+    };
     match &auth.scope {
         Scope::Subtree { root_id, .. } => {
             let counts = store.member_status_counts(&auth.scope).await?;
@@ -178,6 +184,7 @@ async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> 
             root_id: root,
             unread,
             notices,
+            my_items,
             today: store.clock.today(),
         },
         had,

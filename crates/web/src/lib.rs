@@ -29,6 +29,7 @@ pub mod home;
 pub mod imports;
 pub mod letters;
 pub mod login;
+pub mod meetings;
 pub mod members;
 pub mod orgs;
 pub mod page;
@@ -84,6 +85,7 @@ pub fn page_routes() -> Routes {
         .merge(dues::router())
         .merge(letters::router())
         .merge(team::router())
+        .merge(meetings::router())
         .merge(accounts::router())
         .merge(audit::router())
         .merge(uploads::router())

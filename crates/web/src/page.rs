@@ -49,6 +49,7 @@ impl PageCtx {
                 add("/compliance", "合规检查", "✓");
                 add("/dues", "党费", "¥");
                 add("/transfers", "关系转接", "⇄");
+                add("/meetings", "组织生活", "◷");
                 add("/orgs", "组织架构", "⊞");
             }
             Some(Role::SystemAdmin) => {
@@ -101,7 +102,8 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
-fn percent_decode(s: &str) -> String {
+/// Decodes `%XX` escapes (the flash cookie's text).
+pub fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -69,7 +69,12 @@ fn seats(life: &LifeConfig) -> Vec<Seat> {
             index: out.len(),
         });
     }
-    if let Some(last) = life.posts.iter().rev().find(|p| p.role == PostRole::Committee) {
+    if let Some(last) = life
+        .posts
+        .iter()
+        .rev()
+        .find(|p| p.role == PostRole::Committee)
+    {
         for _ in 0..3 {
             out.push(Seat {
                 code: last.code.clone(),
@@ -91,7 +96,8 @@ async fn index(
     let org = state.store.org_get(&auth.scope, id).await?;
     let life = state.store.life_config().await?;
     let posts = state.store.posts_of(&auth.scope, id).await?;
-    let (current, history): (Vec<Post>, Vec<Post>) = posts.into_iter().partition(|p| p.is_current());
+    let (current, history): (Vec<Post>, Vec<Post>) =
+        posts.into_iter().partition(|p| p.is_current());
     let can_write = matches!(auth.scope, Scope::Subtree { .. })
         && auth.scope.may_write_org(&org.org_path())
         && !org.is_archived();
@@ -194,13 +200,7 @@ async fn elect(
         "" => None,
         s => match parse_date(s) {
             Ok(d) => Some(d),
-            Err(e) => {
-                return Ok(redirect_with(
-                    &back,
-                    "error",
-                    &format!("任期届满日期：{e}"),
-                ))
-            }
+            Err(e) => return Ok(redirect_with(&back, "error", &format!("任期届满日期：{e}"))),
         },
     };
     let mut team = Vec::new();
@@ -217,14 +217,7 @@ async fn elect(
     }
     match state
         .store
-        .posts_elect(
-            &auth.actor(),
-            &auth.scope,
-            id,
-            elected_on,
-            term_end,
-            &team,
-        )
+        .posts_elect(&auth.actor(), &auth.scope, id, elected_on, term_end, &team)
         .await
     {
         Ok(posts) => Ok(redirect_with(
@@ -317,11 +310,7 @@ struct UnresolvedPage {
     posts: Vec<UnresolvedPost>,
 }
 
-async fn unresolved(
-    State(state): State<AppState>,
-    auth: Auth,
-    headers: HeaderMap,
-) -> PageResult {
+async fn unresolved(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> PageResult {
     auth.require(&[Role::OrgAdmin, Role::OrgViewer])?;
     let posts = state.store.posts_unresolved(&auth.scope).await?;
     let life = state.store.life_config().await?;

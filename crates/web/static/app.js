@@ -44,6 +44,10 @@
       if (e.key === "Escape") { toggle.checked = false; }
     });
   }
+  // Print buttons.
+  document.querySelectorAll(".js-print").forEach(function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
   // Bring the first invalid field into view.
   var bad = document.querySelector("label.invalid input, label.invalid select");
   if (bad) { bad.focus(); }

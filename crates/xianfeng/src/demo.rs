@@ -1275,7 +1275,11 @@ pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
     eprintln!("已写入 {} 条党费记录", filled.dues_months);
     filled.letters = crate::demo_work::letters(store, seed, today, work_root, &work_path).await?;
     let posts = crate::demo_life::posts(store, seed).await?;
-    eprintln!("已登记 {posts} 条班子成员任职记录");
+    let life = crate::demo_life::meetings(store, seed, today, &work_path).await?;
+    eprintln!(
+        "已登记 {posts} 条班子成员任职记录，{} 个党小组，{} 次会议（出勤记录 {} 条，决定事项 {} 项）",
+        life.groups, life.meetings, life.attendees, life.items
+    );
     store.analyze().await?;
     // The compliance pages read stored findings: check everything once now.
     let r = store.findings_full_run().await?;

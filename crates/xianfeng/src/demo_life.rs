@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use xianfeng_domain::dates::add_months;
 use xianfeng_domain::org::OrgType;
 use xianfeng_store::{on_db, on_tx, Store};
@@ -151,4 +151,452 @@ pub async fn posts(store: &Store, seed: u64) -> Result<u64> {
     tx.commit().await?;
     store.posts_summarise_all().await?;
     Ok(rows.len() as u64)
+}
+
+/// What the demo's meetings made.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Made {
+    pub groups: u64,
+    pub meetings: u64,
+    pub attendees: u64,
+    pub items: u64,
+}
+
+struct MeetingRow {
+    id: i64,
+    org: i64,
+    group: Option<i64>,
+    kind: &'static str,
+    date: NaiveDate,
+    time: &'static str,
+    topic: String,
+    host: Option<i64>,
+    recorder: Option<i64>,
+    status: &'static str,
+    minutes: Option<String>,
+    cancel: Option<&'static str>,
+    moved_from: Option<NaiveDate>,
+    counts: Option<(i64, i64, i64)>,
+    source: &'static str,
+}
+
+const TOPICS: &[&str] = &[
+    "学习贯彻党的二十届三中全会精神",
+    "学习《中国共产党纪律处分条例》",
+    "传达上级党组织会议精神",
+    "讨论年度党建工作要点",
+    "开展“我为群众办实事”实践活动",
+    "学习《中国共产党支部工作条例（试行）》",
+    "讨论发展党员工作",
+    "党费收缴情况通报",
+    "结对帮扶工作推进",
+    "安全生产和社区治理专题学习",
+];
+
+/// A year of meetings for the branches under `under`: older ones carry counts only (as
+/// loaded from a sheet of past meetings), the last three months full attendance, a few
+/// meetings ahead, and the realistic gaps the meeting rules find. Two party groups in each
+/// large branch.
+pub async fn meetings(
+    store: &Store,
+    seed: u64,
+    today: NaiveDate,
+    under: &xianfeng_domain::org::OrgPath,
+) -> Result<Made> {
+    use xianfeng_domain::dates::add_days;
+    let mut rng = Rng::new(seed ^ 0x4d54);
+    let mut made = Made::default();
+    let branches: Vec<(i64, String, String)> = on_db!(&store.db, |p| {
+        sqlx::query_as(
+            "SELECT id, code, path FROM orgs WHERE path >= $1 AND path < $2 AND org_type IN \
+             ('branch', 'joint_branch', 'temporary_branch') AND archived_at IS NULL ORDER BY id",
+        )
+        .bind(under.as_str())
+        .bind(under.upper_bound())
+        .fetch_all(p)
+        .await?
+    });
+    let people: Vec<(i64, i64, String, String)> = on_db!(&store.db, |p| {
+        sqlx::query_as(
+            "SELECT org_id, id, name, status FROM members WHERE org_path >= $1 AND org_path < \
+             $2 AND archived_at IS NULL AND status IN ('probationary', 'full') ORDER BY org_id, \
+             id",
+        )
+        .bind(under.as_str())
+        .bind(under.upper_bound())
+        .fetch_all(p)
+        .await?
+    });
+    let mut roster: HashMap<i64, Vec<(i64, String, bool)>> = HashMap::new();
+    for (org, id, name, status) in people {
+        roster
+            .entry(org)
+            .or_default()
+            .push((id, name, status == "full"));
+    }
+    let posts: Vec<(i64, String, Option<i64>)> = on_db!(&store.db, |p| {
+        sqlx::query_as(
+            "SELECT org_id, post, member_id FROM org_posts WHERE end_date IS NULL ORDER BY id",
+        )
+        .fetch_all(p)
+        .await?
+    });
+    let mut secretary: HashMap<i64, i64> = HashMap::new();
+    let mut committee: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (org, post, member) in posts {
+        let Some(m) = member else { continue };
+        if post == "secretary" {
+            secretary.insert(org, m);
+        }
+        committee.entry(org).or_default().push(m);
+    }
+    // Party groups in the large branches.
+    let actor = xianfeng_store::audit::Actor::cli("demo");
+    let mut groups: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (b, code, _) in &branches {
+        let n = roster.get(b).map_or(0, |r| r.len());
+        if n < 45 {
+            continue;
+        }
+        for k in 1..=2 {
+            let f = xianfeng_domain::org::OrgFields {
+                code: xianfeng_domain::org::OrgCode::parse(&format!("{code}-G{k}"))
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+                name: format!("第{}党小组", ["一", "二"][k - 1]),
+                org_type: OrgType::PartyGroup,
+                sector: xianfeng_domain::org::Sector::Other,
+                founded_on: None,
+                secretary: None,
+                term_start: None,
+                term_end: None,
+                contact_phone: None,
+                approval_power: None,
+            };
+            let g = store
+                .org_create(
+                    &actor,
+                    &xianfeng_domain::scope::Scope::Structure,
+                    Some(*b),
+                    &f,
+                )
+                .await?;
+            groups.entry(*b).or_default().push(g.id);
+            made.groups += 1;
+        }
+        let gs = groups[b].clone();
+        let mut tx = store.begin().await?;
+        on_tx!(&mut tx, |c| {
+            for (k, g) in gs.iter().enumerate() {
+                sqlx::query(
+                    "UPDATE members SET party_group_id = $1 WHERE org_id = $2 AND archived_at IS \
+                     NULL AND id % 2 = $3",
+                )
+                .bind(*g)
+                .bind(*b)
+                .bind(k as i64)
+                .execute(&mut *c)
+                .await?;
+            }
+        });
+        tx.commit().await?;
+    }
+
+    let first_id: i64 = on_db!(&store.db, |p| {
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM meetings")
+            .fetch_one(p)
+            .await?
+    });
+    let mut next_id = first_id;
+    let mut rows: Vec<MeetingRow> = Vec::new();
+    let start = add_months(today.with_day0(0).unwrap_or(today), -12);
+    let recent = add_months(today, -3);
+    let day_in = |rng: &mut Rng, first: NaiveDate| add_days(first, rng.below(25) as i64 + 1);
+    for (b, _, _) in &branches {
+        let members = roster.get(b).cloned().unwrap_or_default();
+        if members.is_empty() {
+            continue;
+        }
+        let host = secretary.get(b).copied().or(Some(members[0].0));
+        let has_committee = committee.get(b).is_some_and(|c| c.len() >= 3);
+        let recorder = committee
+            .get(b)
+            .and_then(|c| c.get(1))
+            .copied()
+            .or(members.get(1).map(|m| m.0));
+        // One branch in twelve keeps poor records: more gaps.
+        let lax = rng.chance(85);
+        let skip = |rng: &mut Rng, usual: u64| rng.chance(if lax { usual * 4 } else { usual });
+        let push = |rng: &mut Rng,
+                    rows: &mut Vec<MeetingRow>,
+                    kind: &'static str,
+                    group: Option<i64>,
+                    date: NaiveDate,
+                    expected: i64| {
+            if date > add_days(today, 20) {
+                return;
+            }
+            let topic = rng.pick(TOPICS).to_string();
+            let (status, counts, source, minutes) = if date > today {
+                ("planned", None, "entered", None)
+            } else if date < recent {
+                let present = expected - rng.below((expected / 5 + 1) as u64) as i64;
+                let leave = ((expected - present) / 2).max(0);
+                (
+                    "approved",
+                    Some((expected, present, leave)),
+                    "imported",
+                    Some(format!("{topic}。与会党员结合工作实际交流了学习体会。")),
+                )
+            } else {
+                let st = if rng.chance(150) { "held" } else { "approved" };
+                (
+                    st,
+                    None,
+                    "entered",
+                    (st == "approved")
+                        .then(|| format!("{topic}。与会党员结合工作实际交流了学习体会。")),
+                )
+            };
+            rows.push(MeetingRow {
+                id: 0,
+                org: *b,
+                group,
+                kind,
+                date,
+                time: ["09:00", "14:30", "19:00"][rng.below(3) as usize],
+                topic,
+                host,
+                recorder,
+                status,
+                minutes,
+                cancel: None,
+                moved_from: None,
+                counts,
+                source,
+            });
+        };
+        let n = members.len() as i64;
+        // Last year's organisational life meeting, held in January.
+        if !skip(&mut rng, 40) {
+            let jan = NaiveDate::from_ymd_opt(start.year(), 1, 1).unwrap_or(start);
+            if jan < start {
+                let d = day_in(&mut rng, jan);
+                push(&mut rng, &mut rows, "life", None, d, n);
+            }
+        }
+        let mut month = start;
+        while month <= add_days(today, 20) {
+            if has_committee && !skip(&mut rng, 40) {
+                let d = day_in(&mut rng, month);
+                push(&mut rng, &mut rows, "committee", None, d, 3);
+            }
+            if !skip(&mut rng, 60) {
+                let d = day_in(&mut rng, month);
+                push(&mut rng, &mut rows, "theme_day", None, d, n);
+            }
+            for g in groups.get(b).cloned().unwrap_or_default() {
+                if !skip(&mut rng, 70) {
+                    let d = day_in(&mut rng, month);
+                    push(&mut rng, &mut rows, "group", Some(g), d, n / 2);
+                }
+            }
+            let m0 = month.month0();
+            if m0 % 3 == 1 {
+                if !skip(&mut rng, 50) {
+                    let d = day_in(&mut rng, month);
+                    push(&mut rng, &mut rows, "general", None, d, n);
+                }
+                if !skip(&mut rng, 90) {
+                    let d = day_in(&mut rng, month);
+                    push(&mut rng, &mut rows, "lecture", None, d, n);
+                }
+            }
+            if m0 == 0 && !skip(&mut rng, 40) {
+                let d = day_in(&mut rng, month);
+                push(&mut rng, &mut rows, "life", None, d, n);
+            }
+            month = add_months(month, 1);
+        }
+    }
+    // A few moved and cancelled meetings among those ahead.
+    for r in rows.iter_mut().filter(|r| r.status == "planned") {
+        if rng.chance(80) {
+            r.status = "cancelled";
+            r.cancel = Some("与上级党委专题会议时间冲突，另行安排");
+        } else if rng.chance(80) {
+            r.moved_from = Some(add_days(r.date, -3));
+        }
+    }
+    for r in &mut rows {
+        r.id = next_id;
+        next_id += 1;
+    }
+    let now = store.clock.now();
+    let mut tx = store.begin().await?;
+    for chunk in rows.chunks(500) {
+        on_tx!(&mut tx, |c| {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO meetings (id, org_id, group_id, kind, meeting_date, start_time, \
+                 place, online, topic, host_id, recorder_id, status, minutes, minutes_at, \
+                 approved_at, closed_at, cancel_reason, moved_from, expected_count, \
+                 present_count, leave_count, source, created_at, updated_at) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                let done = matches!(r.status, "held" | "approved");
+                b.push_bind(r.id)
+                    .push_bind(r.org)
+                    .push_bind(r.group)
+                    .push_bind(r.kind)
+                    .push_bind(r.date)
+                    .push_bind(r.time)
+                    .push_bind("党员活动室")
+                    .push_bind(false)
+                    .push_bind(r.topic.clone())
+                    .push_bind(r.host)
+                    .push_bind(r.recorder)
+                    .push_bind(r.status)
+                    .push_bind(r.minutes.clone())
+                    .push_bind(r.minutes.as_ref().map(|_| now))
+                    .push_bind((r.status == "approved").then_some(now))
+                    .push_bind(done.then_some(now))
+                    .push_bind(r.cancel)
+                    .push_bind(r.moved_from)
+                    .push_bind(r.counts.map(|c| c.0))
+                    .push_bind(r.counts.map(|c| c.1))
+                    .push_bind(r.counts.map(|c| c.2))
+                    .push_bind(r.source)
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            q.build().execute(&mut *c).await?;
+        });
+    }
+    // Attendance of the recent meetings that took place: most present, some on leave, a few
+    // absent; a third of those made up since.
+    struct Att {
+        meeting: i64,
+        member: i64,
+        name: String,
+        full: bool,
+        status: &'static str,
+        reason: Option<&'static str>,
+        makeup: Option<NaiveDate>,
+    }
+    let mut atts: Vec<Att> = Vec::new();
+    for r in rows
+        .iter()
+        .filter(|r| r.source == "entered" && matches!(r.status, "held" | "approved"))
+    {
+        let members = roster.get(&r.org).cloned().unwrap_or_default();
+        let expected: Vec<(i64, String, bool)> = match r.kind {
+            "committee" => members
+                .iter()
+                .filter(|m| committee.get(&r.org).is_some_and(|c| c.contains(&m.0)))
+                .cloned()
+                .collect(),
+            "group" => {
+                let k = groups
+                    .get(&r.org)
+                    .and_then(|g| g.iter().position(|x| Some(*x) == r.group))
+                    .unwrap_or(0) as i64;
+                members.iter().filter(|m| m.0 % 2 == k).cloned().collect()
+            }
+            _ => members,
+        };
+        for (id, name, full) in expected {
+            let (status, reason) = if rng.chance(860) {
+                ("present", None)
+            } else if rng.chance(600) {
+                (
+                    "leave",
+                    Some(*rng.pick(&["出差", "病假", "外出务工", "照顾家人"])),
+                )
+            } else {
+                ("absent", None)
+            };
+            let makeup =
+                (status != "present" && rng.chance(350)).then(|| add_days(r.date, 7).min(today));
+            atts.push(Att {
+                meeting: r.id,
+                member: id,
+                name,
+                full,
+                status,
+                reason,
+                makeup,
+            });
+        }
+    }
+    for chunk in atts.chunks(1000) {
+        on_tx!(&mut tx, |c| {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO meeting_attendees (meeting_id, member_id, name, full_member, \
+                 status, reason, checked_in_at, checked_by, makeup_on, makeup_note) ",
+            );
+            q.push_values(chunk, |mut b, a| {
+                let present = a.status == "present";
+                b.push_bind(a.meeting)
+                    .push_bind(a.member)
+                    .push_bind(a.name.clone())
+                    .push_bind(a.full)
+                    .push_bind(a.status)
+                    .push_bind(a.reason)
+                    .push_bind(present.then_some(now))
+                    .push_bind(present.then_some("minutes"))
+                    .push_bind(a.makeup)
+                    .push_bind(a.makeup.map(|_| "个人自学会议精神，向支部书记汇报"));
+            });
+            q.build().execute(&mut *c).await?;
+        });
+    }
+    // Decisions of the recent general meetings, a few overdue.
+    let mut items = 0u64;
+    for r in rows
+        .iter()
+        .filter(|r| r.kind == "general" && r.source == "entered" && r.status == "approved")
+    {
+        let Some(owner) = r.recorder.or(r.host) else {
+            continue;
+        };
+        let name = roster
+            .get(&r.org)
+            .and_then(|m| m.iter().find(|x| x.0 == owner))
+            .map(|x| x.1.clone())
+            .unwrap_or_default();
+        let due = add_days(r.date, 30);
+        let done = due < today && rng.chance(700);
+        on_tx!(&mut tx, |c| {
+            sqlx::query(
+                "INSERT INTO action_items (org_id, meeting_id, title, owner_id, owner_name, \
+                 due_date, status, closing_note, closed_at, created_at) VALUES ($1, $2, $3, $4, \
+                 $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(r.org)
+            .bind(r.id)
+            .bind("走访慰问困难党员和群众")
+            .bind(owner)
+            .bind(&name)
+            .bind(due)
+            .bind(if done { "done" } else { "open" })
+            .bind(done.then_some("已走访 5 户，解决实际困难 2 件"))
+            .bind(done.then_some(now))
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+        });
+        items += 1;
+    }
+    if let xianfeng_store::Tx::Postgres(t) = &mut tx {
+        sqlx::query(
+            "SELECT setval(pg_get_serial_sequence('meetings', 'id'), (SELECT MAX(id) FROM \
+             meetings))",
+        )
+        .execute(&mut **t)
+        .await?;
+    }
+    tx.commit().await?;
+    made.meetings = rows.len() as u64;
+    made.attendees = atts.len() as u64;
+    made.items = items;
+    Ok(made)
 }

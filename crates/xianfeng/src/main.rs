@@ -607,9 +607,7 @@ async fn run(cli: Cli) -> Result<()> {
                         .with_context(|| format!("无法读取 {}", file.display()))?;
                     let cfg: xianfeng_domain::life::LifeConfig = serde_json::from_str(&text)
                         .map_err(|e| anyhow::anyhow!("配置文件格式错误：{e}"))?;
-                    store
-                        .set_life_config(&Actor::cli("life set"), &cfg)
-                        .await?;
+                    store.set_life_config(&Actor::cli("life set"), &cfg).await?;
                     println!(
                         "已更新组织生活配置：{} 个职务，{} 种会议类型",
                         cfg.posts.len(),

@@ -141,9 +141,7 @@ impl Cadence {
 
     /// The last day of the period starting on `start`.
     pub fn end_of(self, start: NaiveDate) -> NaiveDate {
-        add_months(start, self.months())
-            .pred_opt()
-            .unwrap_or(start)
+        add_months(start, self.months()).pred_opt().unwrap_or(start)
     }
 
     /// The period's name: 2026 年 3 月, 2026 年第一季度, 2026 年度.
@@ -190,10 +188,7 @@ fn judge(
             .any(|(s, d)| *s == standard && *d >= start && *d <= end && *d <= as_of)
     };
     let n = &cfg.at(as_of).meetings;
-    let window_start = add_months(
-        as_of,
-        -(n.meetings_lookback_months.clamp(0, 600) as i32),
-    );
+    let window_start = add_months(as_of, -(n.meetings_lookback_months.clamp(0, 600) as i32));
     let current = cadence.start_of(as_of);
     // Ended periods, newest first, back to the window.
     let mut start = add_months(current, -cadence.months());
@@ -272,9 +267,8 @@ fn mtg_002(cfg: &RuleConfig, as_of: NaiveDate, o: &MeetingFacts, out: &mut Vec<H
     if !o.kind.is_branch() {
         return;
     }
-    let committee = |_start: NaiveDate, end: NaiveDate| {
-        o.committee.iter().any(|(s, e)| in_force(*s, *e, end))
-    };
+    let committee =
+        |_start: NaiveDate, end: NaiveDate| o.committee.iter().any(|(s, e)| in_force(*s, *e, end));
     judge(
         cfg,
         as_of,
@@ -420,7 +414,10 @@ mod tests {
         };
         assert!(keys(&run("2026-04-01", &o), "MTG-001").is_empty());
         // A meeting recorded for a later day does not count for an earlier check date.
-        assert_eq!(keys(&run("2026-03-19", &o), "MTG-001"), Vec::<String>::new());
+        assert_eq!(
+            keys(&run("2026-03-19", &o), "MTG-001"),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -476,3 +476,19 @@ pub fn messages(findings: &[serde_json::Value]) -> Vec<String> {
         .map(|f| f["message"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// The flash message a redirect carries (`ok:…` or `error:…`), decoded.
+pub fn flash(r: &Response) -> String {
+    let raw = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("xf_flash="))
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    xianfeng_web::page::percent_decode(&raw)
+}

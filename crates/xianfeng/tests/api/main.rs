@@ -20,6 +20,7 @@ mod dues;
 mod import;
 mod keys;
 mod letters;
+mod life;
 mod members;
 mod orgs;
 mod rule_fixes;

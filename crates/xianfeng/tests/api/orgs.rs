@@ -302,7 +302,7 @@ async fn edits_keep_the_tree_valid_and_names_distinct() {
                 ("name", "第一社区党支部"),
                 ("org_type", "branch"),
                 ("sector", "community"),
-                ("secretary", "王书记"),
+                ("contact_phone", "0571-88886666"),
             ],
         )
         .await;
@@ -310,7 +310,7 @@ async fn edits_keep_the_tree_valid_and_names_distinct() {
     let rows = app.store.audit_export(&Default::default()).await.unwrap();
     let last = rows.iter().rev().find(|r| r.event == "org.update").unwrap();
     assert!(
-        last.summary.contains("书记：（空） → 王书记"),
+        last.summary.contains("联系电话：（空） → 0571-88886666"),
         "{}",
         last.summary
     );

@@ -52,6 +52,7 @@ async fn every_page_route_as_every_role() {
     let m_b = app.member(d.b, "乙", 2).await;
     let m_c = app.member(d.c, "丙", 3).await;
     let who = cast(&app, &d, m_a).await;
+    let meeting_a = life_records(&app, &d, m_a).await.0;
     const OK: u16 = 200;
     const NO: u16 = 403;
     // Out of the caller's scope: answered as if absent, so that ids cannot be probed.
@@ -198,6 +199,57 @@ async fn every_page_route_as_every_role() {
             "/imports/members/template.xlsx".into(),
             [NO, NO, NO, OK, OK, OK, NO],
         ),
+        // Organisational life: the subtree's meetings, one meeting and its host's code.
+        ("/meetings".into(), [NO, NO, NO, OK, OK, OK, NO]),
+        (
+            format!("/meetings?org={}", d.c),
+            [NO, NO, NO, HID, HID, OK, NO],
+        ),
+        (
+            format!("/meetings/new?org={}", d.a),
+            [NO, NO, NO, OK, NO, HID, NO],
+        ),
+        (
+            format!("/meetings/{meeting_a}"),
+            [NO, NO, NO, OK, OK, HID, NO],
+        ),
+        (
+            format!("/meetings/{meeting_a}/edit"),
+            [NO, NO, NO, OK, NO, HID, NO],
+        ),
+        // Not in session: the host is sent back to the meeting.
+        (
+            format!("/meetings/{meeting_a}/qr"),
+            [NO, NO, NO, GONE, NO, HID, NO],
+        ),
+        // A stale or wrong code is refused for everyone.
+        (format!("/meetings/{meeting_a}/checkin?s=1&c=x"), [422; 7]),
+        (
+            format!("/meetings/register?org={}", d.a),
+            [NO, NO, NO, OK, OK, HID, NO],
+        ),
+        (
+            format!("/meetings/register.xlsx?org={}", d.a),
+            [NO, NO, NO, OK, OK, HID, NO],
+        ),
+        (
+            format!("/meetings/attendance?org={}", d.a),
+            [NO, NO, NO, OK, OK, HID, NO],
+        ),
+        (
+            format!("/meetings/overview?org={}", d.street),
+            [NO, NO, NO, HID, OK, HID, NO],
+        ),
+        (
+            format!("/meetings/items?org={}", d.c),
+            [NO, NO, NO, HID, HID, OK, NO],
+        ),
+        (format!("/orgs/{}/team", d.a), [NO, NO, NO, OK, OK, HID, NO]),
+        (
+            format!("/orgs/{}/team", d.c),
+            [NO, NO, NO, HID, HID, OK, NO],
+        ),
+        ("/team/unresolved".into(), [NO, NO, NO, OK, OK, OK, NO]),
         // A report that is not the caller's (or does not exist) is not found.
         (
             "/imports/members/errors.xlsx?token=nothing".into(),
@@ -290,6 +342,7 @@ async fn writes_outside_scope_are_refused_and_change_nothing() {
     let m_a = app.member(d.a, "甲", 1).await;
     let m_c = app.member(d.c, "丙", 3).await;
     let who = cast(&app, &d, m_a).await;
+    let (_, meeting_c, item_c, post_c) = life_records(&app, &d, m_a).await;
     // A letter of the other committee's member, to report or cancel from outside.
     let letter_c = app
         .store
@@ -503,6 +556,125 @@ async fn writes_outside_scope_are_refused_and_change_nothing() {
             format!("/members/{m_a}/transfer"),
             vec![("target", "ZX-01".into()), ("date", "2026-11-01".into())],
         ),
+        // Another committee's meetings, decisions and office holders; a reader's write.
+        (
+            &who.adm_a,
+            "/meetings".into(),
+            vec![
+                ("org", d.c.to_string()),
+                ("kind", "general".into()),
+                ("date", "2026-11-20".into()),
+                ("topic", "混入".into()),
+                ("online", "1".into()),
+            ],
+        ),
+        (
+            &who.view_street,
+            "/meetings".into(),
+            vec![
+                ("org", d.a.to_string()),
+                ("kind", "general".into()),
+                ("date", "2026-11-20".into()),
+                ("topic", "读者".into()),
+                ("online", "1".into()),
+            ],
+        ),
+        (
+            &who.adm_a,
+            format!("/meetings/{meeting_c}/edit"),
+            vec![
+                ("kind", "general".into()),
+                ("date", "2026-11-20".into()),
+                ("topic", "改".into()),
+                ("online", "1".into()),
+            ],
+        ),
+        (
+            &who.adm_a,
+            format!("/meetings/{meeting_c}/step/notice"),
+            vec![],
+        ),
+        (
+            &who.adm_a,
+            format!("/meetings/{meeting_c}/cancel"),
+            vec![("reason", "x".into())],
+        ),
+        (
+            &who.adm_a,
+            format!("/meetings/{meeting_c}/minutes"),
+            vec![("minutes", "x".into())],
+        ),
+        (
+            &who.adm_a,
+            format!("/meetings/{meeting_c}/vote"),
+            vec![
+                ("subject", "x".into()),
+                ("yes", "1".into()),
+                ("no", "0".into()),
+                ("abstain", "0".into()),
+            ],
+        ),
+        (
+            &who.adm_a,
+            format!("/meetings/{meeting_c}/makeup"),
+            vec![
+                ("member_id", m_c.to_string()),
+                ("makeup_on", "2026-11-20".into()),
+                ("note", "x".into()),
+            ],
+        ),
+        (
+            &who.adm_a,
+            format!("/meetings/{meeting_c}/proxy"),
+            vec![("member_id", m_c.to_string()), ("note", "x".into())],
+        ),
+        (
+            &who.adm_a,
+            format!("/meetings/{meeting_c}/items"),
+            vec![
+                ("title", "x".into()),
+                ("owner_id", m_c.to_string()),
+                ("due_date", "2026-12-20".into()),
+            ],
+        ),
+        (
+            &who.adm_a,
+            format!("/items/{item_c}/close"),
+            vec![("note", "x".into())],
+        ),
+        (
+            &who.mem,
+            format!("/items/{item_c}/close"),
+            vec![("note", "x".into())],
+        ),
+        (
+            &who.adm_a,
+            format!("/orgs/{}/team/appoint", d.c),
+            vec![
+                ("post", "member".into()),
+                ("member_id", m_c.to_string()),
+                ("start_date", "2026-11-01".into()),
+            ],
+        ),
+        (
+            &who.adm_a,
+            format!("/orgs/{}/team/elect", d.c),
+            vec![
+                ("elected_on", "2026-11-01".into()),
+                ("post_0", "secretary".into()),
+                ("seat_0", m_c.to_string()),
+            ],
+        ),
+        (
+            &who.adm_a,
+            format!("/posts/{post_c}/end"),
+            vec![("end_date", "2026-11-01".into()), ("reason", "x".into())],
+        ),
+        (
+            &who.adm_a,
+            format!("/posts/{post_c}/resolve"),
+            vec![("member_id", m_c.to_string())],
+        ),
         // Dues reductions: another branch's member, and a reader.
         (
             &who.adm_a,
@@ -584,7 +756,9 @@ async fn writes_outside_scope_are_refused_and_change_nothing() {
         // one), 403 where the role may not do this at all or sees the record but may not
         // write it.
         let out_of_scope = (std::ptr::eq(*c, &who.adm_a) || std::ptr::eq(*c, &who.adm_zx))
-            && !path.starts_with("/admin/");
+            && !path.starts_with("/admin/")
+            // A member may close only the decisions they own: another's is not found.
+            || (std::ptr::eq(*c, &who.mem) && path.starts_with("/items/"));
         let expected = if out_of_scope { 404 } else { 403 };
         assert_eq!(r.status().as_u16(), expected, "POST {path}");
     }
@@ -824,4 +998,79 @@ async fn every_api_operation_needs_a_token_and_keeps_to_the_scope() {
     }
     assert!(operations > 30, "{operations} operations");
     assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// A planned meeting of branch A; a meeting, a decision and a post of 中心村党支部 (C),
+/// for the route tables.
+async fn life_records(app: &TestApp, d: &District, m_a: i64) -> (i64, i64, i64, i64) {
+    use xianfeng_domain::life::MeetingInput;
+    use xianfeng_domain::scope::Scope;
+    let actor = xianfeng_store::Actor::cli("test");
+    let cfg = app.store.life_config().await.unwrap();
+    let plan = |topic: &str, date: &str| MeetingInput {
+        kind: "general".into(),
+        date: date.into(),
+        topic: topic.into(),
+        online: true,
+        ..Default::default()
+    };
+    let scope = Scope::whole_tree();
+    let a = app
+        .store
+        .meeting_create(
+            &actor,
+            &scope,
+            d.a,
+            &plan("计划", "2026-12-01").parse(&cfg).unwrap(),
+            &[],
+            false,
+        )
+        .await
+        .unwrap();
+    let c = app
+        .store
+        .meeting_create(
+            &actor,
+            &scope,
+            d.c,
+            &plan("已开", "2026-11-20").parse(&cfg).unwrap(),
+            &[],
+            true,
+        )
+        .await
+        .unwrap();
+    let m_c: i64 = app
+        .scalar(&format!(
+            "SELECT MIN(id) FROM members WHERE org_id = {}",
+            d.c
+        ))
+        .await;
+    let item = app
+        .store
+        .action_item_create(
+            &actor,
+            &scope,
+            c.id,
+            "落实",
+            m_c,
+            "2026-12-20".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+    let post = app
+        .store
+        .post_appoint(
+            &actor,
+            &scope,
+            d.c,
+            &xianfeng_store::posts::Appointment {
+                post: "secretary".into(),
+                member_id: m_c,
+            },
+            "2026-11-01".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+    let _ = m_a;
+    (a.id, c.id, item.id, post.id)
 }

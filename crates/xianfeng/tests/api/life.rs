@@ -1,0 +1,586 @@
+//! Organisational life: office holders as posts of roster people, meetings with check-in,
+//! proxy check-in, quorum, make-ups and decisions, and the meeting rules MTG-001..006.
+
+use reqwest::StatusCode;
+use xianfeng_domain::life::MeetingInput;
+use xianfeng_domain::members::MemberInput;
+use xianfeng_domain::scope::{Role, Scope};
+use xianfeng_store::audit::AuditFilter;
+use xianfeng_store::posts::Appointment;
+use xianfeng_store::Actor;
+
+use crate::helpers::*;
+
+async fn full(app: &TestApp, org: i64, name: &str, seq: u32) -> i64 {
+    app.member(org, name, seq).await
+}
+
+async fn probationary(app: &TestApp, org: i64, name: &str, seq: u32) -> i64 {
+    app.person(
+        org,
+        MemberInput {
+            name: name.into(),
+            id_number: id_number("1995-03-03", seq),
+            status: "probationary".into(),
+            admission_date: "2026-06-01".into(),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+async fn events(app: &TestApp, event: &str) -> Vec<String> {
+    app.store
+        .audit_export(&AuditFilter {
+            event: Some(event.into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.summary)
+        .collect()
+}
+
+#[tokio::test]
+async fn office_holders_are_posts_of_roster_people() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let zhang = full(&app, d.a, "张三", 1).await;
+    let wang1 = full(&app, d.a, "王五", 2).await;
+    let _wang2 = full(&app, d.a, "王五", 3).await;
+    let zhao = full(&app, d.a, "赵六", 4).await;
+    let li = probationary(&app, d.a, "李七", 5).await;
+    // Free text of an earlier version: one name matches one person, one nobody, one two.
+    app.execute(&format!(
+        "UPDATE orgs SET secretary = '张三', committee_members = '李四、王五' WHERE id = {}",
+        d.a
+    ))
+    .await;
+    assert_eq!(app.store.posts_from_text().await.unwrap(), 1);
+    assert_eq!(app.store.posts_from_text().await.unwrap(), 0, "once");
+    let posts = app.store.posts_of(&Scope::whole_tree(), d.a).await.unwrap();
+    let linked: Vec<(&str, Option<i64>)> = posts
+        .iter()
+        .map(|p| (p.holder_name.as_str(), p.member_id))
+        .collect();
+    assert_eq!(
+        linked,
+        vec![("张三", Some(zhang)), ("李四", None), ("王五", None)]
+    );
+    let org = app.store.org_get(&Scope::Structure, d.a).await.unwrap();
+    assert_eq!(org.secretary.as_deref(), Some("张三"));
+    assert_eq!(org.committee_members.as_deref(), Some("李四、王五"));
+
+    let adm = app
+        .login_as("adm_life", Role::OrgAdmin, Some(d.a), None)
+        .await;
+    let html = app.html(&adm, "/team/unresolved").await;
+    assert!(html.contains("李四") && html.contains("王五"), "{html}");
+    // The ambiguous name is linked by a person.
+    let wang_post = posts.iter().find(|p| p.holder_name == "王五").unwrap().id;
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/posts/{wang_post}/resolve"),
+            &[("member_id", &wang1.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", flash(&r));
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    // A probationary member cannot hold a post; nor can a second secretary be appointed.
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/orgs/{}/team/appoint", d.a),
+            &[
+                ("post", "member"),
+                ("member_id", &li.to_string()),
+                ("start_date", "2026-11-01"),
+            ],
+        )
+        .await;
+    assert!(flash(&r).contains("预备党员没有被选举权"), "{}", flash(&r));
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/orgs/{}/team/appoint", d.a),
+            &[
+                ("post", "secretary"),
+                ("member_id", &zhao.to_string()),
+                ("start_date", "2026-11-01"),
+            ],
+        )
+        .await;
+    assert!(flash(&r).contains("已有现任书记"), "{}", flash(&r));
+    // An election replaces the team and records the term, in one step.
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/orgs/{}/team/elect", d.a),
+            &[
+                ("elected_on", "2026-11-10"),
+                ("term_end", "2029-11-09"),
+                ("post_0", "secretary"),
+                ("seat_0", &zhao.to_string()),
+                ("post_2", "organisation"),
+                ("seat_2", &wang1.to_string()),
+                ("post_3", "propaganda"),
+                ("seat_3", ""),
+            ],
+        )
+        .await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    let posts = app.store.posts_of(&Scope::whole_tree(), d.a).await.unwrap();
+    let current: Vec<(&str, &str)> = posts
+        .iter()
+        .filter(|p| p.is_current())
+        .map(|p| (p.post.as_str(), p.holder_name.as_str()))
+        .collect();
+    assert_eq!(
+        current,
+        vec![("secretary", "赵六"), ("organisation", "王五")]
+    );
+    let ended: Vec<_> = posts.iter().filter(|p| !p.is_current()).collect();
+    assert_eq!(ended.len(), 3);
+    assert!(ended
+        .iter()
+        .all(|p| p.end_date == Some("2026-11-10".parse().unwrap())
+            && p.end_reason.as_deref() == Some("换届")));
+    let org = app.store.org_get(&Scope::Structure, d.a).await.unwrap();
+    assert_eq!(org.secretary.as_deref(), Some("赵六"));
+    assert_eq!(org.term_start, Some("2026-11-10".parse().unwrap()));
+    assert_eq!(org.term_end, Some("2029-11-09".parse().unwrap()));
+    assert_eq!(events(&app, "org.election").await.len(), 1);
+    // The organisation page shows the team; the history is on the team page.
+    let html = app.html(&adm, &format!("/orgs/{}", d.a)).await;
+    assert!(html.contains("班子成员") && html.contains("赵六"), "{html}");
+    let html = app.html(&adm, &format!("/orgs/{}/team", d.a)).await;
+    assert!(html.contains("历任") && html.contains("张三"), "{html}");
+    // ORG-005 reads the posts: ending the only secretary opens it.
+    let sec = posts
+        .iter()
+        .find(|p| p.is_current() && p.post == "secretary")
+        .unwrap()
+        .id;
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/posts/{sec}/end"),
+            &[("end_date", "2026-11-20"), ("reason", "工作调动")],
+        )
+        .await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    let open = app
+        .store
+        .findings_of(&Scope::whole_tree(), "org", d.a)
+        .await
+        .unwrap();
+    assert!(open.iter().any(|f| f.rule == "ORG-005"), "{open:?}");
+}
+
+fn plan(kind: &str, date: &str, topic: &str) -> MeetingInput {
+    MeetingInput {
+        kind: kind.into(),
+        date: date.into(),
+        topic: topic.into(),
+        place: "党员活动室".into(),
+        ..Default::default()
+    }
+}
+
+async fn held(app: &TestApp, org: i64, kind: &str, date: &str) -> i64 {
+    let cfg = app.store.life_config().await.unwrap();
+    app.store
+        .meeting_create(
+            &Actor::cli("test"),
+            &Scope::whole_tree(),
+            org,
+            &plan(kind, date, "学习").parse(&cfg).unwrap(),
+            &[],
+            true,
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+fn keys(findings: &[serde_json::Value], rule: &str) -> Vec<String> {
+    findings
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn meeting_rules_judge_periods_once_ended() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    // A branch of seven full members with a committee, founded at the start of 2026.
+    let seven = app
+        .org(Some(d.street), "JD-07", "第七社区党支部", "branch")
+        .await;
+    let mut people = Vec::new();
+    for k in 0..7 {
+        people.push(full(&app, seven, &format!("七支{k}"), 100 + k).await);
+    }
+    app.store
+        .posts_elect(
+            &Actor::cli("test"),
+            &Scope::whole_tree(),
+            seven,
+            "2025-12-20".parse().unwrap(),
+            None,
+            &[
+                Appointment {
+                    post: "secretary".into(),
+                    member_id: people[0],
+                },
+                Appointment {
+                    post: "organisation".into(),
+                    member_id: people[1],
+                },
+                Appointment {
+                    post: "propaganda".into(),
+                    member_id: people[2],
+                },
+            ],
+        )
+        .await
+        .unwrap();
+    // A branch of five without a committee.
+    let five = app
+        .org(Some(d.street), "JD-05", "第五社区党支部", "branch")
+        .await;
+    for k in 0..5 {
+        full(&app, five, &format!("五支{k}"), 200 + k).await;
+    }
+    app.execute("UPDATE orgs SET founded_on = '2026-01-01' WHERE code IN ('JD-07', 'JD-05')")
+        .await;
+    held(&app, seven, "committee", "2026-01-15").await;
+    held(&app, seven, "committee", "2026-03-10").await;
+
+    let f = check_cli(&app, "MTG", "2026-04-01", Some("JD-07"));
+    assert_eq!(
+        keys(&f, "MTG-001"),
+        vec!["2026 年第一季度未召开支部党员大会（每季度至少一次）"]
+    );
+    assert_eq!(
+        keys(&f, "MTG-002"),
+        vec!["2026 年 2 月未召开支部委员会（每月至少一次）"]
+    );
+    // On 10 March, March is not late; February is.
+    let f = check_cli(&app, "MTG-00", "2026-03-10", Some("JD-07"));
+    assert!(keys(&f, "MTG-001").is_empty(), "{f:?}");
+    assert_eq!(keys(&f, "MTG-002").len(), 1);
+    // No committee, no MTG-002.
+    let f = check_cli(&app, "MTG-002", "2026-04-01", Some("JD-05"));
+    assert!(f.is_empty(), "{f:?}");
+    // The stored findings (judged today) hold the first quarter until a general meeting of
+    // 20 March is recorded — through the page, as the secretary would.
+    let q1 = |v: &Vec<xianfeng_store::compliance::StoredFinding>| {
+        v.iter()
+            .any(|f| f.rule == "MTG-001" && f.message.contains("2026 年第一季度"))
+    };
+    let stored = app
+        .store
+        .findings_of(&Scope::whole_tree(), "org", seven)
+        .await
+        .unwrap();
+    assert!(q1(&stored), "{stored:?}");
+    let adm = app
+        .login_as("adm7", Role::OrgAdmin, Some(seven), None)
+        .await;
+    let r = app
+        .post_form(
+            &adm,
+            "/meetings",
+            &[
+                ("org", &seven.to_string()),
+                ("kind", "general"),
+                ("date", "2026-03-20"),
+                ("topic", "发展党员表决"),
+                ("place", "会议室"),
+                ("held", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", flash(&r));
+    let stored = app
+        .store
+        .findings_of(&Scope::whole_tree(), "org", seven)
+        .await
+        .unwrap();
+    assert!(!q1(&stored), "cleared on the write: {stored:?}");
+    let f = check_cli(&app, "MTG-001", "2026-04-01", Some("JD-07"));
+    assert!(f.is_empty(), "{f:?}");
+    // The calendar of March shows the meeting.
+    let html = app
+        .html(&adm, &format!("/meetings?org={seven}&month=2026-03"))
+        .await;
+    assert!(
+        html.contains("支部党员大会") && html.contains("发展党员表决"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn check_in_proxy_quorum_and_make_ups() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let mut people = Vec::new();
+    for k in 0..7 {
+        people.push(full(&app, d.a, &format!("党员{k}"), 300 + k).await);
+    }
+    let prob = probationary(&app, d.a, "预备甲", 320).await;
+    let outsider = full(&app, d.b, "外支部", 330).await;
+    let adm = app
+        .login_as("adm_life", Role::OrgAdmin, Some(d.a), None)
+        .await;
+    let me = app
+        .login_as("member0", Role::Member, None, Some(people[0]))
+        .await;
+    let other = app
+        .login_as("outsider", Role::Member, None, Some(outsider))
+        .await;
+    let today = app.clock.today().to_string();
+    let r = app
+        .post_form(
+            &adm,
+            "/meetings",
+            &[
+                ("org", &d.a.to_string()),
+                ("kind", "general"),
+                ("date", &today),
+                ("start_time", "14:30"),
+                ("topic", "接收预备党员"),
+                ("place", "会议室"),
+                ("host_id", &people[0].to_string()),
+                ("recorder_id", &people[1].to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", flash(&r));
+    let id: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
+    let attendees = app
+        .store
+        .meeting_attendees(&Scope::whole_tree(), id)
+        .await
+        .unwrap();
+    assert_eq!(attendees.len(), 8, "probationary members are expected too");
+    assert_eq!(attendees.iter().filter(|a| a.full_member).count(), 7);
+    assert!(flash(
+        &app.post_form(&adm, &format!("/meetings/{id}/step/notice"), &[])
+            .await
+    )
+    .starts_with("ok:"));
+    let r = app
+        .post_form(&adm, &format!("/meetings/{id}/step/open"), &[])
+        .await;
+    assert_eq!(location(&r), format!("/meetings/{id}/qr"));
+    let qr = app.html(&adm, &format!("/meetings/{id}/qr")).await;
+    assert!(
+        qr.contains("<svg") && qr.contains("http-equiv=\"refresh\""),
+        "{qr}"
+    );
+    let (step, code) = app
+        .store
+        .meeting_checkin_code(&Scope::whole_tree(), id)
+        .await
+        .unwrap();
+    assert!(qr.contains(&code));
+    // Someone not expected is refused; an expected attendee checks in.
+    let url = format!("/meetings/{id}/checkin?s={step}&c={code}");
+    let r = app.get_with(&other, &url).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("不在本次会议的应到名单中"));
+    let r = app.get_with(&me, &url).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("签到成功"));
+    // A code older than 30 seconds is refused.
+    app.clock.advance(chrono::Duration::seconds(31));
+    let r = app.get_with(&me, &url).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("已过期"));
+    let r = app
+        .get_with(
+            &me,
+            &format!("/meetings/{id}/checkin?s={step}&c=000000000000000000000000"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The host checks someone in on their behalf: audited with the reason.
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/meetings/{id}/proxy"),
+            &[
+                ("member_id", &people[1].to_string()),
+                ("note", "手机没电，本人在场"),
+            ],
+        )
+        .await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    let proxy = events(&app, "meeting.proxy_checkin").await;
+    assert!(
+        proxy.len() == 1 && proxy[0].contains("代签") && proxy[0].contains("手机没电"),
+        "{proxy:?}"
+    );
+    // Two of seven full members present: a vote is refused and nothing recorded.
+    let vote = [
+        ("subject", "接收预备甲为预备党员"),
+        ("yes", "2"),
+        ("no", "0"),
+        ("abstain", "0"),
+    ];
+    let r = app
+        .post_form(&adm, &format!("/meetings/{id}/vote"), &vote)
+        .await;
+    assert!(flash(&r).contains("不足法定人数"), "{}", flash(&r));
+    assert!(app
+        .store
+        .meeting_votes(&Scope::whole_tree(), id)
+        .await
+        .unwrap()
+        .is_empty());
+    // Closed; the recorder ticks the rest on the minutes form.
+    app.post_form(&adm, &format!("/meetings/{id}/step/close"), &[])
+        .await;
+    let st = |k: usize| format!("st_{}", people[k]);
+    let why = |k: usize| format!("why_{}", people[k]);
+    let (s2, s3, s4, s5, s6, w5) = (st(2), st(3), st(4), st(5), st(6), why(5));
+    let sp = format!("st_{prob}");
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/meetings/{id}/minutes"),
+            &[
+                ("minutes", "讨论接收预备党员。"),
+                ("decisions", "走访困难党员"),
+                (&s2, "present"),
+                (&s3, "present"),
+                (&s4, "absent"),
+                (&s5, "leave"),
+                (&w5, "出差"),
+                (&s6, "absent"),
+                (&sp, "present"),
+            ],
+        )
+        .await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    // Four of seven full members (the probationary member has no vote): quorum.
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/meetings/{id}/vote"),
+            &[
+                ("subject", "接收预备甲为预备党员"),
+                ("yes", "4"),
+                ("no", "0"),
+                ("abstain", "0"),
+            ],
+        )
+        .await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    let votes = app
+        .store
+        .meeting_votes(&Scope::whole_tree(), id)
+        .await
+        .unwrap();
+    assert_eq!((votes[0].voters, votes[0].voters_present), (7, 4));
+    // Absences stay open until a make-up.
+    let open = |v: &Vec<xianfeng_store::meetings::OpenAbsence>| {
+        let mut n: Vec<i64> = v.iter().map(|a| a.attendee.member_id).collect();
+        n.sort();
+        n
+    };
+    let absences = app
+        .store
+        .open_absences(&Scope::whole_tree(), d.a)
+        .await
+        .unwrap();
+    assert_eq!(open(&absences), vec![people[4], people[5], people[6]]);
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/meetings/{id}/makeup"),
+            &[
+                ("member_id", &people[4].to_string()),
+                ("makeup_on", &today),
+                ("note", "自学会议精神并交流"),
+            ],
+        )
+        .await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    let absences = app
+        .store
+        .open_absences(&Scope::whole_tree(), d.a)
+        .await
+        .unwrap();
+    assert_eq!(open(&absences), vec![people[5], people[6]]);
+    let html = app
+        .html(&adm, &format!("/meetings/attendance?org={}", d.a))
+        .await;
+    assert!(html.contains("待补课（2）"), "{html}");
+    // A decision reaches its owner, who closes it.
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/meetings/{id}/items"),
+            &[
+                ("title", "走访困难党员"),
+                ("owner_id", &people[0].to_string()),
+                ("due_date", "2026-12-31"),
+            ],
+        )
+        .await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    let home = app.html(&me, "/").await;
+    assert!(home.contains("走访困难党员"), "{home}");
+    let item = app.store.items_owned(people[0]).await.unwrap()[0].id;
+    let r = app
+        .post_form(
+            &me,
+            &format!("/items/{item}/close"),
+            &[("note", "已走访 3 户"), ("back", "/")],
+        )
+        .await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    assert!(app.store.items_owned(people[0]).await.unwrap().is_empty());
+    // The host approves the minutes; the register prints one page per meeting.
+    app.post_form(&adm, &format!("/meetings/{id}/step/approve"), &[])
+        .await;
+    let m = app
+        .store
+        .meeting_get(&Scope::whole_tree(), id)
+        .await
+        .unwrap();
+    assert_eq!(m.status, "approved");
+    let reg = app
+        .html(&adm, &format!("/meetings/register?org={}", d.a))
+        .await;
+    assert!(reg.contains("主持人签字") && reg.contains("出差"), "{reg}");
+    let x = app
+        .get_with(&adm, &format!("/meetings/register.xlsx?org={}", d.a))
+        .await;
+    assert_eq!(x.status(), StatusCode::OK);
+    let bytes = x.bytes().await.unwrap();
+    let rows = read_xlsx(&bytes);
+    assert!(
+        rows.iter().any(|r| r.iter().any(|c| c == "接收预备党员")),
+        "{rows:?}"
+    );
+}
+
+/// Every cell of the first sheet, as text.
+fn read_xlsx(bytes: &[u8]) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&name).unwrap();
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
