@@ -359,6 +359,8 @@ pub struct MeetingInput {
     pub host_id: String,
     pub recorder_id: String,
     pub group_id: String,
+    /// The joint-meeting system of a joint meeting.
+    pub joint_id: String,
 }
 
 /// A meeting plan, parsed.
@@ -374,6 +376,7 @@ pub struct MeetingFields {
     pub host_id: Option<i64>,
     pub recorder_id: Option<i64>,
     pub group_id: Option<i64>,
+    pub joint_id: Option<i64>,
 }
 
 /// A field and what is wrong with it.
@@ -442,6 +445,13 @@ impl MeetingInput {
         if kind.is_some_and(|k| k.expected == Expected::PartyGroup) && group_id.is_none() {
             errs.push(("group_id", "党小组会请选择党小组".into()));
         }
+        let joint_id = id("joint_id", &self.joint_id, &mut errs);
+        if kind.is_some_and(|k| k.counts_as == Standard::Joint) && joint_id.is_none() {
+            errs.push((
+                "joint_id",
+                "联席会议请选择所属的联席会议制度（在“联席会议”中建立）".into(),
+            ));
+        }
         match (errs.is_empty(), kind, date, topic) {
             (true, Some(k), Some(date), Some(topic)) => Ok(MeetingFields {
                 kind: k.code.clone(),
@@ -454,6 +464,7 @@ impl MeetingInput {
                 host_id,
                 recorder_id,
                 group_id,
+                joint_id: joint_id.filter(|_| k.counts_as == Standard::Joint),
             }),
             _ => Err(errs),
         }

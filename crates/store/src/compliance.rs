@@ -14,7 +14,7 @@ use xianfeng_domain::life::PostRole;
 use xianfeng_domain::members::MemberStatus;
 use xianfeng_domain::org::{OrgPath, Sector};
 use xianfeng_domain::rules::{
-    registry, Ask, ContactFacts, DuesFacts, Facts, Family, Hit, MeetingFacts, OrgFacts,
+    registry, Ask, ContactFacts, DuesFacts, Facts, Family, Hit, JointFacts, MeetingFacts, OrgFacts,
     PersonFacts, RuleConfig, Severity,
 };
 use xianfeng_domain::scope::Scope;
@@ -325,10 +325,13 @@ impl Store {
     ) -> Result<Vec<Finding>> {
         let life = self.life_config().await?;
         let posts = self.posts_for_check(root).await?;
-        let held = if ask.wants_family(Family::Meetings) {
-            self.meetings_for_check(&life, root).await?
+        let (held, joints) = if ask.wants_family(Family::Meetings) {
+            (
+                self.meetings_for_check(&life, root).await?,
+                self.joints_for_check(root).await?,
+            )
         } else {
-            HashMap::new()
+            (HashMap::new(), HashMap::new())
         };
         let rules = registry();
         let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
@@ -420,11 +423,26 @@ impl Store {
                 .filter(|(code, ..)| life.post_role(code) == PostRole::Committee)
                 .map(|(_, s, e, _)| (*s, *e))
                 .collect();
+            let joint_facts: Vec<JointFacts> = joints
+                .get(&o.id)
+                .map(|v| v.as_slice())
+                .unwrap_or(&[])
+                .iter()
+                .map(|j| JointFacts {
+                    id: j.id,
+                    name: &j.name,
+                    min_per_month: j.min_per_month,
+                    started_on: j.started_on,
+                    ended_on: j.ended_on,
+                    held: &j.held,
+                })
+                .collect();
             let meetings = MeetingFacts {
                 kind,
                 founded_on: o.founded_on,
                 committee: &committee,
                 held: held.get(&o.id).map(|v| v.as_slice()).unwrap_or(&[]),
+                joints: &joint_facts,
             };
             let mut hits = rules.check(ask, as_of, Facts::Org(&facts));
             hits.extend(rules.check(ask, as_of, Facts::Meetings(&meetings)));

@@ -20,6 +20,7 @@ pub mod contact;
 pub mod crypto;
 pub mod development;
 pub mod dues;
+pub mod joint;
 pub mod keybind;
 pub mod letters;
 pub mod meetings;

@@ -31,6 +31,8 @@ pub struct Meeting {
     pub org_name: String,
     pub group_id: Option<i64>,
     pub group_name: Option<String>,
+    /// The joint-meeting system of a joint meeting.
+    pub joint_id: Option<i64>,
     pub kind: String,
     pub meeting_date: NaiveDate,
     pub start_time: Option<String>,
@@ -177,7 +179,7 @@ pub struct KindCounts {
 }
 
 const MEETING_COLS: &str = "m.id, m.org_id, o.name AS org_name, m.group_id, g.name AS \
-    group_name, m.kind, m.meeting_date, m.start_time, m.place, m.online, m.topic, m.agenda, \
+    group_name, m.joint_id, m.kind, m.meeting_date, m.start_time, m.place, m.online, m.topic, m.agenda, \
     m.host_id, h.name AS host_name, m.recorder_id, r.name AS recorder_name, m.status, \
     m.noticed_at, m.opened_at, m.closed_at, m.minutes, m.decisions, m.minutes_at, \
     m.approved_at, m.cancel_reason, m.moved_from, m.expected_count, m.present_count, \
@@ -514,6 +516,9 @@ impl Store {
             }
             _ => {}
         }
+        if let Some(j) = f.joint_id {
+            Self::joint_host_check(tx, j, org.id, f.host_id).await?;
+        }
         Ok(())
     }
 
@@ -553,12 +558,16 @@ impl Store {
         } else {
             MeetingStatus::Planned
         };
+        let chosen: Vec<i64> = match f.joint_id {
+            Some(j) if chosen.is_empty() => Self::joint_convener_ids(&mut tx, j).await?,
+            _ => chosen.to_vec(),
+        };
         let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
                 "INSERT INTO meetings (org_id, group_id, kind, meeting_date, start_time, place, \
                  online, topic, agenda, host_id, recorder_id, status, closed_at, created_at, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-                 $14, $14) RETURNING id",
+                 updated_at, joint_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+                 $12, $13, $14, $14, $15) RETURNING id",
             )
             .bind(org.id)
             .bind(f.group_id)
@@ -574,11 +583,12 @@ impl Store {
             .bind(status.code())
             .bind(held.then_some(now))
             .bind(now)
+            .bind(f.joint_id)
             .fetch_one(&mut *c)
             .await?
         });
         let m = Self::meeting_in(&mut tx, id).await?;
-        self.attendees_fix(&mut tx, &cfg, &org, &m, Some(chosen))
+        self.attendees_fix(&mut tx, &cfg, &org, &m, Some(&chosen))
             .await?;
         self.audit(
             &mut tx,
@@ -629,8 +639,8 @@ impl Store {
             sqlx::query(
                 "UPDATE meetings SET group_id = $1, kind = $2, meeting_date = $3, start_time = \
                  $4, place = $5, online = $6, topic = $7, agenda = $8, host_id = $9, \
-                 recorder_id = $10, moved_from = $11, updated_at = $12, version = version + 1 \
-                 WHERE id = $13 AND version = $14 AND status = 'planned'",
+                 recorder_id = $10, moved_from = $11, updated_at = $12, version = version + 1, \
+                 joint_id = $15 WHERE id = $13 AND version = $14 AND status = 'planned'",
             )
             .bind(f.group_id)
             .bind(&f.kind)
@@ -646,6 +656,7 @@ impl Store {
             .bind(now)
             .bind(id)
             .bind(version)
+            .bind(f.joint_id)
             .execute(&mut *c)
             .await?
             .rows_affected()

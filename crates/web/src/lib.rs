@@ -27,6 +27,7 @@ pub mod extract;
 pub mod forms;
 pub mod home;
 pub mod imports;
+pub mod joint;
 pub mod letters;
 pub mod login;
 pub mod meetings;
@@ -86,6 +87,7 @@ pub fn page_routes() -> Routes {
         .merge(letters::router())
         .merge(team::router())
         .merge(meetings::router())
+        .merge(joint::router())
         .merge(accounts::router())
         .merge(audit::router())
         .merge(uploads::router())

@@ -178,6 +178,7 @@ struct MeetingRow {
     moved_from: Option<NaiveDate>,
     counts: Option<(i64, i64, i64)>,
     source: &'static str,
+    joint: Option<i64>,
 }
 
 const TOPICS: &[&str] = &[
@@ -373,6 +374,7 @@ pub async fn meetings(
                 moved_from: None,
                 counts,
                 source,
+                joint: None,
             });
         };
         let n = members.len() as i64;
@@ -418,6 +420,47 @@ pub async fn meetings(
             month = add_months(month, 1);
         }
     }
+    // A joint-meeting system of the first working committee (seed 002): twice a month, with
+    // a few months short of it.
+    let joint = joint_system(store, under, &secretary, &mut rng).await?;
+    if let Some((jid, org, conveners)) = &joint {
+        let mut month = start;
+        let mut k = 0;
+        while month <= today {
+            k += 1;
+            for day in [8, 22] {
+                let date = month.with_day(day).unwrap_or(month);
+                // Two months had only one meeting.
+                if date > today || (day == 22 && (k == 4 || k == 9)) {
+                    continue;
+                }
+                let recent = date >= recent;
+                rows.push(MeetingRow {
+                    id: 0,
+                    org: *org,
+                    group: None,
+                    kind: "joint",
+                    date,
+                    time: "15:00",
+                    topic: rng.pick(JOINT_TOPICS).to_string(),
+                    host: conveners.first().map(|c| c.0),
+                    recorder: conveners.get(1).map(|c| c.0),
+                    status: "approved",
+                    minutes: Some("各成员单位通报工作进展，研究下一步安排。".into()),
+                    cancel: None,
+                    moved_from: None,
+                    counts: (!recent).then_some((
+                        conveners.len() as i64,
+                        conveners.len() as i64,
+                        0,
+                    )),
+                    source: if recent { "entered" } else { "imported" },
+                    joint: Some(*jid),
+                });
+            }
+            month = add_months(month, 1);
+        }
+    }
     // A few moved and cancelled meetings among those ahead.
     for r in rows.iter_mut().filter(|r| r.status == "planned") {
         if rng.chance(80) {
@@ -439,7 +482,7 @@ pub async fn meetings(
                 "INSERT INTO meetings (id, org_id, group_id, kind, meeting_date, start_time, \
                  place, online, topic, host_id, recorder_id, status, minutes, minutes_at, \
                  approved_at, closed_at, cancel_reason, moved_from, expected_count, \
-                 present_count, leave_count, source, created_at, updated_at) ",
+                 present_count, leave_count, source, created_at, updated_at, joint_id) ",
             );
             q.push_values(chunk, |mut b, r| {
                 let done = matches!(r.status, "held" | "approved");
@@ -466,7 +509,8 @@ pub async fn meetings(
                     .push_bind(r.counts.map(|c| c.2))
                     .push_bind(r.source)
                     .push_bind(now)
-                    .push_bind(now);
+                    .push_bind(now)
+                    .push_bind(r.joint);
             });
             q.build().execute(&mut *c).await?;
         });
@@ -489,6 +533,10 @@ pub async fn meetings(
     {
         let members = roster.get(&r.org).cloned().unwrap_or_default();
         let expected: Vec<(i64, String, bool)> = match r.kind {
+            "joint" => joint
+                .as_ref()
+                .map(|(_, _, c)| c.iter().map(|(id, n)| (*id, n.clone(), true)).collect())
+                .unwrap_or_default(),
             "committee" => members
                 .iter()
                 .filter(|m| committee.get(&r.org).is_some_and(|c| c.contains(&m.0)))
@@ -595,8 +643,142 @@ pub async fn meetings(
         .await?;
     }
     tx.commit().await?;
+    // The last ended quarter's summary of the joint meetings, drafted and approved.
+    if let Some((jid, ..)) = &joint {
+        let scope = xianfeng_domain::scope::Scope::whole_tree();
+        let q0 = today.month0() / 3 * 3;
+        let this_q = NaiveDate::from_ymd_opt(today.year(), q0 + 1, 1).unwrap_or(today);
+        let from = add_months(this_q, -3);
+        let to = this_q.pred_opt().unwrap_or(this_q);
+        let s = store
+            .joint_summary_draft(&actor, &scope, *jid, from, to)
+            .await?;
+        let body = s.body.replace(
+            "（请补充）",
+            "成员单位按月沟通情况，“两新”组织党群共建示范点建设有序推进；下一步加强检查督促。",
+        );
+        store
+            .joint_summary_save(&actor, &scope, s.id, &body, true)
+            .await?;
+    }
     made.meetings = rows.len() as u64;
     made.attendees = atts.len() as u64;
     made.items = items;
     Ok(made)
+}
+
+const JOINT_TOPICS: &[&str] = &[
+    "研究党建带工建、团建、妇建工作安排",
+    "通报成员单位党群共建创先争优进展",
+    "协调“两新”组织党群共建工作",
+    "部署党群共建示范点建设",
+];
+
+/// The first working committee (or committee) below `under` gets a joint-meeting system: its
+/// secretary as chief convener, two members of its subtree as conveners, three organisations
+/// below it and three outside bodies as member units, inspection items and the last quarter's
+/// approved summary. Returns the system, its organisation and its conveners.
+async fn joint_system(
+    store: &Store,
+    under: &xianfeng_domain::org::OrgPath,
+    secretary: &HashMap<i64, i64>,
+    rng: &mut Rng,
+) -> Result<Option<(i64, i64, Vec<(i64, String)>)>> {
+    use xianfeng_domain::scope::Scope;
+    let owner: Option<(i64, String)> = on_db!(&store.db, |p| {
+        sqlx::query_as(
+            "SELECT id, path FROM orgs WHERE path > $1 AND path < $2 AND org_type IN \
+             ('working_committee', 'committee') ORDER BY org_type DESC, id LIMIT 1",
+        )
+        .bind(under.as_str())
+        .bind(under.upper_bound())
+        .fetch_optional(p)
+        .await?
+    });
+    let Some((org, path)) = owner else {
+        return Ok(None);
+    };
+    let path = xianfeng_domain::org::OrgPath::from_stored(path);
+    let people: Vec<(i64, String)> = on_db!(&store.db, |p| {
+        sqlx::query_as(
+            "SELECT id, name FROM members WHERE org_path >= $1 AND org_path < $2 AND status = \
+             'full' AND archived_at IS NULL ORDER BY id LIMIT 3",
+        )
+        .bind(path.as_str())
+        .bind(path.upper_bound())
+        .fetch_all(p)
+        .await?
+    });
+    let chief = secretary.get(&org).copied().or(people.first().map(|p| p.0));
+    let Some(chief) = chief else {
+        return Ok(None);
+    };
+    let units: Vec<i64> = on_db!(&store.db, |p| {
+        sqlx::query_scalar("SELECT id FROM orgs WHERE parent_id = $1 ORDER BY id LIMIT 3")
+            .bind(org)
+            .fetch_all(p)
+            .await?
+    });
+    let today = store.clock.today();
+    let started = add_months(today.with_day(1).unwrap_or(today), -12);
+    let actor = xianfeng_store::audit::Actor::cli("demo");
+    let scope = Scope::whole_tree();
+    let j = store
+        .joint_create(
+            &actor,
+            &scope,
+            org,
+            &xianfeng_store::joint::JointInput {
+                name: "党群共建创先争优联席会议".into(),
+                duties: "研究制定党群共建创先争优工作规划，明确工作目标；定期沟通情况，研究解决重大问题；协调各成员单位发挥自身优势，共同推进工作。".into(),
+                min_per_month: 2,
+                started_on: started,
+                chief,
+                conveners: people
+                    .iter()
+                    .filter(|p| p.0 != chief)
+                    .zip(["组织委员", "总工会主席"])
+                    .map(|(p, t)| (p.0, t.to_string()))
+                    .collect(),
+                unit_orgs: units,
+                outside_units: vec!["街道总工会".into(), "团工委".into(), "妇联".into()],
+            },
+        )
+        .await?;
+    let units = store.joint_units(&scope, j.id).await?;
+    for (k, u) in units.iter().enumerate() {
+        store
+            .joint_inspection_add(
+                &actor,
+                &scope,
+                j.id,
+                u.id,
+                "贯彻落实党群共建创先争优工作规划的情况",
+                Some(add_months(today, -1)),
+            )
+            .await?;
+        if k % 2 == 0 || rng.chance(300) {
+            let id: i64 = on_db!(&store.db, |p| {
+                sqlx::query_scalar("SELECT MAX(id) FROM joint_inspections")
+                    .fetch_one(p)
+                    .await?
+            });
+            store
+                .joint_inspection_result(
+                    &actor,
+                    &scope,
+                    id,
+                    "已制定年度计划，按月开展活动，台账齐全",
+                    add_months(today, -1),
+                )
+                .await?;
+        }
+    }
+    let conveners = store
+        .joint_conveners(&scope, j.id)
+        .await?
+        .into_iter()
+        .map(|c| (c.member_id, c.name))
+        .collect();
+    Ok(Some((j.id, org, conveners)))
 }

@@ -1,5 +1,5 @@
-//! Organisational life (组织生活): MTG-001..006, meetings held on their cadence, counted per
-//! organisation over calendar periods.
+//! Organisational life (组织生活): MTG-001..006 and MTG-008, meetings held on their cadence,
+//! counted per organisation (and per joint-meeting system) over calendar periods.
 //!
 //! A period is judged only once it has ended (a branch is not late for March on March 10); in
 //! the last days of a period that has no meeting yet, a warning counts down to its end. Periods
@@ -64,6 +64,22 @@ pub struct MeetingFacts<'a> {
     /// Meetings that took place: what each counts as, and its day. For a party group, the
     /// meetings held for it.
     pub held: &'a [(Standard, NaiveDate)],
+    /// The joint-meeting systems the organisation runs (MTG-008).
+    pub joints: &'a [JointFacts<'a>],
+}
+
+/// One joint-meeting system (联席会议制度) and the days its meetings took place.
+#[derive(Debug, Clone, Copy)]
+pub struct JointFacts<'a> {
+    pub id: i64,
+    pub name: &'a str,
+    /// Meetings a month, at least (seed 002: 2).
+    pub min_per_month: i64,
+    /// Months before the one it started in are not judged, nor the month it started in
+    /// unless it started on the first.
+    pub started_on: NaiveDate,
+    pub ended_on: Option<NaiveDate>,
+    pub held: &'a [NaiveDate],
 }
 
 const fn entry(
@@ -112,6 +128,12 @@ pub(super) const RULES: &[RuleEntry] = &[
         Severity::Error,
         "每年至少召开一次组织生活会",
         mtg_006,
+    ),
+    entry(
+        "MTG-008",
+        Severity::Error,
+        "联席会议每月不少于规定次数（默认两次）",
+        mtg_008,
     ),
 ];
 
@@ -351,6 +373,76 @@ fn mtg_006(cfg: &RuleConfig, as_of: NaiveDate, o: &MeetingFacts, out: &mut Vec<H
     }
 }
 
+/// MTG-008: each joint-meeting system meets at least `min_per_month` times in every ended month
+/// of the window since it started; in the last days of the current month, a warning.
+fn mtg_008(cfg: &RuleConfig, as_of: NaiveDate, o: &MeetingFacts, out: &mut Vec<Hit>) {
+    let n = &cfg.at(as_of).meetings;
+    let window_start = add_months(as_of, -(n.meetings_lookback_months.clamp(0, 600) as i32));
+    for j in o.joints {
+        let min = j.min_per_month.max(1);
+        let count = |start: NaiveDate, end: NaiveDate| {
+            j.held
+                .iter()
+                .filter(|d| **d >= start && **d <= end && **d <= as_of)
+                .count() as i64
+        };
+        let judged = |start: NaiveDate, end: NaiveDate| {
+            j.started_on <= start && j.ended_on.is_none_or(|e| e > end)
+        };
+        let current = Cadence::Month.start_of(as_of);
+        let mut start = add_months(current, -1);
+        loop {
+            let end = Cadence::Month.end_of(start);
+            if end < window_start || start < j.started_on {
+                break;
+            }
+            let held = count(start, end);
+            if judged(start, end) && held < min {
+                out.push(
+                    Hit::new(
+                        "MTG-008",
+                        Severity::Error,
+                        format!(
+                            "联席会议“{}”{}召开 {held} 次，少于每月 {min} 次",
+                            j.name,
+                            Cadence::Month.name(start)
+                        ),
+                    )
+                    .key(format!("joint:{}:{}", j.id, Cadence::Month.key(start)))
+                    .date("period_start", start)
+                    .date("period_end", end),
+                );
+            }
+            let before = add_months(start, -1);
+            if before >= start {
+                break;
+            }
+            start = before;
+        }
+        let end = Cadence::Month.end_of(current);
+        let left = (end - as_of).num_days();
+        let held = count(current, end);
+        if left <= n.meetings_warning_days && judged(current, end) && held < min {
+            out.push(
+                Hit::new(
+                    "MTG-008",
+                    Severity::Warning,
+                    format!(
+                        "联席会议“{}”{}已召开 {held} 次，不足 {min} 次，本月将于 {} 结束（{}）",
+                        j.name,
+                        Cadence::Month.name(current),
+                        super::fd(end),
+                        days_left(left)
+                    ),
+                )
+                .key(format!("joint:{}:{}", j.id, Cadence::Month.key(current)))
+                .date("period_start", current)
+                .due(end),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,6 +485,7 @@ mod tests {
             founded_on: Some(d("2026-01-01")),
             committee: &committee,
             held: &held,
+            joints: &[],
         };
         // 10 March: nothing of March is late; February is.
         let h = run("2026-03-10", &o);
@@ -427,6 +520,7 @@ mod tests {
             founded_on: Some(d("2026-01-01")),
             committee: &[],
             held: &[],
+            joints: &[],
         };
         let h = run("2026-04-01", &o);
         assert!(keys(&h, "MTG-002").is_empty());
@@ -450,6 +544,7 @@ mod tests {
             founded_on: Some(d("2026-01-01")),
             committee: &committee,
             held: &[],
+            joints: &[],
         };
         assert_eq!(
             keys(&run("2026-04-01", &o), "MTG-002"),
@@ -464,10 +559,48 @@ mod tests {
             founded_on: None,
             committee: &[],
             held: &[],
+            joints: &[],
         };
         let h = run("2026-04-01", &o);
         // Twelve months back: April 2025 to March 2026.
         assert_eq!(keys(&h, "MTG-005").len(), 12);
         assert_eq!(keys(&h, "MTG-006"), vec!["2025:error"]);
+    }
+
+    #[test]
+    fn a_joint_system_meets_twice_a_month() {
+        let one = [d("2026-03-05")];
+        let two = [d("2026-03-05"), d("2026-03-19")];
+        let j = |held| JointFacts {
+            id: 4,
+            name: "党群共建联席会议",
+            min_per_month: 2,
+            started_on: d("2026-03-01"),
+            ended_on: None,
+            held,
+        };
+        let joints = [j(&one[..])];
+        let o = MeetingFacts {
+            kind: OrgType::WorkingCommittee,
+            founded_on: None,
+            committee: &[],
+            held: &[],
+            joints: &joints,
+        };
+        assert_eq!(
+            keys(&run("2026-04-01", &o), "MTG-008"),
+            vec!["joint:4:2026-03:error"]
+        );
+        let joints = [j(&two[..])];
+        let o = MeetingFacts {
+            joints: &joints,
+            ..o
+        };
+        assert!(keys(&run("2026-04-01", &o), "MTG-008").is_empty());
+        // Late in April with none yet: a warning for April only.
+        assert_eq!(
+            keys(&run("2026-04-27", &o), "MTG-008"),
+            vec!["joint:4:2026-04:warning"]
+        );
     }
 }

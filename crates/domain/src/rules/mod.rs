@@ -7,7 +7,7 @@
 //! | member records | [`member`] | MEM-001..003 | [`PersonFacts`], [`ContactFacts`] | [`MemberNumbers`] |
 //! | transfer letters | [`letters`] | MEM-004 | [`LetterFacts`] | — |
 //! | party dues | [`dues`] | DUES-001, DUES-002 | [`DuesFacts`] | [`DuesNumbers`] |
-//! | organisational life | [`meetings`] | MTG-001..006 | [`MeetingFacts`] | [`MeetingNumbers`] |
+//! | organisational life | [`meetings`] | MTG-001..006, MTG-008 | [`MeetingFacts`] | [`MeetingNumbers`] |
 //!
 //! Each rule is one function `fn(&RuleConfig, NaiveDate, &Facts, &mut Vec<Hit>)`: it reads the
 //! numbers of the version in force on the date of the event it judges ([`RuleConfig::at`]) and
@@ -56,7 +56,7 @@ pub use crate::dues::DuesNumbers;
 pub use development::{next_step, DevelopmentNumbers, NextStep};
 pub use dues::DuesFacts;
 pub use letters::{LetterFacts, LetterStatus};
-pub use meetings::{MeetingFacts, MeetingNumbers};
+pub use meetings::{JointFacts, MeetingFacts, MeetingNumbers};
 pub use member::{ContactFacts, MemberNumbers};
 pub use organisation::{OrgFacts, OrganisationNumbers};
 
@@ -383,7 +383,7 @@ pub fn check_dues(cfg: &RuleConfig, as_of: NaiveDate, d: &DuesFacts) -> Vec<Hit>
     registry().check(&Ask::all(cfg), as_of, Facts::Dues(d))
 }
 
-/// The meeting rules (MTG-001..006) switched on, as of `as_of`.
+/// The meeting rules (MTG-001..006, MTG-008) switched on, as of `as_of`.
 pub fn check_meetings(cfg: &RuleConfig, as_of: NaiveDate, m: &MeetingFacts) -> Vec<Hit> {
     registry().check(&Ask::all(cfg), as_of, Facts::Meetings(m))
 }

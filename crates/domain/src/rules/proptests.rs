@@ -711,9 +711,18 @@ proptest! {
         founded_on in opt_date(),
         committee in vec((opt_date(), opt_date()), 0..3),
         held in vec((pick(STANDARDS), date()), 0..12),
+        joint in (wild(), date(), opt_date(), vec(date(), 0..6)),
         as_of in date(),
     ) {
-        let facts = MeetingFacts { kind, founded_on, committee: &committee, held: &held };
+        let joints = [JointFacts {
+            id: 1,
+            name: "联席会议",
+            min_per_month: joint.0,
+            started_on: joint.1,
+            ended_on: joint.2,
+            held: &joint.3,
+        }];
+        let facts = MeetingFacts { kind, founded_on, committee: &committee, held: &held, joints: &joints };
         let hits = check_meetings(&cfg, as_of, &facts);
         check_findings(&cfg, &hits, &[Family::Meetings])?;
         for h in &hits {

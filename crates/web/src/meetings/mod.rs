@@ -220,6 +220,8 @@ pub struct MeetingForm {
     pub recorder_id: String,
     #[serde(default)]
     pub group_id: String,
+    #[serde(default)]
+    pub joint_id: String,
     /// Roster ids of the chosen attendees (a kind with chosen attendees): the repeated
     /// `attendee_ids` fields of a multiple choice, gathered by [`MeetingForm::from_pairs`].
     #[serde(skip)]
@@ -262,6 +264,7 @@ impl MeetingForm {
             host_id: self.host_id.clone(),
             recorder_id: self.recorder_id.clone(),
             group_id: self.group_id.clone(),
+            joint_id: self.joint_id.clone(),
         }
     }
     fn chosen(&self) -> Vec<i64> {
@@ -283,6 +286,7 @@ impl MeetingForm {
             host_id: m.host_id.map(|i| i.to_string()).unwrap_or_default(),
             recorder_id: m.recorder_id.map(|i| i.to_string()).unwrap_or_default(),
             group_id: m.group_id.map(|i| i.to_string()).unwrap_or_default(),
+            joint_id: m.joint_id.map(|i| i.to_string()).unwrap_or_default(),
             attendee_ids: chosen.into_iter().map(|i| i.to_string()).collect(),
             held: None,
             version: Some(m.version),
@@ -300,6 +304,8 @@ struct FormPage {
     errors: Errors,
     people: Vec<Candidate>,
     groups: Vec<Org>,
+    /// The joint-meeting systems of the organisation.
+    joints: Vec<xianfeng_store::joint::JointSystem>,
     /// `None`: a new meeting.
     meeting_id: Option<i64>,
     today: NaiveDate,
@@ -326,6 +332,7 @@ struct NewQuery {
     date: Option<String>,
     held: Option<String>,
     kind: Option<String>,
+    joint: Option<i64>,
 }
 
 async fn people_of(
@@ -361,6 +368,7 @@ async fn new_form(
         kind: crate::forms::clean_param(&q.kind).unwrap_or_default(),
         date: crate::forms::clean_param(&q.date).unwrap_or_else(|| today.to_string()),
         held: q.held.filter(|h| h == "1"),
+        joint_id: q.joint.map(|j| j.to_string()).unwrap_or_default(),
         ..Default::default()
     };
     form_page(&state, &auth, &headers, org, form, Errors::new(), None).await
@@ -397,6 +405,13 @@ async fn form_page(
     meeting_id: Option<i64>,
 ) -> PageResult {
     let (people, groups) = people_of(state, auth, &org).await?;
+    let joints = state
+        .store
+        .joint_list(&auth.scope, &org)
+        .await?
+        .into_iter()
+        .filter(|j| j.org_id == org.id && j.ended_on.is_none())
+        .collect();
     let life = state.store.life_config().await?;
     let title = match (meeting_id, form.held.is_some()) {
         (Some(_), _) => "修改会议安排",
@@ -413,6 +428,7 @@ async fn form_page(
             errors,
             people,
             groups,
+            joints,
             meeting_id,
             today: state.store.clock.today(),
         },

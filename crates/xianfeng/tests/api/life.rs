@@ -584,3 +584,168 @@ fn read_xlsx(bytes: &[u8]) -> Vec<Vec<String>> {
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect()
 }
+
+#[tokio::test]
+async fn a_joint_meeting_system_meets_twice_a_month() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let chief = full(&app, d.a, "总召集", 401).await;
+    let convener = full(&app, d.b, "召集人", 402).await;
+    let other = full(&app, d.a, "非召集", 403).await;
+    let adm = app
+        .login_as("adm_street", Role::OrgAdmin, Some(d.street), None)
+        .await;
+    let r = app
+        .post_form(
+            &adm,
+            "/joint",
+            &[
+                ("org", &d.street.to_string()),
+                ("name", "党群共建创先争优联席会议"),
+                ("min_per_month", "2"),
+                ("started_on", "2026-03-01"),
+                ("chief", &chief.to_string()),
+                ("convener_0", &convener.to_string()),
+                ("title_0", "街道总工会主席"),
+                ("unit", &d.a.to_string()),
+                ("unit", &d.b.to_string()),
+                ("outside", "街道总工会\n团工委\n妇联"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let joint: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
+    let units = app
+        .store
+        .joint_units(&Scope::whole_tree(), joint)
+        .await
+        .unwrap();
+    assert_eq!(units.len(), 5);
+    let meet = |host: i64, date: &'static str| {
+        let host = host.to_string();
+        let street = d.street.to_string();
+        let joint = joint.to_string();
+        let adm = &adm;
+        let app = &app;
+        async move {
+            app.post_form(
+                adm,
+                "/meetings",
+                &[
+                    ("org", &street),
+                    ("kind", "joint"),
+                    ("joint_id", &joint),
+                    ("date", date),
+                    ("topic", "研究党群共建工作"),
+                    ("place", "街道会议室"),
+                    ("host_id", &host),
+                    ("held", "1"),
+                ],
+            )
+            .await
+        }
+    };
+    // A host who is not a convener is refused, and nothing is recorded.
+    let r = meet(other, "2026-03-05").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("不是本联席会议的召集人"));
+    assert_eq!(
+        app.scalar::<i64>("SELECT COUNT(*) FROM meetings WHERE joint_id IS NOT NULL")
+            .await,
+        0
+    );
+    let r = meet(chief, "2026-03-05").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", flash(&r));
+    let id: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
+    // The conveners are its attendees unless others are chosen.
+    let who = app
+        .store
+        .meeting_attendees(&Scope::whole_tree(), id)
+        .await
+        .unwrap();
+    assert_eq!(who.len(), 2);
+    let f = check_cli(&app, "MTG-008", "2026-04-01", Some("JD"));
+    assert_eq!(
+        keys(&f, "MTG-008"),
+        vec!["联席会议“党群共建创先争优联席会议”2026 年 3 月召开 1 次，少于每月 2 次"]
+    );
+    let r = meet(convener, "2026-03-19").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", flash(&r));
+    let f = check_cli(&app, "MTG-008", "2026-04-01", Some("JD"));
+    assert!(f.is_empty(), "{f:?}");
+    // Inspection of a member unit, then a summary drafted from the period's meetings.
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/joint/{joint}/inspections"),
+            &[
+                ("unit_id", &units[0].id.to_string()),
+                ("item", "贯彻落实党群共建工作规划的情况"),
+            ],
+        )
+        .await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    let ins = app
+        .store
+        .joint_inspections(&Scope::whole_tree(), joint)
+        .await
+        .unwrap()[0]
+        .id;
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/joint/inspections/{ins}/result"),
+            &[
+                ("result", "规划已分解到各社区"),
+                ("checked_on", "2026-03-25"),
+                ("system", &joint.to_string()),
+            ],
+        )
+        .await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/joint/{joint}/summaries"),
+            &[("period", "2026-03")],
+        )
+        .await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    let s = &app
+        .store
+        .joint_summaries(&Scope::whole_tree(), joint)
+        .await
+        .unwrap()[0];
+    assert!(
+        s.body.contains("本期共召开联席会议 2 次") && s.body.contains("规划已分解到各社区"),
+        "{}",
+        s.body
+    );
+    let body = format!("{}\n经验：每月按时召开。", s.body);
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/joint/summaries/{}", s.id),
+            &[("body", &body), ("approve", "1")],
+        )
+        .await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/joint/summaries/{}", s.id),
+            &[("body", "改")],
+        )
+        .await;
+    assert!(flash(&r).contains("已审定"), "{}", flash(&r));
+    let html = app.html(&adm, &format!("/joint/{joint}")).await;
+    assert!(
+        html.contains("经验：每月按时召开") && html.contains("3 月</b> 2 次"),
+        "{html}"
+    );
+}

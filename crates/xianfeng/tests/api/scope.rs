@@ -52,7 +52,9 @@ async fn every_page_route_as_every_role() {
     let m_b = app.member(d.b, "乙", 2).await;
     let m_c = app.member(d.c, "丙", 3).await;
     let who = cast(&app, &d, m_a).await;
-    let meeting_a = life_records(&app, &d, m_a).await.0;
+    let life = life_records(&app, &d).await;
+    let meeting_a = life.meeting_a;
+    let joint_c = life.joint_c;
     const OK: u16 = 200;
     const NO: u16 = 403;
     // Out of the caller's scope: answered as if absent, so that ids cannot be probed.
@@ -250,6 +252,12 @@ async fn every_page_route_as_every_role() {
             [NO, NO, NO, HID, HID, OK, NO],
         ),
         ("/team/unresolved".into(), [NO, NO, NO, OK, OK, OK, NO]),
+        (format!("/joint?org={}", d.a), [NO, NO, NO, OK, OK, HID, NO]),
+        (
+            format!("/joint/new?org={}", d.a),
+            [NO, NO, NO, OK, NO, HID, NO],
+        ),
+        (format!("/joint/{joint_c}"), [NO, NO, NO, HID, HID, OK, NO]),
         // A report that is not the caller's (or does not exist) is not found.
         (
             "/imports/members/errors.xlsx?token=nothing".into(),
@@ -342,7 +350,9 @@ async fn writes_outside_scope_are_refused_and_change_nothing() {
     let m_a = app.member(d.a, "甲", 1).await;
     let m_c = app.member(d.c, "丙", 3).await;
     let who = cast(&app, &d, m_a).await;
-    let (_, meeting_c, item_c, post_c) = life_records(&app, &d, m_a).await;
+    let life = life_records(&app, &d).await;
+    let (meeting_c, item_c, post_c) = (life.meeting_c, life.item_c, life.post_c);
+    let (joint_c, inspection_c, summary_c) = (life.joint_c, life.inspection_c, life.summary_c);
     // A letter of the other committee's member, to report or cancel from outside.
     let letter_c = app
         .store
@@ -675,6 +685,41 @@ async fn writes_outside_scope_are_refused_and_change_nothing() {
             format!("/posts/{post_c}/resolve"),
             vec![("member_id", m_c.to_string())],
         ),
+        (
+            &who.adm_a,
+            "/joint".into(),
+            vec![
+                ("org", d.other.to_string()),
+                ("name", "混入".into()),
+                ("min_per_month", "2".into()),
+                ("started_on", "2026-11-01".into()),
+                ("chief", m_c.to_string()),
+            ],
+        ),
+        (
+            &who.adm_a,
+            format!("/joint/{joint_c}/inspections"),
+            vec![("unit_id", "1".into()), ("item", "x".into())],
+        ),
+        (
+            &who.adm_a,
+            format!("/joint/inspections/{inspection_c}/result"),
+            vec![
+                ("result", "x".into()),
+                ("checked_on", "2026-11-01".into()),
+                ("system", joint_c.to_string()),
+            ],
+        ),
+        (
+            &who.adm_a,
+            format!("/joint/{joint_c}/summaries"),
+            vec![("period", "2026-10".into())],
+        ),
+        (
+            &who.adm_a,
+            format!("/joint/summaries/{summary_c}"),
+            vec![("body", "x".into())],
+        ),
         // Dues reductions: another branch's member, and a reader.
         (
             &who.adm_a,
@@ -1000,9 +1045,20 @@ async fn every_api_operation_needs_a_token_and_keeps_to_the_scope() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
-/// A planned meeting of branch A; a meeting, a decision and a post of 中心村党支部 (C),
-/// for the route tables.
-async fn life_records(app: &TestApp, d: &District, m_a: i64) -> (i64, i64, i64, i64) {
+/// Records of organisational life for the route tables: a planned meeting of branch A; a
+/// meeting, a decision, a post of 中心村党支部 (C) and a joint-meeting system of 中心镇党委 with
+/// an inspection item and a summary.
+struct Life {
+    meeting_a: i64,
+    meeting_c: i64,
+    item_c: i64,
+    post_c: i64,
+    joint_c: i64,
+    inspection_c: i64,
+    summary_c: i64,
+}
+
+async fn life_records(app: &TestApp, d: &District) -> Life {
     use xianfeng_domain::life::MeetingInput;
     use xianfeng_domain::scope::Scope;
     let actor = xianfeng_store::Actor::cli("test");
@@ -1071,6 +1127,48 @@ async fn life_records(app: &TestApp, d: &District, m_a: i64) -> (i64, i64, i64, 
         )
         .await
         .unwrap();
-    let _ = m_a;
-    (a.id, c.id, item.id, post.id)
+    let joint = app
+        .store
+        .joint_create(
+            &actor,
+            &scope,
+            d.other,
+            &xianfeng_store::joint::JointInput {
+                name: "党群联席会议".into(),
+                min_per_month: 2,
+                started_on: "2026-10-01".parse().unwrap(),
+                chief: m_c,
+                unit_orgs: vec![d.c],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let unit = app.store.joint_units(&scope, joint.id).await.unwrap()[0].id;
+    app.store
+        .joint_inspection_add(&actor, &scope, joint.id, unit, "检查", None)
+        .await
+        .unwrap();
+    let inspection = app.store.joint_inspections(&scope, joint.id).await.unwrap()[0].id;
+    let summary = app
+        .store
+        .joint_summary_draft(
+            &actor,
+            &scope,
+            joint.id,
+            "2026-10-01".parse().unwrap(),
+            "2026-10-31".parse().unwrap(),
+        )
+        .await
+        .unwrap()
+        .id;
+    Life {
+        meeting_a: a.id,
+        meeting_c: c.id,
+        item_c: item.id,
+        post_c: post.id,
+        joint_c: joint.id,
+        inspection_c: inspection,
+        summary_c: summary,
+    }
 }
