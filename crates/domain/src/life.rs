@@ -423,7 +423,13 @@ impl MeetingInput {
         if topic.is_none() && !errs.iter().any(|(f, _)| *f == "topic") {
             errs.push(("topic", "请填写会议主题".into()));
         }
-        let agenda = text("agenda", &self.agenda, 4000, &mut errs);
+        let agenda = match crate::text::optional_lines(&self.agenda, 4000) {
+            Ok(v) => v,
+            Err(max) => {
+                errs.push(("agenda", format!("最多 {max} 个字")));
+                None
+            }
+        };
         if place.is_none() && !self.online {
             errs.push(("place", "请填写地点，或选择线上召开".into()));
         }

@@ -44,9 +44,44 @@ pub fn optional(input: &str, max: usize) -> Result<Option<String>, usize> {
     Ok(Some(s))
 }
 
+/// A multi-line text (minutes, an agenda): each line cleaned as [`clean`] does, line breaks
+/// kept (CR LF as LF), runs of blank lines cut to one, blank lines at the ends dropped; limited
+/// to `max` characters; `None` when empty.
+pub fn optional_lines(input: &str, max: usize) -> Result<Option<String>, usize> {
+    let mut lines: Vec<String> = Vec::new();
+    for line in input.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
+        let l = clean(line);
+        if l.is_empty() && lines.last().is_none_or(|p| p.is_empty()) {
+            continue;
+        }
+        lines.push(l);
+    }
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    let s = lines.join("\n");
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if s.chars().count() > max {
+        return Err(max);
+    }
+    Ok(Some(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_are_kept() {
+        assert_eq!(
+            optional_lines("\r\n 第一项 \r\n\r\n\r\n第二项\n\n", 100),
+            Ok(Some("第一项\n\n第二项".to_string()))
+        );
+        assert_eq!(optional_lines(" \n \n", 100), Ok(None));
+        assert_eq!(optional_lines("一\n二", 2), Err(2));
+    }
 
     #[test]
     fn widths() {

@@ -102,6 +102,12 @@ fn text(field: &'static str, v: &str, max: usize) -> Result<Option<String>> {
         .map_err(|max| StoreError::invalid(field, format!("最多 {max} 个字")))
 }
 
+/// A multi-line text: line breaks kept.
+fn lines(field: &'static str, v: &str, max: usize) -> Result<Option<String>> {
+    xianfeng_domain::text::optional_lines(v, max)
+        .map_err(|max| StoreError::invalid(field, format!("最多 {max} 个字")))
+}
+
 impl Store {
     /// Sets up a joint-meeting system of an organisation.
     pub async fn joint_create(
@@ -117,7 +123,7 @@ impl Store {
         }
         let name = text("name", &f.name, 100)?
             .ok_or_else(|| StoreError::invalid("name", "请填写联席会议名称"))?;
-        let duties = text("duties", &f.duties, 2000)?;
+        let duties = lines("duties", &f.duties, 2000)?;
         if !(1..=31).contains(&f.min_per_month) {
             return Err(StoreError::invalid(
                 "min_per_month",
@@ -427,7 +433,7 @@ impl Store {
             return Err(StoreError::NotFound("检查事项不存在"));
         };
         let j = self.joint_for_write(scope, system).await?;
-        let result = text("result", result, 2000)?
+        let result = lines("result", result, 2000)?
             .ok_or_else(|| StoreError::invalid("result", "请填写检查结果"))?;
         if on > self.clock.today() {
             return Err(StoreError::invalid("checked_on", "检查日期不能晚于今天"));
@@ -639,7 +645,7 @@ impl Store {
     ) -> Result<Summary> {
         let s = self.joint_summary_get(scope, sid).await?;
         let j = self.joint_for_write(scope, s.system_id).await?;
-        let body = text("body", body, 20_000)?
+        let body = lines("body", body, 20_000)?
             .ok_or_else(|| StoreError::invalid("body", "总结不能为空"))?;
         let now = self.clock.now();
         let mut tx = self.begin().await?;

@@ -88,6 +88,9 @@ pub struct Attendee {
     pub checked_by: Option<String>,
     pub makeup_on: Option<NaiveDate>,
     pub makeup_note: Option<String>,
+    /// The roster's sort key of the name (pinyin order).
+    #[serde(skip)]
+    pub name_key: Option<String>,
 }
 
 impl Attendee {
@@ -190,7 +193,8 @@ const MEETING_FROM: &str = "FROM meetings m JOIN orgs o ON o.id = m.org_id LEFT 
     m.recorder_id";
 
 const ATTENDEE_COLS: &str = "a.meeting_id, a.member_id, a.name, a.full_member, a.status, \
-    a.reason, a.checked_in_at, a.checked_by, a.makeup_on, a.makeup_note";
+    a.reason, a.checked_in_at, a.checked_by, a.makeup_on, a.makeup_note, (SELECT mm.name_key \
+    FROM members mm WHERE mm.id = a.member_id) AS name_key";
 
 const ITEM_COLS: &str = "i.id, i.org_id, o.name AS org_name, i.meeting_id, m.topic AS \
     meeting_topic, i.title, i.owner_id, i.owner_name, i.due_date, i.status, i.closing_note, \
@@ -214,6 +218,12 @@ pub fn checkin_code(secret: &[u8], meeting_id: i64, step: i64) -> String {
 
 fn text(field: &'static str, v: &str, max: usize) -> Result<Option<String>> {
     xianfeng_domain::text::optional(v, max)
+        .map_err(|max| StoreError::invalid(field, format!("最多 {max} 个字")))
+}
+
+/// A multi-line text: line breaks kept.
+fn lines(field: &'static str, v: &str, max: usize) -> Result<Option<String>> {
+    xianfeng_domain::text::optional_lines(v, max)
         .map_err(|max| StoreError::invalid(field, format!("最多 {max} 个字")))
 }
 
@@ -287,27 +297,23 @@ impl Store {
         }))
     }
 
-    /// Party members (probationary and full) of an organisation's subtree, its own first:
-    /// hosts, recorders, chosen attendees and owners of decisions.
+    /// Party members (probationary and full) an organisation works with, its own roster
+    /// first, then the office holders of it and of the organisations below: hosts, recorders,
+    /// chosen attendees and owners of decisions.
     pub async fn meeting_people(
         &self,
         scope: &Scope,
         org_id: i64,
     ) -> Result<Vec<crate::posts::Candidate>> {
-        let org = self.org_get(scope, org_id).await?;
+        self.org_get(scope, org_id).await?;
         if !matches!(scope, Scope::Subtree { .. }) {
             return Err(StoreError::Forbidden);
         }
-        let path = org.org_path();
         Ok(on_db!(&self.db, |p| {
-            sqlx::query_as(
-                "SELECT m.id, m.name, m.status, o.name AS org_name FROM members m JOIN orgs o \
-                 ON o.id = m.org_id WHERE m.archived_at IS NULL AND m.status IN \
-                 ('probationary', 'full') AND m.org_path >= $1 AND m.org_path < $2 ORDER BY \
-                 (m.org_id <> $3), m.name_key, m.id LIMIT 3000",
-            )
-            .bind(path.as_str())
-            .bind(path.upper_bound())
+            sqlx::query_as(&format!(
+                "{} ORDER BY (m.org_id <> $1), m.name_key, m.id",
+                crate::posts::PEOPLE_OF_ORG
+            ))
             .bind(org_id)
             .fetch_all(p)
             .await?
@@ -887,9 +893,9 @@ impl Store {
                 format!("会议{}，不能填写会议记录", m.status_label()),
             ));
         }
-        let minutes = text("minutes", minutes, 20_000)?
+        let minutes = lines("minutes", minutes, 20_000)?
             .ok_or_else(|| StoreError::invalid("minutes", "请填写会议记录"))?;
-        let decisions = text("decisions", decisions, 4000)?;
+        let decisions = lines("decisions", decisions, 4000)?;
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         self.marks_apply(&mut tx, id, marks, "minutes", now).await?;
@@ -939,7 +945,20 @@ impl Store {
                 Attendance::Leave => {
                     let r = mk.reason.as_deref().unwrap_or("").trim();
                     if r.is_empty() {
-                        return Err(StoreError::invalid("reason", "请假须填写事由"));
+                        let name: Option<String> = on_tx!(tx, |c| {
+                            sqlx::query_scalar(
+                                "SELECT name FROM meeting_attendees WHERE meeting_id = $1 AND \
+                                 member_id = $2",
+                            )
+                            .bind(id)
+                            .bind(mk.member_id)
+                            .fetch_optional(&mut *c)
+                            .await?
+                        });
+                        return Err(StoreError::invalid(
+                            "reason",
+                            format!("{}请假，须填写事由", name.unwrap_or_default()),
+                        ));
                     }
                     Some(r.chars().take(200).collect::<String>())
                 }
@@ -1024,7 +1043,7 @@ impl Store {
         let Some(member_id) = member_id else {
             return Err(StoreError::invalid(
                 "member_id",
-                "您的账号没有关联名册中的人员，不能扫码签到，请请主持人代签",
+                "您的账号没有关联名册中的人员，不能扫码签到，请主持人代签。",
             ));
         };
         let Some(secret) = self.checkin_secret(id).await? else {
@@ -1196,7 +1215,48 @@ impl Store {
         tx.commit().await
     }
 
-    /// Absences and leaves not yet made up in an organisation's subtree.
+    /// How many absences and leaves are not yet made up in an organisation's subtree, how many
+    /// meetings that took place wait for their minutes, and how many decisions are overdue.
+    pub async fn life_todo(&self, scope: &Scope, org_id: i64) -> Result<(i64, i64, i64)> {
+        let org = self.org_get(scope, org_id).await?;
+        if !matches!(scope, Scope::Subtree { .. }) {
+            return Err(StoreError::Forbidden);
+        }
+        let path = org.org_path();
+        let today = self.clock.today();
+        Ok(on_db!(&self.db, |p| {
+            let absences: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM meeting_attendees a JOIN meetings m ON m.id = \
+                 a.meeting_id JOIN orgs o ON o.id = m.org_id WHERE a.status IN ('absent', \
+                 'leave') AND a.makeup_on IS NULL AND m.status <> 'cancelled' AND o.path >= $1 \
+                 AND o.path < $2",
+            )
+            .bind(path.as_str())
+            .bind(path.upper_bound())
+            .fetch_one(p)
+            .await?;
+            let minutes: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE m.status \
+                 IN ('in_session', 'held') AND o.path >= $1 AND o.path < $2",
+            )
+            .bind(path.as_str())
+            .bind(path.upper_bound())
+            .fetch_one(p)
+            .await?;
+            let overdue: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM action_items i JOIN orgs o ON o.id = i.org_id WHERE \
+                 i.status = 'open' AND i.due_date < $3 AND o.path >= $1 AND o.path < $2",
+            )
+            .bind(path.as_str())
+            .bind(path.upper_bound())
+            .bind(today)
+            .fetch_one(p)
+            .await?;
+            (absences, minutes, overdue)
+        }))
+    }
+
+    /// Absences and leaves not yet made up in an organisation's subtree (the latest 2000).
     pub async fn open_absences(&self, scope: &Scope, org_id: i64) -> Result<Vec<OpenAbsence>> {
         let org = self.org_get(scope, org_id).await?;
         if !matches!(scope, Scope::Subtree { .. }) {
@@ -1437,7 +1497,7 @@ impl Store {
                 return Err(StoreError::Forbidden);
             }
         }
-        let note = text("closing_note", note, 1000)?
+        let note = lines("closing_note", note, 1000)?
             .ok_or_else(|| StoreError::invalid("closing_note", "请写明完成情况"))?;
         let now = self.clock.now();
         let mut tx = self.begin().await?;

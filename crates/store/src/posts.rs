@@ -59,7 +59,18 @@ pub struct Candidate {
     pub name: String,
     pub status: String,
     pub org_name: String,
+    /// Tells two people of one name apart in a list.
+    pub birth_date: NaiveDate,
 }
+
+/// The people an organisation chooses office holders, hosts and owners from: its own roster
+/// and the current office holders of it and of the organisations directly below it (a
+/// committee's members sit in its branches; their secretaries are whom it works with).
+pub(crate) const PEOPLE_OF_ORG: &str = "SELECT m.id, m.name, m.status, o.name AS org_name, \
+    m.birth_date FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.archived_at IS NULL AND \
+    m.status IN ('probationary', 'full') AND (m.org_id = $1 OR m.id IN (SELECT p.member_id FROM \
+    org_posts p JOIN orgs po ON po.id = p.org_id WHERE p.end_date IS NULL AND p.member_id IS \
+    NOT NULL AND (po.id = $1 OR po.parent_id = $1)))";
 
 /// One post of an election or an appointment.
 #[derive(Debug, Clone)]
@@ -214,20 +225,18 @@ impl Store {
         Ok(posts)
     }
 
-    /// Full members of the organisation's subtree, who may be elected or appointed (预备党员
-    /// have no right to be elected).
+    /// Full members who may be elected or appointed (预备党员 have no right to be elected):
+    /// the organisation's roster and the office holders of it and the organisations below.
     pub async fn post_candidates(&self, scope: &Scope, org_id: i64) -> Result<Vec<Candidate>> {
-        let org = self.org_get(scope, org_id).await?;
-        let path = org.org_path();
+        self.org_get(scope, org_id).await?;
+        if !matches!(scope, Scope::Subtree { .. }) {
+            return Err(StoreError::Forbidden);
+        }
         Ok(on_db!(&self.db, |p| {
-            sqlx::query_as(
-                "SELECT m.id, m.name, m.status, o.name AS org_name FROM members m JOIN orgs o \
-                 ON o.id = m.org_id WHERE m.archived_at IS NULL AND m.status = 'full' AND \
-                 m.org_path >= $1 AND m.org_path < $2 ORDER BY (m.org_id <> $3), m.name_key, \
-                 m.id LIMIT 3000",
-            )
-            .bind(path.as_str())
-            .bind(path.upper_bound())
+            sqlx::query_as(&format!(
+                "{PEOPLE_OF_ORG} AND m.status = 'full' ORDER BY (m.org_id <> $1), m.name_key, \
+                 m.id"
+            ))
             .bind(org_id)
             .fetch_all(p)
             .await?

@@ -42,6 +42,9 @@ struct HomePage {
     today: chrono::NaiveDate,
     /// Decisions of meetings the caller's roster person is to carry out.
     my_items: Vec<xianfeng_store::meetings::ActionItem>,
+    /// Organisational life in the caller's subtree: absences to make up, meetings waiting for
+    /// their minutes, overdue decisions.
+    life: (i64, i64, i64),
 }
 
 async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> PageResult {
@@ -54,6 +57,7 @@ async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> 
     let mut todo = Vec::new();
     let mut todo_total = 0;
     let mut root = 0;
+    let mut life = (0, 0, 0);
     let role = auth.role();
     let (unread, notices) = store.notifications(auth.account.id, 5).await?;
     let notices = notices.into_iter().map(FindingView::of).collect();
@@ -118,6 +122,7 @@ async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> 
                 )
                 .await?;
             todo_total = page.total;
+            life = store.life_todo(&auth.scope, *root_id).await?;
             todo = page.items.into_iter().map(FindingView::of).collect();
         }
         Scope::Structure => {
@@ -185,6 +190,7 @@ async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> 
             unread,
             notices,
             my_items,
+            life,
             today: store.clock.today(),
         },
         had,

@@ -529,7 +529,7 @@ pub async fn meetings(
     let mut atts: Vec<Att> = Vec::new();
     for r in rows
         .iter()
-        .filter(|r| r.source == "entered" && matches!(r.status, "held" | "approved"))
+        .filter(|r| r.source == "entered" && r.status != "cancelled")
     {
         let members = roster.get(&r.org).cloned().unwrap_or_default();
         let expected: Vec<(i64, String, bool)> = match r.kind {
@@ -552,7 +552,9 @@ pub async fn meetings(
             _ => members,
         };
         for (id, name, full) in expected {
-            let (status, reason) = if rng.chance(860) {
+            let (status, reason) = if r.status == "planned" {
+                ("unknown", None)
+            } else if rng.chance(860) {
                 ("present", None)
             } else if rng.chance(600) {
                 (
@@ -562,8 +564,8 @@ pub async fn meetings(
             } else {
                 ("absent", None)
             };
-            let makeup =
-                (status != "present" && rng.chance(350)).then(|| add_days(r.date, 7).min(today));
+            let makeup = (matches!(status, "absent" | "leave") && rng.chance(350))
+                .then(|| add_days(r.date, 7).min(today));
             atts.push(Att {
                 meeting: r.id,
                 member: id,

@@ -56,6 +56,16 @@ struct ShowPage {
     absent: usize,
     /// Whether votes are recorded at this kind of meeting.
     votes_here: bool,
+    /// What was typed on a minutes form that was refused, shown again with the reason.
+    draft: Option<Draft>,
+}
+
+/// A refused minutes form, as typed.
+pub struct Draft {
+    pub error: String,
+    pub minutes: String,
+    pub decisions: String,
+    pub marks: std::collections::HashMap<i64, (String, String)>,
 }
 
 impl ShowPage {
@@ -76,9 +86,39 @@ impl ShowPage {
             _ => "",
         }
     }
+    /// The attendance to show on the minutes form: as typed, as recorded, or present for
+    /// someone not yet recorded.
+    fn mark_of<'a>(&'a self, a: &'a Attendee) -> &'a str {
+        if let Some((st, _)) = self.draft.as_ref().and_then(|d| d.marks.get(&a.member_id)) {
+            return st;
+        }
+        if a.status == "unknown" {
+            "present"
+        } else {
+            &a.status
+        }
+    }
+    fn reason_of<'a>(&'a self, a: &'a Attendee) -> &'a str {
+        match self.draft.as_ref().and_then(|d| d.marks.get(&a.member_id)) {
+            Some((_, r)) => r,
+            None => a.reason.as_deref().unwrap_or(""),
+        }
+    }
+    fn minutes_text(&self) -> &str {
+        match &self.draft {
+            Some(d) => &d.minutes,
+            None => self.m.minutes.as_deref().unwrap_or(""),
+        }
+    }
+    fn decisions_text(&self) -> &str {
+        match &self.draft {
+            Some(d) => &d.decisions,
+            None => self.m.decisions.as_deref().unwrap_or(""),
+        }
+    }
     fn rate(&self) -> String {
         let n = self.attendees.len();
-        if n == 0 {
+        if n == 0 || !self.took_place() {
             return "—".into();
         }
         format!("{:.0}%", self.present as f64 * 100.0 / n as f64)
@@ -92,12 +132,22 @@ async fn show(
     Path(id): Path<i64>,
 ) -> PageResult {
     auth.require(&[Role::OrgAdmin, Role::OrgViewer])?;
+    render_show(&state, &auth, &headers, id, None).await
+}
+
+async fn render_show(
+    state: &AppState,
+    auth: &Auth,
+    headers: &HeaderMap,
+    id: i64,
+    draft: Option<Draft>,
+) -> PageResult {
     let m = state.store.meeting_get(&auth.scope, id).await?;
     let org = state.store.org_get(&auth.scope, m.org_id).await?;
     let attendees = state.store.meeting_attendees(&auth.scope, id).await?;
     let votes = state.store.meeting_votes(&auth.scope, id).await?;
     let items = state.store.meeting_items(&auth.scope, id).await?;
-    let writable = can_write(&auth, &org);
+    let writable = can_write(auth, &org);
     let people = if writable {
         state.store.meeting_people(&auth.scope, org.id).await?
     } else {
@@ -110,8 +160,8 @@ async fn show(
         Standard::GeneralMeeting | Standard::Committee
     );
     let ctx = PageCtx::new(
-        &auth,
-        &headers,
+        auth,
+        headers,
         "/meetings",
         format!("{} · {}", life.kind_label(&m.kind), m.topic),
     );
@@ -119,6 +169,7 @@ async fn show(
     render(
         &ShowPage {
             ctx,
+            draft,
             present: count(Attendance::Present),
             leave: count(Attendance::Leave),
             absent: count(Attendance::Absent),
@@ -182,6 +233,7 @@ async fn cancel(
 async fn minutes(
     State(state): State<AppState>,
     auth: Auth,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
@@ -222,7 +274,37 @@ async fn minutes(
             &marks,
         )
         .await;
-    redirect_result(id, r, "已保存会议记录和出勤，请主持人审定").await
+    match r {
+        Ok(_) => Ok(redirect_with(
+            &back_to(id),
+            "ok",
+            "已保存会议记录和出勤，请主持人审定",
+        )),
+        // Refused: the page again, with everything typed and the reason beside the button.
+        Err(xianfeng_store::StoreError::Invalid { message, .. }) => {
+            let draft = Draft {
+                error: message,
+                minutes: get("minutes").to_string(),
+                decisions: get("decisions").to_string(),
+                marks: marks
+                    .iter()
+                    .map(|m| {
+                        (
+                            m.member_id,
+                            (
+                                m.status.code().to_string(),
+                                m.reason.clone().unwrap_or_default(),
+                            ),
+                        )
+                    })
+                    .collect(),
+            };
+            let mut res = render_show(&state, &auth, &headers, id, Some(draft)).await?;
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -127,6 +127,9 @@ async fn index(
             },
         )
         .await?;
+    // The month's list in date order; the calendar reads it by day.
+    let mut list = list;
+    list.reverse();
     // Weeks from Monday.
     let mut weeks: Vec<Vec<Day>> = Vec::new();
     let lead = month.weekday().num_days_from_monday() as usize;
@@ -139,12 +142,11 @@ async fn index(
         .collect();
     let mut d = month;
     while d <= end {
-        let mut on: Vec<Meeting> = list
+        let on: Vec<Meeting> = list
             .iter()
             .filter(|m| m.meeting_date == d)
             .cloned()
             .collect();
-        on.reverse();
         week.push(Day {
             date: Some(d),
             today: d == today,

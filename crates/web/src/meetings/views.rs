@@ -245,6 +245,7 @@ async fn register_xlsx(
 pub struct PersonRate {
     pub member_id: i64,
     pub name: String,
+    key: String,
     pub expected: usize,
     pub present: usize,
     pub leave: usize,
@@ -303,6 +304,7 @@ async fn attendance(
                 PersonRate {
                     member_id: a.member_id,
                     name: a.name.clone(),
+                    key: a.name_key.clone().unwrap_or_else(|| a.name.clone()),
                     expected: 0,
                     present: 0,
                     leave: 0,
@@ -319,7 +321,7 @@ async fn attendance(
         }
     }
     let mut people: Vec<PersonRate> = by.into_values().collect();
-    people.sort_by(|a, b| a.name.cmp(&b.name).then(a.member_id.cmp(&b.member_id)));
+    people.sort_by(|a, b| a.key.cmp(&b.key).then(a.member_id.cmp(&b.member_id)));
     let absences = state.store.open_absences(&auth.scope, org.id).await?;
     let life = state.store.life_config().await?;
     let ctx = PageCtx::new(&auth, &headers, "/meetings", format!("{} · 出勤", org.name));
@@ -351,6 +353,8 @@ struct OverviewPage {
     tree: Tree,
     org: Org,
     month: NaiveDate,
+    /// The first day of this month: months from it on have not ended.
+    current: NaiveDate,
     prev: String,
     next: String,
     rows: Vec<KindCounts>,
@@ -364,6 +368,10 @@ impl OverviewPage {
     }
     /// A cell to mark: a branch without the monthly meetings of its kind.
     fn missing(&self, r: &KindCounts, kind: &str, standard: &Standard) -> bool {
+        // The month must have ended.
+        if self.month >= self.current {
+            return false;
+        }
         let branch = r.org.kind().is_some_and(|k| k.is_branch());
         let monthly = matches!(standard, Standard::Committee | Standard::ThemeDay);
         branch && monthly && self.count(r, kind) == 0
@@ -379,7 +387,9 @@ async fn overview(
     Query(q): Query<RangeQuery>,
 ) -> PageResult {
     let org = target_org(&state, &auth, q.org).await?;
-    let month = month_of(&q.month, state.store.clock.today());
+    let today = state.store.clock.today();
+    let month = month_of(&q.month, today);
+    let current = month_of(&None, today);
     let rows = state
         .store
         .meetings_by_child(&auth.scope, org.id, month, month_end(month))
@@ -411,6 +421,7 @@ async fn overview(
             next: ym(xianfeng_domain::dates::add_months(month, 1)),
             org,
             month,
+            current,
             rows,
             kinds,
         },

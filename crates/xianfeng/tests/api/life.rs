@@ -451,13 +451,27 @@ async fn check_in_proxy_quorum_and_make_ups() {
     let why = |k: usize| format!("why_{}", people[k]);
     let (s2, s3, s4, s5, s6, w5) = (st(2), st(3), st(4), st(5), st(6), why(5));
     let sp = format!("st_{prob}");
+    // A leave without its reason is refused: the page comes back with everything typed.
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/meetings/{id}/minutes"),
+            &[("minutes", "第一段。\n第二段。"), (&s5, "leave")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("党员5请假，须填写事由") && html.contains("第一段。\n第二段。"),
+        "{html}"
+    );
     let r = app
         .post_form(
             &adm,
             &format!("/meetings/{id}/minutes"),
             &[
                 ("minutes", "讨论接收预备党员。"),
-                ("decisions", "走访困难党员"),
+                ("decisions", "走访困难党员\r\n整理党员档案"),
                 (&s2, "present"),
                 (&s3, "present"),
                 (&s4, "absent"),
@@ -557,6 +571,11 @@ async fn check_in_proxy_quorum_and_make_ups() {
         .await
         .unwrap();
     assert_eq!(m.status, "approved");
+    assert_eq!(
+        m.decisions.as_deref(),
+        Some("走访困难党员\n整理党员档案"),
+        "lines kept"
+    );
     let reg = app
         .html(&adm, &format!("/meetings/register?org={}", d.a))
         .await;
