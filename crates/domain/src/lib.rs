@@ -14,6 +14,7 @@ pub mod members;
 pub mod org;
 pub mod password;
 pub mod phone;
+pub mod reports;
 pub mod rules;
 pub mod scope;
 pub mod stats;

@@ -60,6 +60,11 @@ pub const TABLES: &[&str] = &[
     "meeting_attendees",
     "meeting_votes",
     "action_items",
+    "report_templates",
+    "report_template_versions",
+    "report_receivers",
+    "report_drafts",
+    "report_receipts",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

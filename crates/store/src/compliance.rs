@@ -14,8 +14,8 @@ use xianfeng_domain::life::PostRole;
 use xianfeng_domain::members::MemberStatus;
 use xianfeng_domain::org::{OrgPath, Sector};
 use xianfeng_domain::rules::{
-    registry, Ask, ContactFacts, DuesFacts, Facts, Family, Hit, JointFacts, MeetingFacts, OrgFacts,
-    PersonFacts, RuleConfig, Severity,
+    registry, Ask, ContactFacts, Delivery, DuesFacts, Facts, Family, Hit, JointFacts, MeetingFacts,
+    OrgFacts, PersonFacts, ReportFacts, RuleConfig, Severity,
 };
 use xianfeng_domain::scope::Scope;
 
@@ -29,7 +29,7 @@ use crate::{on_db, on_tx, Page, PageReq, Result, Store, StoreError};
 /// Rules whose findings are deadlines for the people responsible (to-do list, notifications).
 pub const DEADLINE_RULES: &[&str] = &[
     "DEV-018", "DEV-019", "DEV-020", "DEV-022", "ORG-004", "MEM-003", "MEM-004", "MTG-001",
-    "MTG-002", "MTG-003", "MTG-005", "MTG-006",
+    "MTG-002", "MTG-003", "MTG-005", "MTG-006", "MTG-008", "RPT-001", "RPT-002",
 ];
 
 /// Who or what a finding is about.
@@ -259,8 +259,9 @@ impl Store {
         ]
         .into_iter()
         .any(|f| ask.wants_family(f));
-        let want_orgs =
-            ask.wants_family(Family::Organisation) || ask.wants_family(Family::Meetings);
+        let want_orgs = ask.wants_family(Family::Organisation)
+            || ask.wants_family(Family::Meetings)
+            || ask.wants_family(Family::Reports);
         let orgs = self.check_orgs(root).await?;
         let mut out = Vec::new();
         if want_orgs {
@@ -332,6 +333,11 @@ impl Store {
             )
         } else {
             (HashMap::new(), HashMap::new())
+        };
+        let reports = if ask.wants_family(Family::Reports) {
+            self.reports_for_check(orgs, as_of).await?
+        } else {
+            HashMap::new()
         };
         let rules = registry();
         let mut counts: HashMap<i64, (i64, i64)> = HashMap::new();
@@ -444,8 +450,30 @@ impl Store {
                 held: held.get(&o.id).map(|v| v.as_slice()).unwrap_or(&[]),
                 joints: &joint_facts,
             };
+            let deliveries: Vec<Delivery> = reports
+                .get(&o.id)
+                .map(|v| v.as_slice())
+                .unwrap_or(&[])
+                .iter()
+                .map(|d| Delivery {
+                    template_id: d.template_id,
+                    template: &d.template,
+                    period: d.period.clone(),
+                    receiver_id: d.receiver_id,
+                    receiver: &d.receiver,
+                    receipt: d.receipt,
+                    grace_days: d.grace_days,
+                })
+                .collect();
             let mut hits = rules.check(ask, as_of, Facts::Org(&facts));
             hits.extend(rules.check(ask, as_of, Facts::Meetings(&meetings)));
+            hits.extend(rules.check(
+                ask,
+                as_of,
+                Facts::Reports(&ReportFacts {
+                    deliveries: &deliveries,
+                }),
+            ));
             for h in hits {
                 out.push(Finding::from_hit(
                     h,

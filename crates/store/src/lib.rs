@@ -27,6 +27,7 @@ pub mod meetings;
 pub mod members;
 pub mod orgs;
 pub mod posts;
+pub mod reports;
 pub mod settings;
 pub mod stats;
 

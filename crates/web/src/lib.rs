@@ -34,6 +34,7 @@ pub mod meetings;
 pub mod members;
 pub mod orgs;
 pub mod page;
+pub mod reports;
 pub mod routes;
 pub mod session;
 pub mod stats;
@@ -88,6 +89,7 @@ pub fn page_routes() -> Routes {
         .merge(team::router())
         .merge(meetings::router())
         .merge(joint::router())
+        .merge(reports::router())
         .merge(accounts::router())
         .merge(audit::router())
         .merge(uploads::router())

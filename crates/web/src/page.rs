@@ -50,6 +50,7 @@ impl PageCtx {
                 add("/dues", "党费", "¥");
                 add("/transfers", "关系转接", "⇄");
                 add("/meetings", "组织生活", "◷");
+                add("/reports", "报表", "✉");
                 add("/orgs", "组织架构", "⊞");
             }
             Some(Role::SystemAdmin) => {

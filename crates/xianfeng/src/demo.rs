@@ -1276,6 +1276,8 @@ pub async fn fill(store: &Store, scale: Scale, seed: u64) -> Result<Filled> {
     filled.letters = crate::demo_work::letters(store, seed, today, work_root, &work_path).await?;
     let posts = crate::demo_life::posts(store, seed).await?;
     let life = crate::demo_life::meetings(store, seed, today, &work_path).await?;
+    let receipts = crate::demo_life::reports(store, seed, today, &work_path).await?;
+    eprintln!("已登记 {receipts} 份半月报报送记录");
     eprintln!(
         "已登记 {posts} 条班子成员任职记录，{} 个党小组，{} 次会议（出勤记录 {} 条，决定事项 {} 项）",
         life.groups, life.meetings, life.attendees, life.items

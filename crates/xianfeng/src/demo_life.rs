@@ -784,3 +784,192 @@ async fn joint_system(
         .collect();
     Ok(Some((j.id, org, conveners)))
 }
+
+/// The half-monthly record of seed 001 for the schools of the district's education committee:
+/// sent to the committee and to the district committee, six months of it, mostly on time,
+/// some late, some sent to one receiver only, a few returned and not sent again. Returns the
+/// number of receipts.
+pub async fn reports(
+    store: &Store,
+    seed: u64,
+    today: NaiveDate,
+    under: &xianfeng_domain::org::OrgPath,
+) -> Result<u64> {
+    use xianfeng_domain::reports::{Field, FieldKind, Schedule, Source};
+    use xianfeng_domain::scope::Scope;
+    let mut rng = Rng::new(seed ^ 0x5250);
+    let owner: Option<(i64, String)> = on_db!(&store.db, |p| {
+        sqlx::query_as(
+            "SELECT o.id, o.path FROM orgs o WHERE o.path > $1 AND o.path < $2 AND o.org_type IN \
+             ('committee', 'working_committee') ORDER BY (SELECT COUNT(*) FROM orgs c WHERE \
+             c.path > o.path AND c.path < (substr(o.path, 1, length(o.path) - 1) || '0') AND \
+             c.sector = 'school' AND c.org_type = 'branch') DESC, o.id LIMIT 1",
+        )
+        .bind(under.as_str())
+        .bind(under.upper_bound())
+        .fetch_optional(p)
+        .await?
+    });
+    let Some((owner, _)) = owner else {
+        return Ok(0);
+    };
+    let root_id = under.ids().last().copied().unwrap_or(owner);
+    let starts_on = add_months(today.with_day(1).unwrap_or(today), -6);
+    let scope = Scope::whole_tree();
+    let actor = xianfeng_store::audit::Actor::cli("demo");
+    let field = |key: &str, label: &str, kind, required, columns, source| Field {
+        key: key.into(),
+        label: label.into(),
+        kind,
+        required,
+        options: vec![],
+        columns,
+        source,
+    };
+    let t = store
+        .report_template_create(
+            &actor,
+            &scope,
+            owner,
+            &xianfeng_store::reports::TemplateInput {
+                name: "学校党建工作半月记实表".into(),
+                schedule: Schedule::default(),
+                submit_root: owner,
+                submit_sector: Some(xianfeng_domain::org::Sector::School),
+                submit_type: Some(OrgType::Branch),
+                receivers: vec![owner, root_id],
+                grace_days: 3,
+                starts_on,
+                fields: vec![
+                    field(
+                        "f1",
+                        "本期组织生活",
+                        FieldKind::Table,
+                        false,
+                        vec![
+                            ("日期".into(), FieldKind::Date),
+                            ("会议类型".into(), FieldKind::Text),
+                            ("主题".into(), FieldKind::Text),
+                            ("出席/应到".into(), FieldKind::Text),
+                        ],
+                        Source::Meetings,
+                    ),
+                    field(
+                        "f2",
+                        "主要工作",
+                        FieldKind::LongText,
+                        true,
+                        vec![],
+                        Source::None,
+                    ),
+                    field(
+                        "f3",
+                        "开展活动次数",
+                        FieldKind::Number,
+                        true,
+                        vec![],
+                        Source::None,
+                    ),
+                ],
+            },
+        )
+        .await?;
+    let schools = store.report_submitters(&t).await?;
+    let receivers = [owner, root_id];
+    let periods: Vec<xianfeng_domain::reports::Period> = t
+        .schedule()
+        .periods_between(starts_on, today)
+        .into_iter()
+        .filter(|p| p.opens <= today)
+        .collect();
+    let now = store.clock.now();
+    let at = |d: NaiveDate, hour: u32| {
+        xianfeng_domain::reports::end_of_day(d.pred_opt().unwrap_or(d))
+            + chrono::TimeDelta::hours(i64::from(hour))
+    };
+    struct Row {
+        org: i64,
+        period: String,
+        receiver: i64,
+        body: String,
+        submitted: chrono::DateTime<chrono::Utc>,
+        returned: Option<chrono::DateTime<chrono::Utc>>,
+        accepted: Option<chrono::DateTime<chrono::Utc>>,
+    }
+    let mut rows = Vec::new();
+    for s in &schools {
+        // One school in ten is often late.
+        let lax = rng.chance(100);
+        for p in &periods {
+            let body = serde_json::json!({
+                "f2": format!("{}：组织党员学习，开展志愿服务。", p.label),
+                "f3": format!("{}", 1 + rng.below(4)),
+            })
+            .to_string();
+            let window = (p.closes - p.opens).num_days().max(0) as u64;
+            let on_time = at(p.opens, 0)
+                + chrono::TimeDelta::days(rng.below(window + 1) as i64)
+                + chrono::TimeDelta::hours(16);
+            // The window still open: most schools have sent already.
+            let open = p.closes >= today;
+            if open && (on_time > now || rng.chance(350)) {
+                continue;
+            }
+            for r in receivers {
+                let roll = rng.below(1000);
+                let (late, missing) = if lax {
+                    (roll < 250, roll >= 950)
+                } else {
+                    (roll < 40, roll >= 985)
+                };
+                if missing {
+                    continue;
+                }
+                let submitted = if late && !open {
+                    at(p.closes, 0)
+                        + chrono::TimeDelta::days(1 + rng.below(3) as i64)
+                        + chrono::TimeDelta::hours(10)
+                } else {
+                    on_time
+                };
+                let returned =
+                    (r == owner && rng.chance(25)).then(|| submitted + chrono::TimeDelta::days(1));
+                let accepted = (returned.is_none() && rng.chance(800))
+                    .then(|| submitted + chrono::TimeDelta::days(2));
+                rows.push(Row {
+                    org: s.id,
+                    period: p.key.clone(),
+                    receiver: r,
+                    body: body.clone(),
+                    submitted,
+                    returned,
+                    accepted,
+                });
+            }
+        }
+    }
+    let mut tx = store.begin().await?;
+    for chunk in rows.chunks(500) {
+        on_tx!(&mut tx, |c| {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO report_receipts (template_id, period_key, org_id, receiver_id, \
+                 version, body, submitted_at, returned_at, return_comment, accepted_at) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(t.id)
+                    .push_bind(r.period.clone())
+                    .push_bind(r.org)
+                    .push_bind(r.receiver)
+                    .push_bind(1i64)
+                    .push_bind(r.body.clone())
+                    .push_bind(r.submitted)
+                    .push_bind(r.returned)
+                    .push_bind(r.returned.map(|_| "请补充活动的参加人数和照片说明"))
+                    .push_bind(r.accepted);
+            });
+            q.build().execute(&mut *c).await?;
+        });
+    }
+    tx.commit().await?;
+    Ok(rows.len() as u64)
+}

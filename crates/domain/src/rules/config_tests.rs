@@ -13,7 +13,7 @@ fn the_stored_form_is_unchanged() {
         serde_json::to_string(&RuleConfig::default()).unwrap(),
         OLD_DEFAULT.replace(
             r#""back_pay_months":6}}"#,
-            r#""back_pay_months":6},"meetings_lookback_months":12,"meetings_warning_days":7}"#
+            r#""back_pay_months":6},"meetings_lookback_months":12,"meetings_warning_days":7,"report_warning_days":2,"report_lookback_months":12}"#
         )
     );
     let back: RuleConfig = serde_json::from_str(OLD_DEFAULT).unwrap();

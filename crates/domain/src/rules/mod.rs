@@ -8,6 +8,7 @@
 //! | transfer letters | [`letters`] | MEM-004 | [`LetterFacts`] | — |
 //! | party dues | [`dues`] | DUES-001, DUES-002 | [`DuesFacts`] | [`DuesNumbers`] |
 //! | organisational life | [`meetings`] | MTG-001..006, MTG-008 | [`MeetingFacts`] | [`MeetingNumbers`] |
+//! | periodic reports | [`reports`] | RPT-001, RPT-002 | [`ReportFacts`] | [`ReportNumbers`] |
 //!
 //! Each rule is one function `fn(&RuleConfig, NaiveDate, &Facts, &mut Vec<Hit>)`: it reads the
 //! numbers of the version in force on the date of the event it judges ([`RuleConfig::at`]) and
@@ -22,7 +23,7 @@
 //!
 //! # Adding a family
 //!
-//! Families still to come (reports, campaigns) are added the same way:
+//! Families still to come (campaigns) are added the same way:
 //!
 //! 1. a file `rules/<family>.rs` with the family's facts, its numbers (a struct with
 //!    `#[serde(default)]`, a `Default` holding the national texts and a `validate` returning
@@ -51,6 +52,7 @@ pub mod letters;
 pub mod meetings;
 pub mod member;
 pub mod organisation;
+pub mod reports;
 
 pub use crate::dues::DuesNumbers;
 pub use development::{next_step, DevelopmentNumbers, NextStep};
@@ -59,6 +61,7 @@ pub use letters::{LetterFacts, LetterStatus};
 pub use meetings::{JointFacts, MeetingFacts, MeetingNumbers};
 pub use member::{ContactFacts, MemberNumbers};
 pub use organisation::{OrgFacts, OrganisationNumbers};
+pub use reports::{Delivery, ReportFacts, ReportNumbers};
 
 /// Severity of a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -144,16 +147,18 @@ pub enum Family {
     Letters,
     Dues,
     Meetings,
+    Reports,
 }
 
 impl Family {
-    pub const ALL: [Family; 6] = [
+    pub const ALL: [Family; 7] = [
         Family::Development,
         Family::Organisation,
         Family::Member,
         Family::Letters,
         Family::Dues,
         Family::Meetings,
+        Family::Reports,
     ];
 
     pub fn label(self) -> &'static str {
@@ -164,6 +169,7 @@ impl Family {
             Family::Letters => "组织关系转接",
             Family::Dues => "党费",
             Family::Meetings => "组织生活",
+            Family::Reports => "报表报送",
         }
     }
 }
@@ -210,6 +216,7 @@ pub enum Facts<'a> {
     Letter(&'a LetterFacts<'a>),
     Dues(&'a DuesFacts<'a>),
     Meetings(&'a MeetingFacts<'a>),
+    Reports(&'a ReportFacts<'a>),
 }
 
 /// A rule's function, by the kind of facts it reads.
@@ -221,6 +228,7 @@ pub enum Check {
     Letter(fn(&RuleConfig, NaiveDate, &LetterFacts<'_>, &mut Vec<Hit>)),
     Dues(fn(&RuleConfig, NaiveDate, &DuesFacts<'_>, &mut Vec<Hit>)),
     Meetings(fn(&RuleConfig, NaiveDate, &MeetingFacts<'_>, &mut Vec<Hit>)),
+    Reports(fn(&RuleConfig, NaiveDate, &ReportFacts<'_>, &mut Vec<Hit>)),
 }
 
 /// One rule of the catalogue: its id, the severity of its findings (a deadline rule may also
@@ -245,6 +253,7 @@ impl RuleEntry {
             (Check::Letter(f), Facts::Letter(l)) => f(cfg, as_of, l, out),
             (Check::Dues(f), Facts::Dues(d)) => f(cfg, as_of, d, out),
             (Check::Meetings(f), Facts::Meetings(m)) => f(cfg, as_of, m, out),
+            (Check::Reports(f), Facts::Reports(r)) => f(cfg, as_of, r, out),
             _ => {}
         }
     }
@@ -266,6 +275,7 @@ const FAMILIES: &[&[RuleEntry]] = &[
     letters::RULES,
     dues::RULES,
     meetings::RULES,
+    reports::RULES,
 ];
 
 /// Every rule by its id.
@@ -408,6 +418,9 @@ pub struct Numbers {
     /// MTG-001..006.
     #[serde(flatten)]
     pub meetings: MeetingNumbers,
+    /// RPT-001, RPT-002.
+    #[serde(flatten)]
+    pub reports: ReportNumbers,
 }
 
 impl Numbers {
@@ -417,7 +430,8 @@ impl Numbers {
         self.organisation.validate()?;
         self.member.validate()?;
         self.dues.validate()?;
-        self.meetings.validate()
+        self.meetings.validate()?;
+        self.reports.validate()
     }
 }
 

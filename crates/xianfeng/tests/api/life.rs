@@ -768,3 +768,172 @@ async fn a_joint_meeting_system_meets_twice_a_month() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn half_monthly_reports_reach_every_receiver_in_their_windows() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    // The district's committee builds a half-monthly record: its branches report to the street
+    // (as the city) and to the town (as the county).
+    let root = app
+        .login_as("adm_root", Role::OrgAdmin, Some(d.root), None)
+        .await;
+    let r = app
+        .post_form(
+            &root,
+            "/reports/templates",
+            &[
+                ("org", &d.root.to_string()),
+                ("name", "党建工作半月记实表"),
+                ("cadence", "half_monthly"),
+                ("first_due_day", "12"),
+                ("starts_on", "2024-01-01"),
+                ("grace_days", "3"),
+                ("submit_root", "QW"),
+                ("submit_type", "branch"),
+                ("receivers", "JD、ZX"),
+                ("label_0", "本期组织生活"),
+                ("kind_0", "table"),
+                ("extra_0", "日期:date、会议类型、主题、出席/应到"),
+                ("source_0", "meetings"),
+                ("label_1", "主要工作"),
+                ("kind_1", "long_text"),
+                ("required_1", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let tid: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
+    // February's second window: 26–28 in 2025, 27–29 in 2024.
+    let late = |f: &[serde_json::Value]| keys(f, "RPT-001");
+    let f = check_cli(&app, "RPT-001", "2025-02-28", Some("JD-01"));
+    assert!(
+        late(&f)
+            .iter()
+            .all(|m| !m.contains("2025 年 2 月下半月未在")),
+        "{f:?}"
+    );
+    let f = check_cli(&app, "RPT-001", "2025-03-01", Some("JD-01"));
+    let feb: Vec<String> = late(&f)
+        .into_iter()
+        .filter(|m| m.contains("2025 年 2 月下半月"))
+        .collect();
+    assert_eq!(feb.len(), 2, "one per receiver: {feb:?}");
+    assert!(feb[0].contains("2025-02-28"), "{feb:?}");
+    let f = check_cli(&app, "RPT-001", "2024-03-01", Some("JD-01"));
+    assert!(
+        late(&f)
+            .iter()
+            .any(|m| m.contains("2024 年 2 月下半月") && m.contains("2024-02-29")),
+        "{f:?}"
+    );
+    let f = check_cli(&app, "RPT-001", "2024-02-29", Some("JD-01"));
+    assert!(
+        !late(&f)
+            .iter()
+            .any(|m| m.contains("2024 年 2 月下半月未在")),
+        "{f:?}"
+    );
+
+    // A meeting of the period is filled in for the branch.
+    held(&app, d.a, "theme_day", "2026-11-20").await;
+    app.account("adm_a", Role::OrgAdmin, Some(d.a), None).await;
+    // 28 November: the window of the second half opens (sessions idle that long end).
+    app.clock.advance(chrono::Duration::days(5));
+    let adm = app.login("adm_a", PASSWORD).await;
+    let fill = format!("/reports/templates/{tid}/fill?org={}&period=2026-11-2", d.a);
+    let r = app.get_with(&adm, &fill).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("2026-11-20") && html.contains("主题党日") && html.contains("学习"),
+        "pre-filled: {html}"
+    );
+    // Sent to the street only.
+    let street = d.street.to_string();
+    let send = |adm: reqwest::Client, to: String| {
+        let app = &app;
+        let a = d.a.to_string();
+        async move {
+            app.post_form(
+                &adm,
+                &format!("/reports/templates/{tid}/fill"),
+                &[
+                    ("org", &a),
+                    ("period", "2026-11-2"),
+                    ("f1__0__0", "2026-11-20"),
+                    ("f1__0__1", "主题党日"),
+                    ("f1__0__2", "学习"),
+                    ("f1__0__3", "7/8"),
+                    ("f2", "开展主题党日。"),
+                    ("action", "submit"),
+                    ("send_to", &to),
+                ],
+            )
+            .await
+        }
+    };
+    let r = send(adm.clone(), street.clone()).await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    // 1 December: on time for the street, missing for the town.
+    app.clock.advance(chrono::Duration::days(3));
+    let root = app.login("adm_root", PASSWORD).await;
+    let adm = app.login("adm_a", PASSWORD).await;
+    let view =
+        |receiver: i64| format!("/reports/templates/{tid}?period=2026-11-2&receiver={receiver}");
+    let html = app.html(&root, &view(d.street)).await;
+    let late_of = |html: &str| extract(html, "id=\"late-h\"", "</section>").unwrap_or_default();
+    assert!(!late_of(&html).contains("第一社区党支部"), "{html}");
+    let html = app.html(&root, &view(d.other)).await;
+    assert!(late_of(&html).contains("第一社区党支部"), "{html}");
+    // The street returns it with comments: it reopens for the branch.
+    let r = app
+        .post_form(
+            &root,
+            &format!("/reports/templates/{tid}/review"),
+            &[
+                ("period", "2026-11-2"),
+                ("org", &d.a.to_string()),
+                ("receiver", &d.street.to_string()),
+                ("action", "return"),
+                ("comment", "请补充主题党日的出席人数"),
+            ],
+        )
+        .await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    let html = app.html(&adm, &fill).await;
+    assert!(
+        html.contains("已退回修改") && html.contains("请补充主题党日的出席人数"),
+        "{html}"
+    );
+    // Not resent within three days: RPT-002.
+    let f = check_cli(&app, "RPT-002", "2026-12-05", Some("JD-01"));
+    assert_eq!(keys(&f, "RPT-002").len(), 1, "{f:?}");
+    let r = send(adm.clone(), street).await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    let f = check_cli(&app, "RPT-002", "2026-12-05", Some("JD-01"));
+    assert!(f.is_empty(), "{f:?}");
+    let html = app.html(&root, &view(d.street)).await;
+    assert!(html.contains("已重新报送"), "{html}");
+    // The street's export of the period: a row per branch, a column per field.
+    let x = app
+        .get_with(
+            &root,
+            &format!(
+                "/reports/templates/{tid}/export.xlsx?period=2026-11-2&receiver={}",
+                d.street
+            ),
+        )
+        .await;
+    assert_eq!(x.status(), StatusCode::OK);
+    let rows = read_xlsx(&x.bytes().await.unwrap());
+    assert!(
+        rows.iter().any(|r| r.iter().any(|c| c == "开展主题党日。")),
+        "{rows:?}"
+    );
+}

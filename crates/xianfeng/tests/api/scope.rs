@@ -55,6 +55,7 @@ async fn every_page_route_as_every_role() {
     let life = life_records(&app, &d).await;
     let meeting_a = life.meeting_a;
     let joint_c = life.joint_c;
+    let tc = life.template_c;
     const OK: u16 = 200;
     const NO: u16 = 403;
     // Out of the caller's scope: answered as if absent, so that ids cannot be probed.
@@ -258,6 +259,31 @@ async fn every_page_route_as_every_role() {
             [NO, NO, NO, OK, NO, HID, NO],
         ),
         (format!("/joint/{joint_c}"), [NO, NO, NO, HID, HID, OK, NO]),
+        ("/reports".into(), [NO, NO, NO, OK, OK, OK, NO]),
+        (
+            format!("/reports?org={}", d.c),
+            [NO, NO, NO, HID, HID, OK, NO],
+        ),
+        (
+            format!("/reports/templates/new?org={}", d.a),
+            [NO, NO, NO, OK, NO, HID, NO],
+        ),
+        (
+            format!("/reports/templates/{tc}"),
+            [NO, NO, NO, HID, HID, OK, NO],
+        ),
+        (
+            format!("/reports/templates/{tc}/edit"),
+            [NO, NO, NO, HID, NO, OK, NO],
+        ),
+        (
+            format!("/reports/templates/{tc}/export.xlsx"),
+            [NO, NO, NO, HID, HID, OK, NO],
+        ),
+        (
+            format!("/reports/templates/{tc}/fill?org={}", d.c),
+            [NO, NO, NO, HID, HID, OK, NO],
+        ),
         // A report that is not the caller's (or does not exist) is not found.
         (
             "/imports/members/errors.xlsx?token=nothing".into(),
@@ -353,6 +379,7 @@ async fn writes_outside_scope_are_refused_and_change_nothing() {
     let life = life_records(&app, &d).await;
     let (meeting_c, item_c, post_c) = (life.meeting_c, life.item_c, life.post_c);
     let (joint_c, inspection_c, summary_c) = (life.joint_c, life.inspection_c, life.summary_c);
+    let tc = life.template_c;
     // A letter of the other committee's member, to report or cancel from outside.
     let letter_c = app
         .store
@@ -720,6 +747,39 @@ async fn writes_outside_scope_are_refused_and_change_nothing() {
             format!("/joint/summaries/{summary_c}"),
             vec![("body", "x".into())],
         ),
+        (
+            &who.adm_a,
+            "/reports/templates".into(),
+            vec![
+                ("org", d.c.to_string()),
+                ("name", "混入".into()),
+                ("cadence", "monthly".into()),
+            ],
+        ),
+        (
+            &who.adm_a,
+            format!("/reports/templates/{tc}/edit"),
+            vec![("name", "改".into())],
+        ),
+        (
+            &who.adm_a,
+            format!("/reports/templates/{tc}/fill"),
+            vec![
+                ("org", d.c.to_string()),
+                ("period", "2026-11-2".into()),
+                ("f1", "x".into()),
+            ],
+        ),
+        (
+            &who.adm_a,
+            format!("/reports/templates/{tc}/review"),
+            vec![
+                ("period", "2026-11-1".into()),
+                ("org", d.c.to_string()),
+                ("receiver", d.other.to_string()),
+                ("action", "accept".into()),
+            ],
+        ),
         // Dues reductions: another branch's member, and a reader.
         (
             &who.adm_a,
@@ -1056,6 +1116,7 @@ struct Life {
     joint_c: i64,
     inspection_c: i64,
     summary_c: i64,
+    template_c: i64,
 }
 
 async fn life_records(app: &TestApp, d: &District) -> Life {
@@ -1162,7 +1223,36 @@ async fn life_records(app: &TestApp, d: &District) -> Life {
         .await
         .unwrap()
         .id;
+    let template = app
+        .store
+        .report_template_create(
+            &actor,
+            &scope,
+            d.other,
+            &xianfeng_store::reports::TemplateInput {
+                name: "半月记实".into(),
+                schedule: Default::default(),
+                submit_root: d.other,
+                submit_sector: None,
+                submit_type: None,
+                receivers: vec![d.other],
+                grace_days: 3,
+                starts_on: "2026-11-01".parse().unwrap(),
+                fields: vec![xianfeng_domain::reports::Field {
+                    key: "f1".into(),
+                    label: "主要工作".into(),
+                    kind: xianfeng_domain::reports::FieldKind::LongText,
+                    required: true,
+                    options: vec![],
+                    columns: vec![],
+                    source: Default::default(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
     Life {
+        template_c: template.id,
         meeting_a: a.id,
         meeting_c: c.id,
         item_c: item.id,
