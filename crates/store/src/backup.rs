@@ -44,7 +44,6 @@ pub const TABLES: &[&str] = &[
     "dev_assessments",
     "dev_sponsors",
     "findings",
-    "notifications",
     "dues_books",
     "dues_bases",
     "dues_payments",
@@ -65,6 +64,11 @@ pub const TABLES: &[&str] = &[
     "report_receivers",
     "report_drafts",
     "report_receipts",
+    "notices",
+    "notice_inbox",
+    "notice_prefs",
+    "org_webhooks",
+    "outbox",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1030,57 +1030,39 @@ impl Store {
         Ok(report)
     }
 
-    /// Notifies the accounts of a new deadline finding's organisation and of the one above it.
+    /// Notifies the accounts of a new deadline finding's organisation and of the one above it,
+    /// through the notification centre.
     async fn notify(&self, tx: &mut crate::Tx, new: &[(String, i64, String)]) -> Result<usize> {
-        if new.is_empty() {
-            return Ok(0);
-        }
-        let accounts: Vec<(i64, i64)> = on_tx!(tx, |c| {
-            sqlx::query_as(
-                "SELECT id, org_id FROM accounts WHERE org_id IS NOT NULL AND disabled = FALSE \
-                AND role IN ('org_admin', 'org_viewer')",
-            )
-            .fetch_all(&mut *c)
-            .await?
-        });
-        if accounts.is_empty() {
-            return Ok(0);
-        }
-        let mut by_org: HashMap<i64, Vec<i64>> = HashMap::new();
-        for (acc, org) in accounts {
-            by_org.entry(org).or_default().push(acc);
-        }
-        let now = self.clock.now();
         let mut n = 0;
         for (key, org_id, path) in new {
             let ids = OrgPath::from_stored(path.clone()).ids();
             let parent = ids.len().checked_sub(2).and_then(|i| ids.get(i)).copied();
-            let mut targets: Vec<i64> = Vec::new();
-            for org in std::iter::once(*org_id).chain(parent) {
-                if let Some(a) = by_org.get(&org) {
-                    targets.extend(a);
-                }
-            }
+            let orgs: Vec<i64> = std::iter::once(*org_id).chain(parent).collect();
+            let targets = Self::accounts_of_orgs(tx, &orgs).await?;
             if targets.is_empty() {
                 continue;
             }
-            on_tx!(tx, |c| {
-                let fid: i64 = sqlx::query_scalar("SELECT id FROM findings WHERE fkey = $1")
-                    .bind(key)
-                    .fetch_one(&mut *c)
-                    .await?;
-                for acc in &targets {
-                    sqlx::query(
-                        "INSERT INTO notifications (account_id, finding_id, created_at) VALUES \
-                        ($1, $2, $3)",
-                    )
-                    .bind(*acc)
-                    .bind(fid)
-                    .bind(now)
-                    .execute(&mut *c)
-                    .await?;
-                }
+            let (fid, rule, message, subject): (i64, String, String, String) = on_tx!(tx, |c| {
+                sqlx::query_as(
+                    "SELECT id, rule, message, subject_name FROM findings WHERE fkey = $1",
+                )
+                .bind(key)
+                .fetch_one(&mut *c)
+                .await?
             });
+            self.notice_emit(
+                tx,
+                &crate::notices::NewNotice {
+                    kind: "finding",
+                    org_id: Some(*org_id),
+                    title: format!("{}：{}", subject, xianfeng_domain::rules::rule_title(&rule)),
+                    body: message,
+                    link: Some(format!("/compliance?org={org_id}")),
+                    key: format!("finding:{fid}"),
+                },
+                &targets,
+            )
+            .await?;
             n += targets.len();
         }
         Ok(n)
@@ -1125,6 +1107,7 @@ impl Store {
             return Ok(None);
         }
         let report = self.findings_full_run().await?;
+        let reminders = self.reminders_sweep(day).await?;
         let done = self.clock.now();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
@@ -1145,7 +1128,7 @@ impl Store {
             AuditEvent::ok(
                 "compliance.daily",
                 format!(
-                    "每日合规检查（{key}）：发现 {} 条，新增 {} 条，已纠正 {} 条，发出提醒 {} 条",
+                    "每日合规检查（{key}）：发现 {} 条，新增 {} 条，已纠正 {} 条，发出提醒 {} 条；会议、事项、报表提醒 {reminders} 条",
                     report.seen, report.opened, report.closed, report.notified
                 ),
             ),
@@ -1348,60 +1331,5 @@ impl Store {
             }
         });
         Ok(rows)
-    }
-
-    /// Unread notifications of an account, newest first, with their findings.
-    pub async fn notifications(
-        &self,
-        account_id: i64,
-        limit: i64,
-    ) -> Result<(i64, Vec<StoredFinding>)> {
-        Ok(on_db!(&self.db, |p| {
-            let unread: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL",
-            )
-            .bind(account_id)
-            .fetch_one(p)
-            .await?;
-            let items: Vec<StoredFinding> = sqlx::query_as(
-                "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, \
-                    o.code AS org_code, f.subject_type, f.subject_id, \
-                 f.subject_name, f.message, f.dates, f.due_date, f.first_seen_at, f.resolved_at \
-                 FROM notifications n JOIN findings f ON f.id = n.finding_id JOIN orgs o ON o.id \
-                 = f.org_id \
-                 WHERE n.account_id = $1 AND n.read_at IS NULL ORDER BY n.id DESC LIMIT $2",
-            )
-            .bind(account_id)
-            .bind(limit)
-            .fetch_all(p)
-            .await?;
-            (unread, items)
-        }))
-    }
-
-    pub async fn notifications_mark_read(&self, actor: &Actor, account_id: i64) -> Result<u64> {
-        let now = self.clock.now();
-        let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, |c| {
-            sqlx::query(
-                "UPDATE notifications SET read_at = $1 WHERE account_id = $2 AND read_at IS NULL",
-            )
-            .bind(now)
-            .bind(account_id)
-            .execute(&mut *c)
-            .await?
-            .rows_affected()
-        });
-        if n > 0 {
-            self.audit(
-                &mut tx,
-                actor,
-                AuditEvent::ok("notification.read", format!("{n} 条提醒标为已读"))
-                    .on("account", account_id),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(n)
     }
 }

@@ -25,6 +25,7 @@ pub mod keybind;
 pub mod letters;
 pub mod meetings;
 pub mod members;
+pub mod notices;
 pub mod orgs;
 pub mod posts;
 pub mod reports;

@@ -675,6 +675,10 @@ impl Store {
             (cfg.kind(&f.kind).map(|k| k.expected) == Some(Expected::Chosen)).then_some(chosen);
         self.attendees_fix(&mut tx, &cfg, &org, &m, keep_chosen.or(Some(&[])))
             .await?;
+        if f.date != before.meeting_date && before.noticed_at.is_some() {
+            self.meeting_notice(&mut tx, &m, &cfg, "meeting_change", "会议改期")
+                .await?;
+        }
         let moved = if f.date != before.meeting_date {
             format!("，改期：{} → {}", before.meeting_date, f.date)
         } else {
@@ -793,6 +797,10 @@ impl Store {
             return Err(StoreError::Conflict);
         }
         let after = Self::meeting_in(&mut tx, id).await?;
+        if step == "notice" {
+            self.meeting_notice(&mut tx, &after, &cfg, "meeting_notice", "会议通知")
+                .await?;
+        }
         if matches!(step, "open" | "close") {
             // The roster of the meeting day.
             self.attendees_fix(&mut tx, &cfg, &org, &after, None)
@@ -856,6 +864,12 @@ impl Store {
                 "status",
                 format!("会议{}，不能取消", m.status_label()),
             ));
+        }
+        if m.noticed_at.is_some() {
+            let cfg = self.life_config().await?;
+            let after = Self::meeting_in(&mut tx, id).await?;
+            self.meeting_notice(&mut tx, &after, &cfg, "meeting_change", "会议取消")
+                .await?;
         }
         self.audit(
             &mut tx,
@@ -1656,6 +1670,57 @@ impl Store {
                 .push((cfg.counts_as(&kind), day));
         }
         Ok(out)
+    }
+
+    /// A notice of a meeting (its notice, a move, a cancellation) to its attendees' accounts
+    /// and the organisation's.
+    async fn meeting_notice(
+        &self,
+        tx: &mut Tx,
+        m: &Meeting,
+        cfg: &LifeConfig,
+        kind: &'static str,
+        what: &str,
+    ) -> Result<()> {
+        let people: Vec<i64> = on_tx!(tx, |c| {
+            sqlx::query_scalar("SELECT member_id FROM meeting_attendees WHERE meeting_id = $1")
+                .bind(m.id)
+                .fetch_all(&mut *c)
+                .await?
+        });
+        let mut who = Self::accounts_of_members(tx, &people).await?;
+        who.extend(Self::accounts_of_orgs(tx, &[m.org_id]).await?);
+        let when = format!(
+            "{}{}",
+            m.meeting_date,
+            m.start_time
+                .as_deref()
+                .map(|t| format!(" {t}"))
+                .unwrap_or_default()
+        );
+        let place = if m.online {
+            "线上".to_string()
+        } else {
+            m.place.clone().unwrap_or_default()
+        };
+        let body = match (kind, &m.cancel_reason) {
+            (_, Some(r)) if m.status == "cancelled" => format!("原定 {when} 的会议已取消：{r}"),
+            _ => format!("时间：{when}；地点：{place}；主题：{}", m.topic),
+        };
+        self.notice_emit(
+            tx,
+            &crate::notices::NewNotice {
+                kind,
+                org_id: Some(m.org_id),
+                title: format!("{what}：{}「{}」", cfg.kind_label(&m.kind), m.topic),
+                body,
+                link: Some(format!("/meetings/{}", m.id)),
+                key: format!("{kind}:{}:{}:{}", m.id, m.version, m.status),
+            },
+            &who,
+        )
+        .await?;
+        Ok(())
     }
 
     async fn meeting_in(tx: &mut Tx, id: i64) -> Result<Meeting> {

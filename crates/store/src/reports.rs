@@ -71,7 +71,7 @@ impl Template {
         self.schedule()
             .periods_between(self.starts_on, to)
             .into_iter()
-            .filter(|p| p.closes >= self.starts_on)
+            .filter(|p| p.to >= self.starts_on)
             .collect()
     }
 }
@@ -517,6 +517,22 @@ impl Store {
         if let Some((v, body)) = row {
             return Ok((v, serde_json::from_str(&body).unwrap_or_default(), false));
         }
+        // Sent without a working copy kept here (loaded from elsewhere): what was sent.
+        let sent: Option<(i64, String)> = on_db!(&self.db, |p| {
+            sqlx::query_as(
+                "SELECT version, body FROM report_receipts WHERE template_id = $1 AND period_key \
+                 = $2 AND org_id = $3 ORDER BY COALESCE(resubmitted_at, submitted_at) DESC LIMIT \
+                 1",
+            )
+            .bind(t.id)
+            .bind(&period.key)
+            .bind(org.id)
+            .fetch_optional(p)
+            .await?
+        });
+        if let Some((v, body)) = sent {
+            return Ok((v, serde_json::from_str(&body).unwrap_or_default(), false));
+        }
         let fields = t.field_list();
         Ok((
             t.version,
@@ -681,7 +697,7 @@ impl Store {
         }
         let today = self.clock.today();
         let Some(period) = t.schedule().period(period_key).filter(|p| {
-            p.closes >= t.starts_on && p.from <= xianfeng_domain::dates::add_months(today, 1)
+            p.to >= t.starts_on && p.from <= xianfeng_domain::dates::add_months(today, 1)
         }) else {
             return Err(StoreError::NotFound("没有这一期"));
         };
@@ -882,6 +898,29 @@ impl Store {
             ));
         }
         let who = self.org_get(&Scope::Structure, submitter).await?;
+        if let Some(c) = &comment {
+            let accounts = Self::accounts_of_orgs(&mut tx, &[submitter]).await?;
+            self.notice_emit(
+                &mut tx,
+                &crate::notices::NewNotice {
+                    kind: "report_returned",
+                    org_id: Some(submitter),
+                    title: format!("《{}》（{period_key}）被{}退回修改", t.name, recv.name),
+                    body: format!("退回意见：{c}"),
+                    link: Some(format!(
+                        "/reports/templates/{}/fill?org={submitter}&period={period_key}",
+                        t.id
+                    )),
+                    key: format!(
+                        "report_returned:{}:{period_key}:{submitter}:{receiver}:{}",
+                        t.id,
+                        now.timestamp_micros()
+                    ),
+                },
+                &accounts,
+            )
+            .await?;
+        }
         self.audit(
             &mut tx,
             actor,
@@ -1009,7 +1048,7 @@ impl Store {
                     as_of + chrono::TimeDelta::days(31),
                 )
                 .into_iter()
-                .filter(|p| p.closes >= t.starts_on && p.opens <= as_of)
+                .filter(|p| p.to >= t.starts_on && p.opens <= as_of)
                 .collect();
             let rows: Vec<ReceiptRow> = on_db!(&self.db, |p| {
                 sqlx::query_as(&format!(
@@ -1044,6 +1083,61 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+impl Store {
+    /// Notices to the submitters of every report whose window opens today.
+    pub(crate) async fn report_window_notices(&self, today: NaiveDate) -> Result<usize> {
+        let templates: Vec<Template> = on_db!(&self.db, |p| {
+            sqlx::query_as(&format!(
+                "SELECT {TEMPLATE_COLS} {TEMPLATE_FROM} WHERE t.archived_at IS NULL"
+            ))
+            .fetch_all(p)
+            .await?
+        });
+        let mut n = 0;
+        for t in templates {
+            let opening: Vec<Period> = t
+                .schedule()
+                .periods_between(today, today)
+                .into_iter()
+                .filter(|p| p.opens == today && p.to >= t.starts_on)
+                .collect();
+            if opening.is_empty() {
+                continue;
+            }
+            let subs = self.report_submitters(&t).await?;
+            for p in &opening {
+                let mut tx = self.begin().await?;
+                for o in &subs {
+                    let who = Self::accounts_of_orgs(&mut tx, &[o.id]).await?;
+                    if self
+                        .notice_emit(
+                            &mut tx,
+                            &crate::notices::NewNotice {
+                                kind: "report_open",
+                                org_id: Some(o.id),
+                                title: format!("《{}》{}开始报送", t.name, p.label),
+                                body: format!("报送期 {} 至 {}。", p.opens, p.closes),
+                                link: Some(format!(
+                                    "/reports/templates/{}/fill?org={}&period={}",
+                                    t.id, o.id, p.key
+                                )),
+                                key: format!("report_open:{}:{}:{}", t.id, p.key, o.id),
+                            },
+                            &who,
+                        )
+                        .await?
+                        .is_some()
+                    {
+                        n += 1;
+                    }
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(n)
     }
 }
 

@@ -1,5 +1,5 @@
 //! Compliance (合规检查): counts by rule for a subtree, organisations ranked, the findings
-//! behind each count and their export; marking notifications read.
+//! behind each count and their export.
 
 use askama::Template;
 use axum::extract::State;
@@ -16,7 +16,7 @@ use xianfeng_store::{Page, PageReq};
 use crate::error::{AppError, PageResult};
 use crate::extract::Query;
 use crate::forms::{clean_param, query};
-use crate::page::{page_numbers, redirect_with, render, PageCtx};
+use crate::page::{page_numbers, render, PageCtx};
 use crate::routes::Routes;
 use crate::session::Auth;
 use crate::widgets::download::download;
@@ -29,7 +29,6 @@ pub fn router() -> Routes {
     Routes::new()
         .get("/compliance", index)
         .get("/compliance/export.xlsx", export_xlsx)
-        .post("/notifications/read", notifications_read)
 }
 
 #[derive(Deserialize, Default)]
@@ -214,18 +213,6 @@ async fn export_xlsx(
         &format!("{}合规检查_{}.xlsx", org.name, today),
     )
     .into_response())
-}
-
-async fn notifications_read(State(state): State<AppState>, auth: Auth) -> PageResult {
-    let n = state
-        .store
-        .notifications_mark_read(&auth.actor(), auth.account.id)
-        .await?;
-    Ok(redirect_with(
-        "/",
-        "ok",
-        &format!("已将 {n} 条提醒标为已读"),
-    ))
 }
 
 /// Title of a rule, for templates.

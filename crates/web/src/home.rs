@@ -38,7 +38,7 @@ struct HomePage {
     root_id: i64,
     /// Unread notifications and the newest of them.
     unread: i64,
-    notices: Vec<FindingView>,
+    notices: Vec<xianfeng_store::notices::Notice>,
     today: chrono::NaiveDate,
     /// Decisions of meetings the caller's roster person is to carry out.
     my_items: Vec<xianfeng_store::meetings::ActionItem>,
@@ -59,8 +59,7 @@ async fn home(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> 
     let mut root = 0;
     let mut life = (0, 0, 0);
     let role = auth.role();
-    let (unread, notices) = store.notifications(auth.account.id, 5).await?;
-    let notices = notices.into_iter().map(FindingView::of).collect();
+    let (unread, notices) = store.inbox(auth.account.id, true, 5).await?;
     let my_items = match auth.account.member_id {
         Some(m) => store.items_owned(m).await?,
         None => Vec::new(),

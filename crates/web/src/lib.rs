@@ -32,6 +32,7 @@ pub mod letters;
 pub mod login;
 pub mod meetings;
 pub mod members;
+pub mod notices;
 pub mod orgs;
 pub mod page;
 pub mod reports;
@@ -90,6 +91,7 @@ pub fn page_routes() -> Routes {
         .merge(meetings::router())
         .merge(joint::router())
         .merge(reports::router())
+        .merge(notices::router())
         .merge(accounts::router())
         .merge(audit::router())
         .merge(uploads::router())

@@ -21,6 +21,8 @@ pub struct PageCtx {
     pub csrf: String,
     pub nav: Vec<NavItem>,
     pub flash: Option<Flash>,
+    /// Unread notices of the account.
+    pub unread: i64,
 }
 
 pub struct Flash {
@@ -77,6 +79,7 @@ impl PageCtx {
             csrf: auth.csrf.clone(),
             nav,
             flash: read_flash(headers),
+            unread: auth.unread,
         }
     }
 }

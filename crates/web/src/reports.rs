@@ -591,6 +591,12 @@ impl ReceiverPage {
             .filter(|s| s.state.is_late())
             .collect()
     }
+    /// Sent after the window closed (whatever happened since).
+    fn was_late(&self, s: &Standing) -> bool {
+        s.receipt
+            .as_ref()
+            .is_some_and(|r| self.period.is_late(r.submitted_at))
+    }
     fn text(&self, r: &ReceiptRow, f: &Field) -> String {
         value_text(r.values().get(&f.key))
     }

@@ -29,6 +29,8 @@ pub struct Auth {
     pub csrf: String,
     pub ip: Option<String>,
     pub totp_pending: bool,
+    /// Unread notices, for the header.
+    pub unread: i64,
 }
 
 impl Auth {
@@ -169,6 +171,11 @@ pub async fn session_layer(
         Ok(s) => s,
         Err(e) => return AppError::from(e).into_response(),
     };
+    let unread = state
+        .store
+        .unread_count(session.account.id)
+        .await
+        .unwrap_or(0);
     let auth = Auth {
         token: token.unwrap_or_default(),
         account: session.account,
@@ -176,6 +183,7 @@ pub async fn session_layer(
         csrf: session.csrf_token,
         ip,
         totp_pending: session.totp_pending,
+        unread,
     };
 
     if is_unsafe(req.method()) {

@@ -4,7 +4,8 @@
   // Ask before destructive actions.
   document.addEventListener("submit", function (e) {
     var form = e.target;
-    var msg = form.getAttribute("data-confirm");
+    var by = e.submitter;
+    var msg = (by && by.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) {
       e.preventDefault();
     }

@@ -932,10 +932,13 @@ pub async fn reports(
                 } else {
                     on_time
                 };
-                let returned =
-                    (r == owner && rng.chance(25)).then(|| submitted + chrono::TimeDelta::days(1));
+                // Nothing is returned or accepted before it happens.
+                let returned = (r == owner && rng.chance(25))
+                    .then(|| submitted + chrono::TimeDelta::days(1))
+                    .filter(|t| *t <= now);
                 let accepted = (returned.is_none() && rng.chance(800))
-                    .then(|| submitted + chrono::TimeDelta::days(2));
+                    .then(|| submitted + chrono::TimeDelta::days(2))
+                    .filter(|t| *t <= now);
                 rows.push(Row {
                     org: s.id,
                     period: p.key.clone(),

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod demo_life;
 pub mod demo_work;
 mod keyfile;
+pub mod outbox;
 
 use std::path::PathBuf;
 

@@ -319,6 +319,15 @@ struct ServeArgs {
     /// 每日合规检查在北京时间几点之后运行（0–23）；多个服务副本共用数据库时每天只运行一次
     #[arg(long, env = "XIANFENG_DAILY_CHECK_HOUR", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..24))]
     daily_check_hour: u32,
+    /// 邮件提醒的发信服务器，如 smtps://用户名:密码@smtp.example.cn:465（不设则不发邮件）
+    #[arg(long, env = "XIANFENG_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// 邮件提醒的发件地址，如 先锋平台 <noreply@example.cn>
+    #[arg(long, env = "XIANFENG_SMTP_FROM")]
+    smtp_from: Option<String>,
+    /// 每隔几秒发送一次待发的提醒（邮件、推送）
+    #[arg(long, env = "XIANFENG_OUTBOX_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..3600))]
+    outbox_seconds: u64,
 }
 
 #[derive(Args)]
@@ -1195,6 +1204,16 @@ async fn serve(a: ServeArgs) -> Result<()> {
         store.clone(),
         a.daily_check_hour,
     ));
+    let outbox = tokio::spawn(xianfeng::outbox::run(
+        store.clone(),
+        xianfeng::outbox::OutboxConfig {
+            public_url: public.clone(),
+            smtp_url: a.smtp_url.clone(),
+            smtp_from: a.smtp_from.clone(),
+            hold_seconds: 120,
+        },
+        std::time::Duration::from_secs(a.outbox_seconds),
+    ));
     // A rotation of the key by another process stops this copy: it holds the old key.
     let rotated = std::sync::Arc::new(tokio::sync::Notify::new());
     let watch = {
@@ -1221,6 +1240,7 @@ async fn serve(a: ServeArgs) -> Result<()> {
     })
     .await?;
     daily.abort();
+    outbox.abort();
     watch.abort();
     store.close().await;
     if stopped_by_rotation.load(std::sync::atomic::Ordering::SeqCst) {

@@ -689,13 +689,13 @@ async fn deadline_findings_reach_the_home_page_and_notify_once() {
         .await
         .unwrap()
         .unwrap();
-    let (unread, _) = app.store.notifications(account.id, 10).await.unwrap();
+    let (unread, _) = app.store.inbox(account.id, true, 10).await.unwrap();
     assert_eq!(unread, 1);
     // The daily run does not notify again for the same finding.
     app.store.daily_check_once(app.clock.today()).await.unwrap();
-    assert_eq!(app.store.notifications(account.id, 10).await.unwrap().0, 1);
-    app.post_form(&c, "/notifications/read", &[]).await;
-    assert_eq!(app.store.notifications(account.id, 10).await.unwrap().0, 0);
+    assert_eq!(app.store.inbox(account.id, true, 10).await.unwrap().0, 1);
+    app.post_form(&c, "/notices/read", &[]).await;
+    assert_eq!(app.store.inbox(account.id, true, 10).await.unwrap().0, 0);
 }
 
 #[tokio::test]

@@ -764,7 +764,7 @@ async fn a_joint_meeting_system_meets_twice_a_month() {
     assert!(flash(&r).contains("已审定"), "{}", flash(&r));
     let html = app.html(&adm, &format!("/joint/{joint}")).await;
     assert!(
-        html.contains("经验：每月按时召开") && html.contains("3 月</b> 2 次"),
+        html.contains("经验：每月按时召开") && html.contains("2026-03</b> 2 次"),
         "{html}"
     );
 }
@@ -936,4 +936,163 @@ async fn half_monthly_reports_reach_every_receiver_in_their_windows() {
         rows.iter().any(|r| r.iter().any(|c| c == "开展主题党日。")),
         "{rows:?}"
     );
+}
+
+/// A receiver of webhooks: `/ok` records each body and answers 200, `/fail` answers 500.
+async fn capture() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+) {
+    use axum::routing::post;
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = got.clone();
+    let app = axum::Router::new()
+        .route(
+            "/ok",
+            post(move |axum::Json(v): axum::Json<serde_json::Value>| {
+                let keep = keep.clone();
+                async move {
+                    keep.lock().unwrap().push(v);
+                    "ok"
+                }
+            }),
+        )
+        .route(
+            "/fail",
+            post(|| async { (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "down") }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), got)
+}
+
+#[tokio::test]
+async fn reminders_reach_each_webhook_once_across_two_copies_and_failures_are_retried() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let (base, got) = capture().await;
+    let scope = Scope::whole_tree();
+    let actor = Actor::cli("test");
+    app.store
+        .webhook_add(&actor, &scope, d.a, "json", &format!("{base}/ok"), "k1")
+        .await
+        .unwrap();
+    app.store
+        .webhook_add(&actor, &scope, d.b, "dingtalk", &format!("{base}/fail"), "")
+        .await
+        .unwrap();
+    for org in [d.a, d.b] {
+        full(&app, org, "参会人", 600 + org as u32).await;
+    }
+    let adm = app
+        .login_as("adm_notice", Role::OrgAdmin, Some(d.a), None)
+        .await;
+    let acc = app
+        .store
+        .account_by_username("adm_notice")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    app.store
+        .set_prefs(&Actor::cli("test"), acc, "secretary@example.cn", true)
+        .await
+        .unwrap();
+    // Tomorrow's meetings of both branches, and a notice of one.
+    let cfg = app.store.life_config().await.unwrap();
+    let tomorrow = (app.clock.today() + chrono::TimeDelta::days(1)).to_string();
+    let mut ids = Vec::new();
+    for org in [d.a, d.b] {
+        let m = app
+            .store
+            .meeting_create(
+                &actor,
+                &scope,
+                org,
+                &plan("theme_day", &tomorrow, "主题党日")
+                    .parse(&cfg)
+                    .unwrap(),
+                &[],
+                false,
+            )
+            .await
+            .unwrap();
+        ids.push(m.id);
+    }
+    app.post_form(&adm, &format!("/meetings/{}/step/notice", ids[0]), &[])
+        .await;
+    // Two server copies on one database, both sweeping and delivering at once.
+    let other = xianfeng::open_store(
+        &app.database_url,
+        xianfeng_store::Keys::from_master(&app.keys_master),
+        app.clock.clone(),
+    )
+    .await
+    .unwrap();
+    let today = app.clock.today();
+    let (x, y) = tokio::join!(
+        app.store.reminders_sweep(today),
+        other.reminders_sweep(today)
+    );
+    assert_eq!(x.unwrap() + y.unwrap(), 2, "each reminder made once");
+    let out = xianfeng::outbox::OutboxConfig {
+        public_url: "https://xf.example.cn".into(),
+        ..Default::default()
+    };
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(
+            xianfeng::outbox::run_once(&app.store, &out, "copy-1"),
+            xianfeng::outbox::run_once(&other, &out, "copy-2")
+        );
+        a.unwrap();
+        b.unwrap();
+    }
+    let bodies = got.lock().unwrap().clone();
+    let mut kinds: Vec<String> = bodies
+        .iter()
+        .map(|b| b["kind"].as_str().unwrap().to_string())
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, vec!["meeting_notice", "meeting_soon"], "{bodies:?}");
+    assert!(bodies.iter().all(|b| b["link"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://xf.example.cn/meetings/")));
+    // The account's inbox and its header count.
+    let html = app.html(&adm, "/notices").await;
+    assert!(
+        html.contains("明天主题党日") && html.contains("会议通知"),
+        "{html}"
+    );
+    assert!(html.contains("class=\"badge\""), "{html}");
+    // E-mail without a mail server: failed attempts say why.
+    let why: String = app
+        .scalar("SELECT last_error FROM outbox WHERE channel = 'email' ORDER BY id LIMIT 1")
+        .await;
+    assert!(why.contains("未配置发信服务器"), "{why}");
+    // The failing receiver: retried with backoff, then marked failed with the reason.
+    let failing =
+        "SELECT status FROM outbox WHERE channel = 'webhook' AND target = (SELECT CAST(id AS TEXT) FROM org_webhooks WHERE kind = 'dingtalk')";
+    let status: String = app.scalar(failing).await;
+    assert_eq!(status, "pending");
+    for _ in 0..8 {
+        app.clock.advance(chrono::Duration::minutes(20));
+        xianfeng::outbox::run_once(&other, &out, "copy-2")
+            .await
+            .unwrap();
+    }
+    let status: String = app.scalar(failing).await;
+    assert_eq!(status, "failed");
+    let (attempts, reason): (i64, String) = xianfeng_store::on_db!(&app.store.db, |p| {
+        sqlx::query_as(
+            "SELECT attempts, last_error FROM outbox WHERE channel = 'webhook' AND status = 'failed'",
+        )
+        .fetch_one(p)
+        .await
+        .unwrap()
+    });
+    assert_eq!(attempts, xianfeng_store::notices::MAX_ATTEMPTS);
+    assert!(reason.contains("HTTP 500"), "{reason}");
+    assert_eq!(got.lock().unwrap().len(), 2, "nothing sent twice");
 }

@@ -260,6 +260,11 @@ async fn every_page_route_as_every_role() {
         ),
         (format!("/joint/{joint_c}"), [NO, NO, NO, HID, HID, OK, NO]),
         ("/reports".into(), [NO, NO, NO, OK, OK, OK, NO]),
+        ("/notices".into(), [OK; 7]),
+        (
+            format!("/notices/channels?org={}", d.a),
+            [NO, NO, NO, OK, NO, HID, NO],
+        ),
         (
             format!("/reports?org={}", d.c),
             [NO, NO, NO, HID, HID, OK, NO],
@@ -364,8 +369,12 @@ const WRITES_TESTED_ELSEWHERE: &[(&str, &str)] = &[
         "accounts::administrators_can_enrol_a_second_factor",
     ),
     (
-        "/notifications/read",
+        "/notices/read",
         "development::deadline_findings_reach_the_home_page_and_notify_once (one's own only)",
+    ),
+    (
+        "/notices/prefs",
+        "life::reminders_reach_each_webhook_once_across_two_copies_and_failures_are_retried (one's own only)",
     ),
 ];
 
@@ -749,6 +758,25 @@ async fn writes_outside_scope_are_refused_and_change_nothing() {
         ),
         (
             &who.adm_a,
+            "/notices/webhooks".into(),
+            vec![
+                ("org", d.c.to_string()),
+                ("kind", "json".into()),
+                ("url", "https://example.cn/x".into()),
+            ],
+        ),
+        (
+            &who.adm_a,
+            format!("/notices/webhooks/{}/enable", life.webhook_c),
+            vec![("enabled", "0".into())],
+        ),
+        (
+            &who.adm_a,
+            "/notices/test".into(),
+            vec![("org", d.c.to_string())],
+        ),
+        (
+            &who.adm_a,
             "/reports/templates".into(),
             vec![
                 ("org", d.c.to_string()),
@@ -1117,6 +1145,7 @@ struct Life {
     inspection_c: i64,
     summary_c: i64,
     template_c: i64,
+    webhook_c: i64,
 }
 
 async fn life_records(app: &TestApp, d: &District) -> Life {
@@ -1251,7 +1280,13 @@ async fn life_records(app: &TestApp, d: &District) -> Life {
         )
         .await
         .unwrap();
+    let webhook = app
+        .store
+        .webhook_add(&actor, &scope, d.c, "json", "https://example.cn/hook", "")
+        .await
+        .unwrap();
     Life {
+        webhook_c: webhook.id,
         template_c: template.id,
         meeting_a: a.id,
         meeting_c: c.id,
