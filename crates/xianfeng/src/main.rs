@@ -283,6 +283,15 @@ enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         runs: u32,
     },
+    /// 截止前集中报送：区县各党支部同时报送半月报（每份两个接收单位），核对无丢失、无重复，对比无索引的逐份插入
+    Surge {
+        /// 报送份数
+        #[arg(long, default_value_t = 20_000)]
+        submissions: usize,
+        /// 测量次数（取中位数）
+        #[arg(long, default_value_t = 3)]
+        runs: u32,
+    },
     /// 合规检查：全库检查（库为空时按规模生成演示数据），对比只读取并解密全部记录的基线
     Check {
         /// 规模（库为空时按此生成演示数据；库中已有数据时直接测量）
@@ -674,6 +683,9 @@ async fn run(cli: Cli) -> Result<()> {
                 }
                 BenchCommand::Check { scale, runs } => {
                     xianfeng::bench::check(&store, scale, runs).await?
+                }
+                BenchCommand::Surge { submissions, runs } => {
+                    xianfeng::bench::surge(&store, submissions, runs).await?
                 }
             }
             store.close().await;

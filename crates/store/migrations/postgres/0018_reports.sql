@@ -61,4 +61,4 @@ CREATE TABLE report_receipts (
     PRIMARY KEY (template_id, period_key, org_id, receiver_id)
 );
 CREATE INDEX report_receipts_receiver ON report_receipts (receiver_id, template_id, period_key);
-CREATE INDEX report_receipts_org ON report_receipts (org_id);
+CREATE INDEX report_receipts_org ON report_receipts (org_id, template_id, period_key);
