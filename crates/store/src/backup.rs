@@ -59,6 +59,7 @@ pub const TABLES: &[&str] = &[
     "meeting_attendees",
     "meeting_votes",
     "action_items",
+    "meeting_attachments",
     "report_templates",
     "report_template_versions",
     "report_receivers",

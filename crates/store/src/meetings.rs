@@ -1756,3 +1756,202 @@ mod tests {
         assert_ne!(a, checkin_code(b"k2", 1, 100));
     }
 }
+
+/// An attachment of a meeting, without its bytes.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Attachment {
+    pub id: i64,
+    pub meeting_id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+impl Attachment {
+    pub fn size_label(&self) -> String {
+        if self.size >= 1024 * 1024 {
+            format!("{:.1} MB", self.size as f64 / 1024.0 / 1024.0)
+        } else {
+            format!("{} KB", (self.size + 1023) / 1024)
+        }
+    }
+}
+
+/// The largest attachment accepted.
+pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
+/// Attachments of one meeting, at most.
+pub const MAX_ATTACHMENTS: i64 = 30;
+
+/// The type of a file by its content, checked against its name: PDF, JPEG, PNG, and the Word,
+/// PowerPoint and Excel files of Office 2007 and later. Anything else, or content that does
+/// not match the name, is refused.
+pub fn sniff(name: &str, bytes: &[u8]) -> std::result::Result<&'static str, String> {
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let kind = if bytes.starts_with(b"%PDF-") {
+        Some(("application/pdf", &["pdf"][..]))
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("image/jpeg", &["jpg", "jpeg"][..]))
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some(("image/png", &["png"][..]))
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        // An Office Open XML package names its main part in the first entries.
+        let head = &bytes[..bytes.len().min(64 * 1024)];
+        let has = |s: &[u8]| head.windows(s.len()).any(|w| w == s);
+        if has(b"word/") {
+            Some((
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                &["docx"][..],
+            ))
+        } else if has(b"ppt/") {
+            Some((
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                &["pptx"][..],
+            ))
+        } else if has(b"xl/") {
+            Some((
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                &["xlsx"][..],
+            ))
+        } else {
+            None
+        }
+    } else {
+        None
+    };
+    match kind {
+        None => Err("只能上传 PDF、JPG、PNG 或 Word、PowerPoint、Excel（2007 及以后）文件".into()),
+        Some((_, exts)) if !exts.contains(&ext.as_str()) => {
+            Err(format!("文件内容与扩展名“.{ext}”不符，请检查文件"))
+        }
+        Some((mime, _)) => Ok(mime),
+    }
+}
+
+impl Store {
+    /// Adds an attachment (the meeting's administrators); checked by size and content.
+    pub async fn attachment_add(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        meeting_id: i64,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<Attachment> {
+        let (m, org) = self.meeting_for_write(scope, meeting_id).await?;
+        if bytes.is_empty() {
+            return Err(StoreError::invalid("file", "请选择文件"));
+        }
+        if bytes.len() > MAX_ATTACHMENT {
+            return Err(StoreError::invalid("file", "文件不能超过 10 MB"));
+        }
+        let name: String = name
+            .chars()
+            .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
+            .take(100)
+            .collect();
+        let name = if name.trim().is_empty() {
+            "附件".to_string()
+        } else {
+            name.trim().to_string()
+        };
+        let mime = sniff(&name, bytes).map_err(|e| StoreError::invalid("file", e))?;
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        let count: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM meeting_attachments WHERE meeting_id = $1")
+                .bind(meeting_id)
+                .fetch_one(&mut *c)
+                .await?
+        });
+        if count >= MAX_ATTACHMENTS {
+            return Err(StoreError::invalid(
+                "file",
+                format!("每次会议最多 {MAX_ATTACHMENTS} 个附件"),
+            ));
+        }
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO meeting_attachments (meeting_id, name, content_type, size, data, \
+                 uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(meeting_id)
+            .bind(&name)
+            .bind(mime)
+            .bind(bytes.len() as i64)
+            .bind(bytes)
+            .bind(now)
+            .bind(actor.account_id)
+            .fetch_one(&mut *c)
+            .await?
+        });
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok(
+                "meeting.attachment",
+                format!(
+                    "{}：{}「{}」上传附件 {name}（{} 字节）",
+                    org.name,
+                    m.meeting_date,
+                    m.topic,
+                    bytes.len()
+                ),
+            )
+            .on("meeting", meeting_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Attachment {
+            id,
+            meeting_id,
+            name,
+            content_type: mime.to_string(),
+            size: bytes.len() as i64,
+            uploaded_at: now,
+        })
+    }
+
+    pub async fn attachments_of(&self, scope: &Scope, meeting_id: i64) -> Result<Vec<Attachment>> {
+        self.meeting_get(scope, meeting_id).await?;
+        Ok(on_db!(&self.db, |p| {
+            sqlx::query_as(
+                "SELECT id, meeting_id, name, content_type, size, uploaded_at FROM \
+                 meeting_attachments WHERE meeting_id = $1 ORDER BY id",
+            )
+            .bind(meeting_id)
+            .fetch_all(p)
+            .await?
+        }))
+    }
+
+    /// An attachment with its bytes, under the same scope as its meeting.
+    pub async fn attachment_get(&self, scope: &Scope, id: i64) -> Result<(Attachment, Vec<u8>)> {
+        #[derive(FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            a: Attachment,
+            data: Vec<u8>,
+        }
+        let row: Option<Row> = on_db!(&self.db, |p| {
+            sqlx::query_as(
+                "SELECT id, meeting_id, name, content_type, size, uploaded_at, data FROM \
+                 meeting_attachments WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(p)
+            .await?
+        });
+        let Some(Row { a, data }) = row else {
+            return Err(StoreError::NotFound("附件不存在"));
+        };
+        match self.meeting_get(scope, a.meeting_id).await {
+            Ok(_) => Ok((a, data)),
+            Err(StoreError::NotFound(_)) => Err(StoreError::NotFound("附件不存在")),
+            Err(e) => Err(e),
+        }
+    }
+}

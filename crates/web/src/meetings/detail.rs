@@ -36,6 +36,14 @@ pub fn router() -> Routes {
         .post("/items/{id}/close", item_close)
         .get("/meetings/{id}/qr", qr)
         .get("/meetings/{id}/checkin", checkin)
+        .route(
+            "/meetings/{id}/attachments",
+            &["POST"],
+            axum::routing::post(attach).layer(axum::extract::DefaultBodyLimit::max(
+                xianfeng_store::meetings::MAX_ATTACHMENT + 64 * 1024,
+            )),
+        )
+        .get("/attachments/{id}", attachment)
 }
 
 #[derive(Template)]
@@ -48,6 +56,7 @@ struct ShowPage {
     attendees: Vec<Attendee>,
     votes: Vec<Vote>,
     items: Vec<ActionItem>,
+    attachments: Vec<xianfeng_store::meetings::Attachment>,
     people: Vec<Candidate>,
     can_write: bool,
     today: NaiveDate,
@@ -147,6 +156,7 @@ async fn render_show(
     let attendees = state.store.meeting_attendees(&auth.scope, id).await?;
     let votes = state.store.meeting_votes(&auth.scope, id).await?;
     let items = state.store.meeting_items(&auth.scope, id).await?;
+    let attachments = state.store.attachments_of(&auth.scope, id).await?;
     let writable = can_write(auth, &org);
     let people = if writable {
         state.store.meeting_people(&auth.scope, org.id).await?
@@ -179,6 +189,7 @@ async fn render_show(
             attendees,
             votes,
             items,
+            attachments,
             people,
             can_write: writable,
             today: state.store.clock.today(),
@@ -566,4 +577,58 @@ async fn checkin(
         *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(res.into_response())
+}
+
+/// Receives one attachment (the `_csrf` field first, then `file`).
+async fn attach(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    mut form: axum::extract::Multipart,
+) -> PageResult {
+    auth.require(&[Role::OrgAdmin])?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| AppError::Invalid("上传失败：文件过大（上限 10 MB）或传输中断".into()))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("附件").to_string();
+            let bytes = field.bytes().await.map_err(|_| {
+                AppError::Invalid("上传失败：文件过大（上限 10 MB）或传输中断".into())
+            })?;
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    let Some((name, bytes)) = file else {
+        return Ok(redirect_with(&back_to(id), "error", "请选择文件"));
+    };
+    let r = state
+        .store
+        .attachment_add(&auth.actor(), &auth.scope, id, &name, &bytes)
+        .await;
+    redirect_result(id, r, "已上传附件").await
+}
+
+/// An attachment, always as a download, under the meeting's scope.
+async fn attachment(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> PageResult {
+    auth.require(&[Role::OrgAdmin, Role::OrgViewer])?;
+    let (a, bytes) = state.store.attachment_get(&auth.scope, id).await?;
+    let mime = match a.content_type.as_str() {
+        "application/pdf" => "application/pdf",
+        "image/jpeg" => "image/jpeg",
+        "image/png" => "image/png",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        }
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => {
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+        }
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        }
+        _ => "application/octet-stream",
+    };
+    Ok(crate::widgets::download::download(bytes, mime, &a.name))
 }

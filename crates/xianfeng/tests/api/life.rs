@@ -1096,3 +1096,64 @@ async fn reminders_reach_each_webhook_once_across_two_copies_and_failures_are_re
     assert!(reason.contains("HTTP 500"), "{reason}");
     assert_eq!(got.lock().unwrap().len(), 2, "nothing sent twice");
 }
+
+#[tokio::test]
+async fn attachments_are_checked_by_content_and_served_as_downloads() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let id = held(&app, d.a, "general", "2026-11-20").await;
+    let adm = app
+        .login_as("adm_files", Role::OrgAdmin, Some(d.a), None)
+        .await;
+    let other = app
+        .login_as("adm_other", Role::OrgAdmin, Some(d.other), None)
+        .await;
+    let upload = |name: &'static str, bytes: Vec<u8>| {
+        let app = &app;
+        let adm = &adm;
+        async move {
+            let form = reqwest::multipart::Form::new()
+                .text("_csrf", app.csrf(adm).await)
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes).file_name(name),
+                );
+            adm.post(app.url(&format!("/meetings/{id}/attachments")))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n".to_vec();
+    let r = upload("会议记录扫描件.pdf", pdf.clone()).await;
+    assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
+    // A program renamed to .pdf, and a picture named as a PDF, are refused by their content.
+    let r = upload("记录.pdf", b"MZ\x90\x00\x03".to_vec()).await;
+    assert!(flash(&r).contains("只能上传"), "{}", flash(&r));
+    let r = upload("照片.pdf", b"\x89PNG\r\n\x1a\n0000".to_vec()).await;
+    assert!(flash(&r).contains("不符"), "{}", flash(&r));
+    let list = app
+        .store
+        .attachments_of(&Scope::whole_tree(), id)
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1);
+    let html = app.html(&adm, &format!("/meetings/{id}")).await;
+    assert!(html.contains("会议记录扫描件.pdf"), "{html}");
+    let r = app
+        .get_with(&adm, &format!("/attachments/{}", list[0].id))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    // Another committee's administrator: as if absent.
+    let r = app
+        .get_with(&other, &format!("/attachments/{}", list[0].id))
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}

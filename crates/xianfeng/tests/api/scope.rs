@@ -262,6 +262,10 @@ async fn every_page_route_as_every_role() {
         ("/reports".into(), [NO, NO, NO, OK, OK, OK, NO]),
         ("/notices".into(), [OK; 7]),
         (
+            format!("/attachments/{}", life.attachment_c),
+            [NO, NO, NO, HID, HID, OK, NO],
+        ),
+        (
             format!("/notices/channels?org={}", d.a),
             [NO, NO, NO, OK, NO, HID, NO],
         ),
@@ -833,6 +837,16 @@ async fn writes_outside_scope_are_refused_and_change_nothing() {
     let uploads: Vec<Attempt> = vec![
         (
             &who.adm_a,
+            format!("/meetings/{meeting_c}/attachments"),
+            vec![],
+        ),
+        (
+            &who.view_street,
+            format!("/meetings/{meeting_c}/attachments"),
+            vec![],
+        ),
+        (
+            &who.adm_a,
             "/dues/import".into(),
             vec![("org", d.c.to_string()), ("month", "2026-10".into())],
         ),
@@ -1146,6 +1160,7 @@ struct Life {
     summary_c: i64,
     template_c: i64,
     webhook_c: i64,
+    attachment_c: i64,
 }
 
 async fn life_records(app: &TestApp, d: &District) -> Life {
@@ -1285,7 +1300,13 @@ async fn life_records(app: &TestApp, d: &District) -> Life {
         .webhook_add(&actor, &scope, d.c, "json", "https://example.cn/hook", "")
         .await
         .unwrap();
+    let attachment = app
+        .store
+        .attachment_add(&actor, &scope, c.id, "记录.pdf", b"%PDF-1.4\n%test\n")
+        .await
+        .unwrap();
     Life {
+        attachment_c: attachment.id,
         webhook_c: webhook.id,
         template_c: template.id,
         meeting_a: a.id,
