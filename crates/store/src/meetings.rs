@@ -712,11 +712,19 @@ impl Store {
         let now = self.clock.now();
         let status = m.status();
         let (from, to, what): (&[MeetingStatus], MeetingStatus, &str) = match step {
-            "notice" => (
-                &[MeetingStatus::Planned],
-                MeetingStatus::Planned,
-                "发出会议通知",
-            ),
+            "notice" => {
+                if m.noticed_at.is_some() {
+                    return Err(StoreError::invalid(
+                        "status",
+                        "会议通知已发出；改期、取消时系统会另行通知",
+                    ));
+                }
+                (
+                    &[MeetingStatus::Planned],
+                    MeetingStatus::Planned,
+                    "发出会议通知",
+                )
+            }
             "open" => {
                 if m.meeting_date != today {
                     return Err(StoreError::invalid(
@@ -770,7 +778,7 @@ impl Store {
             let sql = match step {
                 "notice" => {
                     "UPDATE meetings SET noticed_at = $1, updated_at = $1, version = \
-                             version + 1 WHERE id = $2 AND status = $3"
+                             version + 1 WHERE id = $2 AND status = $3 AND noticed_at IS NULL"
                 }
                 "open" => {
                     "UPDATE meetings SET status = 'in_session', opened_at = $1, \

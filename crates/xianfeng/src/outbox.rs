@@ -110,6 +110,15 @@ pub fn webhook_request(
     }
 }
 
+const NO_SMTP: &str = "系统未配置发信服务器，邮件提醒未发出（请联系系统管理员）";
+const DISABLED: &str = "推送地址已停用，未发送";
+const REMOVED: &str = "推送地址已删除，未发送";
+
+/// Whether trying again cannot help (a missing configuration, a switched-off address).
+fn is_final(reason: &str) -> bool {
+    [NO_SMTP, DISABLED, REMOVED].contains(&reason)
+}
+
 /// Sends one delivery; the error in words when it fails.
 async fn deliver(
     store: &Store,
@@ -125,10 +134,10 @@ async fn deliver(
                 .parse()
                 .map_err(|_| "推送地址编号有误".to_string())?;
             let Some(hook) = store.webhook_get(id).await.map_err(|e| e.to_string())? else {
-                return Err("推送地址已删除".into());
+                return Err(REMOVED.into());
             };
             if !hook.enabled {
-                return Err("推送地址已停用".into());
+                return Err(DISABLED.into());
             }
             let now_ms = store.clock.now().timestamp_millis();
             let (url, body, signature) = webhook_request(
@@ -165,7 +174,7 @@ async fn deliver(
         }
         "email" => {
             let (Some(url), Some(from)) = (&cfg.smtp_url, &cfg.smtp_from) else {
-                return Err("未配置发信服务器（--smtp-url、--smtp-from）".into());
+                return Err(NO_SMTP.into());
             };
             let msg = Message::builder()
                 .from(from.parse().map_err(|e| format!("发件地址有误：{e}"))?)
@@ -208,8 +217,14 @@ pub async fn run_once(store: &Store, cfg: &OutboxConfig, worker: &str) -> anyhow
         match deliver(store, cfg, &http, &d).await {
             Ok(()) => store.outbox_sent(d.id, worker).await?,
             Err(e) => {
-                tracing::warn!(delivery = d.id, error = %e, "提醒发送失败，稍后重试");
-                store.outbox_failed(d.id, worker, d.attempts, &e).await?
+                tracing::warn!(delivery = d.id, error = %e, "提醒发送失败");
+                // Trying again cannot help these: failed at once.
+                let attempts = if is_final(&e) {
+                    xianfeng_store::notices::MAX_ATTEMPTS - 1
+                } else {
+                    d.attempts
+                };
+                store.outbox_failed(d.id, worker, attempts, &e).await?
             }
         }
     }

@@ -1071,6 +1071,15 @@ async fn reminders_reach_each_webhook_once_across_two_copies_and_failures_are_re
         .scalar("SELECT last_error FROM outbox WHERE channel = 'email' ORDER BY id LIMIT 1")
         .await;
     assert!(why.contains("未配置发信服务器"), "{why}");
+    let mail: String = app
+        .scalar("SELECT status FROM outbox WHERE channel = 'email' ORDER BY id LIMIT 1")
+        .await;
+    assert_eq!(mail, "failed", "a missing mail server is not retried");
+    // A notice is sent once: a second press is refused.
+    let r = app
+        .post_form(&adm, &format!("/meetings/{}/step/notice", ids[0]), &[])
+        .await;
+    assert!(flash(&r).contains("会议通知已发出"), "{}", flash(&r));
     // The failing receiver: retried with backoff, then marked failed with the reason.
     let failing =
         "SELECT status FROM outbox WHERE channel = 'webhook' AND target = (SELECT CAST(id AS TEXT) FROM org_webhooks WHERE kind = 'dingtalk')";
