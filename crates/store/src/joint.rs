@@ -13,7 +13,7 @@ use xianfeng_domain::scope::Scope;
 use crate::audit::{Actor, AuditEvent};
 use crate::orgs::Org;
 use crate::posts::writes_life;
-use crate::{on_db, on_tx, Result, Store, StoreError, Tx};
+use crate::{lines, on_db, on_tx, text, Result, Store, StoreError, Tx};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct JointSystem {
@@ -96,17 +96,6 @@ pub(crate) struct JointCheck {
 
 const SYSTEM_COLS: &str = "j.id, j.org_id, o.name AS org_name, j.name, j.duties, \
     j.min_per_month, j.started_on, j.ended_on, j.created_at";
-
-fn text(field: &'static str, v: &str, max: usize) -> Result<Option<String>> {
-    xianfeng_domain::text::optional(v, max)
-        .map_err(|max| StoreError::invalid(field, format!("最多 {max} 个字")))
-}
-
-/// A multi-line text: line breaks kept.
-fn lines(field: &'static str, v: &str, max: usize) -> Result<Option<String>> {
-    xianfeng_domain::text::optional_lines(v, max)
-        .map_err(|max| StoreError::invalid(field, format!("最多 {max} 个字")))
-}
 
 impl Store {
     /// Sets up a joint-meeting system of an organisation.

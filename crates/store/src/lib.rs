@@ -350,6 +350,18 @@ impl<T> Page<T> {
     }
 }
 
+/// A free-text field of a form: cleaned, at most `max` characters, `None` when empty.
+pub(crate) fn text(field: &'static str, v: &str, max: usize) -> Result<Option<String>> {
+    xianfeng_domain::text::optional(v, max)
+        .map_err(|max| StoreError::invalid(field, format!("最多 {max} 个字")))
+}
+
+/// A multi-line text field: as [`text`], line breaks kept.
+pub(crate) fn lines(field: &'static str, v: &str, max: usize) -> Result<Option<String>> {
+    xianfeng_domain::text::optional_lines(v, max)
+        .map_err(|max| StoreError::invalid(field, format!("最多 {max} 个字")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

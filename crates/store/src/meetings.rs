@@ -21,7 +21,7 @@ use xianfeng_domain::scope::Scope;
 use crate::audit::{Actor, AuditEvent};
 use crate::orgs::Org;
 use crate::posts::writes_life;
-use crate::{on_db, on_tx, Result, Store, StoreError, Tx};
+use crate::{lines, on_db, on_tx, text, Result, Store, StoreError, Tx};
 
 /// A meeting as stored.
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -214,17 +214,6 @@ pub fn checkin_code(secret: &[u8], meeting_id: i64, step: i64) -> String {
     mac.update(format!("checkin:{meeting_id}:{step}").as_bytes());
     let out = mac.finalize().into_bytes();
     out.iter().take(12).map(|b| format!("{b:02x}")).collect()
-}
-
-fn text(field: &'static str, v: &str, max: usize) -> Result<Option<String>> {
-    xianfeng_domain::text::optional(v, max)
-        .map_err(|max| StoreError::invalid(field, format!("最多 {max} 个字")))
-}
-
-/// A multi-line text: line breaks kept.
-fn lines(field: &'static str, v: &str, max: usize) -> Result<Option<String>> {
-    xianfeng_domain::text::optional_lines(v, max)
-        .map_err(|max| StoreError::invalid(field, format!("最多 {max} 个字")))
 }
 
 impl Store {

@@ -418,7 +418,7 @@ impl Store {
     }
 
     fn webhook_writes(scope: &Scope, org: &Org) -> bool {
-        matches!(scope, Scope::Subtree { .. }) && scope.may_write_org(&org.org_path())
+        crate::posts::writes_life(scope, &org.org_path())
     }
 
     pub async fn webhooks_of(&self, scope: &Scope, org: &Org) -> Result<Vec<Webhook>> {

@@ -142,7 +142,7 @@ const RECEIPT_COLS: &str = "template_id, period_key, org_id, receiver_id, versio
     submitted_at, returned_at, return_comment, resubmitted_at, accepted_at";
 
 fn writes(scope: &Scope, o: &Org) -> bool {
-    matches!(scope, Scope::Subtree { .. }) && scope.may_write_org(&o.org_path())
+    crate::posts::writes_life(scope, &o.org_path())
 }
 
 impl Store {
