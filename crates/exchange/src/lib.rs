@@ -6,6 +6,7 @@ pub mod development;
 pub mod dues;
 pub mod export;
 pub mod header;
+pub mod meetings;
 pub mod members;
 pub mod orgs;
 pub mod stats;

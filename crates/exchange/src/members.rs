@@ -165,6 +165,9 @@ pub enum SheetError {
     NoHeader,
     #[error("表头中缺少“{0}”列")]
     MissingColumn(&'static str),
+    /// No header of a sheet other than a roster; the text names the headings looked for.
+    #[error("找不到表头：前 30 行中没有同时写有{0}等列名的一行")]
+    NoHeaderOf(&'static str),
 }
 
 const LOST_DIGITS: &str = "身份证号被存成了数字，末几位已丢失（Excel 数字只保留 15 位有效数字）。请把该列设置为“文本”格式，重新录入身份证号后再导入";

@@ -1952,3 +1952,224 @@ impl Store {
         }
     }
 }
+
+/// One past meeting to import, its organisation found by the caller.
+#[derive(Debug, Clone)]
+pub struct MeetingImportItem {
+    /// The row of the sheet, for messages.
+    pub row: usize,
+    pub org_id: i64,
+    pub group_id: Option<i64>,
+    pub kind: String,
+    pub date: NaiveDate,
+    pub topic: String,
+    pub place: Option<String>,
+    pub expected: i64,
+    pub present: i64,
+    pub leave: i64,
+    pub minutes: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MeetingImportOutcome {
+    pub created: usize,
+    /// Row-level problems that stop the import (nothing is written when there are any).
+    pub errors: Vec<(usize, String)>,
+}
+
+impl Store {
+    /// Imports past meetings, all or nothing: each becomes an approved meeting with the
+    /// attendance counts of the sheet (no attendee list), marked as imported. A meeting
+    /// already recorded (same organisation, day, kind and topic) is refused, so that a file
+    /// loaded twice is not counted twice.
+    pub async fn meetings_import(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        items: &[MeetingImportItem],
+        source: &str,
+        dry_run: bool,
+    ) -> Result<MeetingImportOutcome> {
+        if !matches!(scope, Scope::Subtree { write: true, .. }) {
+            return Err(StoreError::Forbidden);
+        }
+        let cfg = self.life_config().await?;
+        let today = self.clock.today();
+        let orgs = self.org_all(scope).await?;
+        let by_id: HashMap<i64, &Org> = orgs.iter().map(|o| (o.id, o)).collect();
+        let mut out = MeetingImportOutcome::default();
+        let mut seen: HashMap<(i64, NaiveDate, &str, &str), usize> = HashMap::new();
+        for it in items {
+            let Some(org) = by_id.get(&it.org_id) else {
+                out.errors
+                    .push((it.row, "所在党组织不在您的管理范围内".into()));
+                continue;
+            };
+            if !writes_life(scope, &org.org_path()) {
+                out.errors
+                    .push((it.row, format!("您不能登记{}的会议", org.name)));
+                continue;
+            }
+            if org.kind() == Some(OrgType::PartyGroup) {
+                out.errors.push((
+                    it.row,
+                    format!("“{}”是党小组，会议请登记在所属党支部下", org.name),
+                ));
+                continue;
+            }
+            if it.date > today {
+                out.errors
+                    .push((it.row, "会议日期还没到，只能导入已召开的会议".into()));
+                continue;
+            }
+            let Some(kind) = cfg.kind(&it.kind) else {
+                out.errors
+                    .push((it.row, format!("没有会议类型“{}”", it.kind)));
+                continue;
+            };
+            if kind.counts_as == Standard::Joint {
+                out.errors
+                    .push((it.row, "联席会议请在联席会议页面登记".into()));
+                continue;
+            }
+            match (kind.expected, it.group_id) {
+                (Expected::PartyGroup, None) => {
+                    out.errors.push((it.row, "党小组会请填写党小组".into()));
+                    continue;
+                }
+                (Expected::PartyGroup, Some(g)) => {
+                    let ok = by_id.get(&g).is_some_and(|o| {
+                        o.parent_id == Some(org.id) && o.kind() == Some(OrgType::PartyGroup)
+                    });
+                    if !ok {
+                        out.errors
+                            .push((it.row, format!("党小组须是{}下的党小组", org.name)));
+                        continue;
+                    }
+                }
+                (_, Some(_)) => {
+                    out.errors.push((
+                        it.row,
+                        format!("只有党小组会填写党小组（本行是{}）", kind.label),
+                    ));
+                    continue;
+                }
+                (_, None) => {}
+            }
+            if let Some(first) = seen.insert(
+                (it.org_id, it.date, it.kind.as_str(), it.topic.as_str()),
+                it.row,
+            ) {
+                out.errors.push((
+                    it.row,
+                    format!("与第 {first} 行重复（同一组织、日期、类型和主题）"),
+                ));
+            }
+        }
+        // Meetings already recorded.
+        if let (Some(from), Some(to)) = (
+            items.iter().map(|i| i.date).min(),
+            items.iter().map(|i| i.date).max(),
+        ) {
+            let mut ids: Vec<i64> = items.iter().map(|i| i.org_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut have: std::collections::HashSet<(i64, NaiveDate, String, String)> =
+                Default::default();
+            for chunk in ids.chunks(500) {
+                let found: Vec<(i64, NaiveDate, String, String)> = on_db!(&self.db, |p| {
+                    let mut q = QueryBuilder::new(
+                        "SELECT org_id, meeting_date, kind, topic FROM meetings WHERE \
+                         status <> 'cancelled' AND meeting_date >= ",
+                    );
+                    q.push_bind(from)
+                        .push(" AND meeting_date <= ")
+                        .push_bind(to)
+                        .push(" AND org_id IN (");
+                    let mut sep = q.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(*id);
+                    }
+                    q.push(")");
+                    q.build_query_as().fetch_all(p).await?
+                });
+                have.extend(found);
+            }
+            for it in items {
+                if have.contains(&(it.org_id, it.date, it.kind.clone(), it.topic.clone())) {
+                    out.errors.push((
+                        it.row,
+                        "系统中已有这次会议（同一组织、日期、类型和主题），不再重复导入".into(),
+                    ));
+                }
+            }
+        }
+        if !out.errors.is_empty() || dry_run {
+            out.errors.sort();
+            out.errors.dedup();
+            if out.errors.is_empty() {
+                out.created = items.len();
+            }
+            return Ok(out);
+        }
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        for chunk in items.chunks(400) {
+            on_tx!(&mut tx, |c| {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO meetings (org_id, group_id, kind, meeting_date, place, online, \
+                     topic, status, minutes, minutes_at, approved_at, closed_at, \
+                     expected_count, present_count, leave_count, source, created_at, \
+                     updated_at) ",
+                );
+                q.push_values(chunk, |mut b, it| {
+                    b.push_bind(it.org_id)
+                        .push_bind(it.group_id)
+                        .push_bind(it.kind.clone())
+                        .push_bind(it.date)
+                        .push_bind(it.place.clone())
+                        .push_bind(false)
+                        .push_bind(it.topic.clone())
+                        .push_bind(MeetingStatus::Approved.code())
+                        .push_bind(it.minutes.clone())
+                        .push_bind(it.minutes.as_ref().map(|_| now))
+                        .push_bind(now)
+                        .push_bind(now)
+                        .push_bind(it.expected)
+                        .push_bind(it.present)
+                        .push_bind(it.leave)
+                        .push_bind("imported")
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                q.build().execute(&mut *c).await?;
+            });
+        }
+        // One audit entry per organisation, with its count and the file.
+        let mut per_org: std::collections::BTreeMap<i64, usize> = Default::default();
+        for it in items {
+            *per_org.entry(it.org_id).or_default() += 1;
+        }
+        for (org_id, n) in &per_org {
+            let name = by_id.get(org_id).map(|o| o.name.as_str()).unwrap_or("");
+            self.audit(
+                &mut tx,
+                actor,
+                AuditEvent::ok(
+                    "meeting.import",
+                    format!("{name}：从 {source} 导入历史会议 {n} 次"),
+                )
+                .on("org", *org_id),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        out.created = items.len();
+        let mut refresh: Vec<i64> = per_org.keys().copied().collect();
+        refresh.extend(items.iter().filter_map(|i| i.group_id));
+        refresh.sort_unstable();
+        refresh.dedup();
+        self.findings_refresh_orgs(&refresh).await;
+        Ok(out)
+    }
+}

@@ -379,3 +379,98 @@ pub async fn import_development(
         sheet.unknown_columns,
     ))
 }
+
+/// Options of an import of past meetings.
+#[derive(Debug, Clone, Default)]
+pub struct MeetingImport {
+    pub within: Option<String>,
+    pub dry_run: bool,
+    pub source: String,
+}
+
+/// Reads, checks and commits a sheet of past meetings, all or nothing. Rows without an
+/// organisation go to the organisation imported under; a row may name a party group, which
+/// places a 党小组会 in the group's branch.
+pub async fn import_meetings(
+    store: &Store,
+    actor: &Actor,
+    bytes: &[u8],
+    opts: &MeetingImport,
+) -> Result<ImportReport, ImportError> {
+    let table =
+        read_table(bytes, Limits::default()).map_err(|e| ImportError::File(e.to_string()))?;
+    let cfg = store.life_config().await?;
+    let sheet = xianfeng_exchange::meetings::read_meetings(&table, store.clock.today(), &cfg)
+        .map_err(|e| ImportError::File(e.to_string()))?;
+    let root = import_root(store, opts.within.as_deref()).await?;
+    let scope = root.scope.clone();
+    let orgs = store.org_all(&scope).await?;
+    let mut rejected = sheet.rejected.clone();
+    let mut items = Vec::new();
+    for row in &sheet.accepted {
+        let mut org = match root.place(&orgs, row.org.as_deref()) {
+            Ok(o) => o,
+            Err(reason) => {
+                rejected.push(RowError {
+                    row: row.row,
+                    column: "所在党组织".into(),
+                    reason,
+                });
+                continue;
+            }
+        };
+        let mut group_id = None;
+        // A row that names a party group as its organisation holds a group meeting.
+        if org.kind() == Some(xianfeng_domain::org::OrgType::PartyGroup) {
+            if let Some(parent) = orgs.iter().find(|o| Some(o.id) == org.parent_id) {
+                group_id = Some(org.id);
+                org = parent;
+            }
+        }
+        if let Some(g) = &row.group {
+            let name: String = g.split_whitespace().collect();
+            let found: Vec<&Org> = orgs
+                .iter()
+                .filter(|o| o.parent_id == Some(org.id) && (o.name == name || o.code == name))
+                .collect();
+            match found.as_slice() {
+                [one] => group_id = Some(one.id),
+                _ => {
+                    rejected.push(RowError {
+                        row: row.row,
+                        column: "党小组".into(),
+                        reason: format!("{}下没有名为“{g}”的党小组", org.name),
+                    });
+                    continue;
+                }
+            }
+        }
+        items.push(xianfeng_store::meetings::MeetingImportItem {
+            row: row.row,
+            org_id: org.id,
+            group_id,
+            kind: row.kind.clone(),
+            date: row.date,
+            topic: row.topic.clone(),
+            place: row.place.clone(),
+            expected: row.expected,
+            present: row.present,
+            leave: row.leave,
+            minutes: row.minutes.clone(),
+        });
+    }
+    let dry_run = opts.dry_run || !rejected.is_empty();
+    let outcome = store
+        .meetings_import(actor, &scope, &items, &opts.source, dry_run)
+        .await?;
+    let committed = !dry_run && outcome.errors.is_empty();
+    Ok(ImportReport::assemble(
+        sheet.total,
+        rejected,
+        "会议",
+        &outcome.errors,
+        committed,
+        (outcome.created, 0),
+        sheet.unknown_columns,
+    ))
+}

@@ -1,4 +1,4 @@
-//! The upload pages: a roster or an organisation sheet is checked first (nothing written),
+//! The upload pages: a roster, organisation, development or meeting sheet is checked first (nothing written),
 //! the report shown, and only then, on confirmation, imported — by the same code as
 //! `xianfeng import members` / `xianfeng import orgs`.
 
@@ -47,6 +47,8 @@ pub enum Kind {
     Orgs,
     /// Development files (发展党员台账), all or nothing.
     Development,
+    /// Past meetings (历史会议), all or nothing.
+    Meetings,
 }
 
 impl Kind {
@@ -55,6 +57,7 @@ impl Kind {
             "members" => Ok(Kind::Members),
             "orgs" => Ok(Kind::Orgs),
             "development" => Ok(Kind::Development),
+            "meetings" => Ok(Kind::Meetings),
             _ => Err(AppError::NotFound("页面不存在".into())),
         }
     }
@@ -63,6 +66,7 @@ impl Kind {
             Kind::Members => "members",
             Kind::Orgs => "orgs",
             Kind::Development => "development",
+            Kind::Meetings => "meetings",
         }
     }
     pub fn title(self) -> &'static str {
@@ -70,6 +74,7 @@ impl Kind {
             Kind::Members => "导入党员名册",
             Kind::Orgs => "导入组织",
             Kind::Development => "导入发展党员台账",
+            Kind::Meetings => "导入历史会议",
         }
     }
     fn nav(self) -> &'static str {
@@ -77,6 +82,7 @@ impl Kind {
             Kind::Members => "/members",
             Kind::Orgs => "/orgs",
             Kind::Development => "/development",
+            Kind::Meetings => "/meetings",
         }
     }
     /// How a count of accepted rows is read: “确认导入 12 人”.
@@ -85,6 +91,7 @@ impl Kind {
             Kind::Members => "人",
             Kind::Orgs => "个组织",
             Kind::Development => "份档案",
+            Kind::Meetings => "次会议",
         }
     }
 }
@@ -113,7 +120,7 @@ async fn target(
                 .await?;
             let allowed = match kind {
                 Kind::Members | Kind::Development => auth.scope.may_write_member(&org.org_path()),
-                Kind::Orgs => auth.scope.may_write_org(&org.org_path()),
+                Kind::Orgs | Kind::Meetings => auth.scope.may_write_org(&org.org_path()),
             };
             if !allowed {
                 return Err(AppError::Forbidden);
@@ -160,6 +167,14 @@ async fn run(
             let opts = crate::imports::DevImport { within, dry_run };
             crate::imports::import_development(&state.store, &auth.actor(), bytes, &opts).await
         }
+        Kind::Meetings => {
+            let opts = crate::imports::MeetingImport {
+                within,
+                dry_run,
+                source: source.to_string(),
+            };
+            crate::imports::import_meetings(&state.store, &auth.actor(), bytes, &opts).await
+        }
     }
 }
 
@@ -200,6 +215,7 @@ impl UploadPage {
             (Kind::Members, Some(o)) => format!("/members?org={}", o.id),
             (Kind::Orgs, Some(o)) => format!("/orgs/{}", o.id),
             (Kind::Development, Some(o)) => format!("/development?org={}", o.id),
+            (Kind::Meetings, Some(o)) => format!("/meetings?org={}", o.id),
             (k, None) => k.nav().to_string(),
         }
     }
@@ -292,10 +308,10 @@ async fn check(
     {
         Ok(report) => {
             let mut ev = AuditEvent::ok(
-                if kind == Kind::Orgs {
-                    "org.import_check"
-                } else {
-                    "member.import_check"
+                match kind {
+                    Kind::Orgs => "org.import_check",
+                    Kind::Meetings => "meeting.import_check",
+                    _ => "member.import_check",
                 },
                 format!(
                     "检查导入文件 {file_name}：{} 行，出错 {} 行",
@@ -453,6 +469,12 @@ async fn errors_xlsx(
         Kind::Development => xianfeng_exchange::development::read_development(&table, today)
             .map(|s| s.header_row)
             .unwrap_or(1),
+        Kind::Meetings => {
+            let cfg = state.store.life_config().await?;
+            xianfeng_exchange::meetings::read_meetings(&table, today, &cfg)
+                .map(|s| s.header_row)
+                .unwrap_or(1)
+        }
     };
     let errors: Vec<(usize, String)> = report
         .rejected
@@ -543,6 +565,14 @@ async fn template(
                 "发展党员台账",
                 &xianfeng_exchange::development::TEMPLATE_HEADINGS,
                 xianfeng_exchange::development::TEMPLATE_EXAMPLE.to_vec(),
+            )
+        }
+        Kind::Meetings => {
+            auth.require(&[Role::OrgAdmin, Role::OrgViewer])?;
+            (
+                "历史会议",
+                &xianfeng_exchange::meetings::TEMPLATE_HEADINGS,
+                xianfeng_exchange::meetings::TEMPLATE_EXAMPLE.to_vec(),
             )
         }
         Kind::Orgs => {

@@ -226,6 +226,20 @@ enum ImportCommand {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         format: Output,
     },
+    /// 导入历史会议（会议日期、会议类型、会议主题、应到人数、实到人数等）：有任何一行出错时不写入
+    Meetings {
+        /// 文件（XLSX、XLS，或 UTF-8 / GB18030 编码的 CSV）
+        file: PathBuf,
+        /// 导入到哪个组织之下（组织代码）；没有“所在党组织”的行登记在此组织
+        #[arg(long)]
+        org: Option<String>,
+        /// 只检查，不写入
+        #[arg(long)]
+        dry_run: bool,
+        /// 报告格式
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        format: Output,
+    },
     /// 导入党员名册：有任何一行出错时默认不写入（只给出报告）
     Members {
         /// 文件（XLSX、XLS，或 UTF-8 / GB18030 编码的 CSV）
@@ -956,6 +970,27 @@ async fn import(a: ImportArgs) -> Result<()> {
             )
             .await?;
             (report, format, dry_run, "份")
+        }
+        ImportCommand::Meetings {
+            file,
+            org,
+            dry_run,
+            format,
+        } => {
+            let (bytes, source) = read(&file)?;
+            let opts = xianfeng_web::imports::MeetingImport {
+                within: org,
+                dry_run,
+                source,
+            };
+            let report = xianfeng_web::imports::import_meetings(
+                &store,
+                &Actor::cli("import meetings"),
+                &bytes,
+                &opts,
+            )
+            .await?;
+            (report, format, dry_run, "次")
         }
     };
     print_report(&report, format, dry_run, unit);

@@ -717,28 +717,19 @@ async fn the_upload_page_imports_a_development_sheet_all_or_nothing() {
         .rows
         .iter()
         .any(|r| r.iter().any(|c| c.text() == "转正审批日期")));
-    let upload = |bytes: Vec<u8>| {
-        let c = c.clone();
-        let app = &app;
-        let org = d.street.to_string();
-        async move {
-            let csrf = app.csrf(&c).await;
-            let form = reqwest::multipart::Form::new()
-                .text("_csrf", csrf)
-                .text("org", org)
-                .part(
-                    "file",
-                    reqwest::multipart::Part::bytes(bytes).file_name("台账.xlsx"),
-                );
-            c.post(app.url("/imports/development"))
-                .multipart(form)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
+    let org = d.street.to_string();
+    let upload = |bytes: Vec<u8>| async {
+        app.upload(
+            &c,
+            "/imports/development",
+            &[("org", org.as_str())],
+            "台账.xlsx",
+            bytes,
+        )
+        .await
+        .text()
+        .await
+        .unwrap()
     };
     // One unreadable date: nothing can be imported, not even the good row.
     let bad = row(&[

@@ -211,26 +211,16 @@ async fn a_month_of_dues_is_entered_exported_summed_and_checked() {
         }
         wb.save_to_buffer().unwrap()
     };
-    let upload = |bytes: Vec<u8>| {
-        let c = c.clone();
-        let app = &app;
-        let org = d.a.to_string();
-        async move {
-            let csrf = app.csrf(&c).await;
-            let form = reqwest::multipart::Form::new()
-                .text("_csrf", csrf)
-                .text("org", org)
-                .text("month", "2026-07")
-                .part(
-                    "file",
-                    reqwest::multipart::Part::bytes(bytes).file_name("收缴表.xlsx"),
-                );
-            c.post(app.url("/dues/import"))
-                .multipart(form)
-                .send()
-                .await
-                .unwrap()
-        }
+    let org = d.a.to_string();
+    let upload = |bytes: Vec<u8>| async {
+        app.upload(
+            &c,
+            "/dues/import",
+            &[("org", org.as_str()), ("month", "2026-07")],
+            "收缴表.xlsx",
+            bytes,
+        )
+        .await
     };
     let r = upload(sheet(&[
         ("在职甲", "在职", "6500", "97.50", "2026-07-08"),

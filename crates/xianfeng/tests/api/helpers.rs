@@ -255,6 +255,27 @@ impl TestApp {
             .unwrap_or_default()
     }
 
+    /// Posts a file the way an upload page does: the form's text fields, then the file.
+    pub async fn upload(
+        &self,
+        c: &Client,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Response {
+        let mut form = reqwest::multipart::Form::new().text("_csrf", self.csrf(c).await);
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string());
+        c.post(self.url(path))
+            .multipart(form.part("file", part))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Creates an account directly in the store (no password change required).
     pub async fn account(
         &self,

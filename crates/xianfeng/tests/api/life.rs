@@ -1166,3 +1166,136 @@ async fn attachments_are_checked_by_content_and_served_as_downloads() {
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn past_meetings_are_imported_from_a_sheet_all_or_nothing() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    for k in 0..4 {
+        full(&app, d.a, &format!("一支{k}"), 300 + k).await;
+    }
+    let group = app
+        .org(Some(d.a), "JD-01-G1", "第一党小组", "party_group")
+        .await;
+    app.execute("UPDATE orgs SET founded_on = '2026-01-01' WHERE code = 'JD-01'")
+        .await;
+    let adm = app
+        .login_as("jd_life", Role::OrgAdmin, Some(d.street), None)
+        .await;
+    let tpl = app
+        .get_with(
+            &adm,
+            &format!("/imports/meetings/template.xlsx?org={}", d.a),
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let table = xianfeng_exchange::read_table(&tpl, Default::default()).unwrap();
+    assert!(table
+        .rows
+        .iter()
+        .any(|r| r.iter().any(|c| c.text() == "实到人数")));
+    let org = d.a.to_string();
+    let upload = |csv: String| async {
+        app.upload(
+            &adm,
+            "/imports/meetings",
+            &[("org", org.as_str())],
+            "会议登记.csv",
+            csv.into_bytes(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap()
+    };
+    let head = "会议日期,会议类型,会议主题,所在党组织,党小组,应到人数,实到人数,请假人数\n";
+    let good = "2026-03-20,党员大会,学习全会精神,,,4,3,1\n\
+                2026-02-10,支委会,研究年度计划,,,3,3,0\n\
+                2026-03-05,党小组会,读书交流,,第一党小组,2,2,0\n";
+    let meetings = || async {
+        app.scalar::<i64>(&format!(
+            "SELECT COUNT(*) FROM meetings WHERE org_id = {} AND source = 'imported'",
+            d.a
+        ))
+        .await
+    };
+    // One unreadable row (a kind nobody knows, a day not yet come) stops the whole file, and
+    // so does a row naming an organisation outside the page's organisation.
+    let html = upload(format!(
+        "{head}{good}2027-01-01,茶话会,迎新,,,3,2,0\n2026-03-01,党课,党课,ZX-01,,5,5,0\n"
+    ))
+    .await;
+    assert!(html.contains("整个文件都不会导入"), "{html}");
+    assert!(html.contains("无法识别的会议类型"), "{html}");
+    assert!(html.contains("找不到所在党组织"), "{html}");
+    assert!(!html.contains("确认导入"));
+    assert_eq!(meetings().await, 0);
+    // Before the import the first quarter is missing its general meeting.
+    let f = check_cli(&app, "MTG-001", "2026-04-01", Some("JD-01"));
+    assert_eq!(keys(&f, "MTG-001").len(), 1, "{f:?}");
+    let html = upload(format!("{head}{good}")).await;
+    assert!(html.contains("确认导入 3 次会议"), "{html}");
+    let token = extract(&html, "name=\"token\" value=\"", "\"").unwrap();
+    let r = app
+        .post_form(
+            &adm,
+            "/imports/meetings/commit",
+            &[("token", token.as_str()), ("org", &d.a.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(flash(&r).contains("新增 3 次会议"), "{}", flash(&r));
+    assert_eq!(meetings().await, 3);
+    assert_eq!(
+        app.scalar::<i64>(&format!(
+            "SELECT COUNT(*) FROM meetings WHERE group_id = {group} AND kind = 'group' AND \
+             status = 'approved' AND present_count = 2"
+        ))
+        .await,
+        1
+    );
+    let audited = events(&app, "meeting.import").await;
+    assert!(
+        audited.contains(&"第一社区党支部：从 会议登记.csv 导入历史会议 3 次".to_string()),
+        "{audited:?}"
+    );
+    // The imported general meeting counts for the rules, on the write and in the check.
+    let stored = app
+        .store
+        .findings_of(&Scope::whole_tree(), "org", d.a)
+        .await
+        .unwrap();
+    assert!(
+        !stored
+            .iter()
+            .any(|f| f.rule == "MTG-001" && f.message.contains("2026 年第一季度")),
+        "{stored:?}"
+    );
+    assert!(check_cli(&app, "MTG-001", "2026-04-01", Some("JD-01"))
+        .iter()
+        .all(|f| !f["message"].as_str().unwrap().contains("第一季度")));
+    // The meeting page shows the counts as imported.
+    let id = app
+        .scalar::<i64>(&format!(
+            "SELECT id FROM meetings WHERE org_id = {} AND kind = 'general'",
+            d.a
+        ))
+        .await;
+    let html = app.html(&adm, &format!("/meetings/{id}")).await;
+    assert!(html.contains("应到 4 人，实到 3 人，请假 1 人"), "{html}");
+    // The same file again is refused: nothing is counted twice.
+    let html = upload(format!("{head}{good}")).await;
+    assert!(html.contains("系统中已有这次会议"), "{html}");
+    assert!(!html.contains("确认导入"));
+    assert_eq!(meetings().await, 3);
+    // A viewer cannot import.
+    let viewer = app
+        .login_as("jd_view", Role::OrgViewer, Some(d.street), None)
+        .await;
+    let r = app
+        .get_with(&viewer, &format!("/imports/meetings?org={}", d.a))
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

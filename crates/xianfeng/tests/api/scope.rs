@@ -118,6 +118,18 @@ async fn every_page_route_as_every_role() {
             [NO, NO, NO, HID, NO, OK, NO],
         ),
         (
+            format!("/imports/meetings?org={}", d.a),
+            [NO, NO, NO, OK, NO, HID, NO],
+        ),
+        (
+            format!("/imports/meetings?org={}", d.c),
+            [NO, NO, NO, HID, NO, OK, NO],
+        ),
+        (
+            "/imports/meetings/template.xlsx".into(),
+            [NO, NO, NO, OK, OK, OK, NO],
+        ),
+        (
             format!("/members/export.csv?org={}", d.a),
             [NO, NO, NO, OK, OK, HID, NO],
         ),
