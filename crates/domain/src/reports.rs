@@ -368,16 +368,22 @@ pub enum FieldKind {
     Date,
     Choice,
     Table,
+    /// Files (scans, photos, documents), kept with the report.
+    Attachment,
 }
 
+/// Files one attachment field may carry.
+pub const MAX_FIELD_FILES: usize = 10;
+
 impl FieldKind {
-    pub const ALL: [FieldKind; 6] = [
+    pub const ALL: [FieldKind; 7] = [
         FieldKind::Text,
         FieldKind::LongText,
         FieldKind::Number,
         FieldKind::Date,
         FieldKind::Choice,
         FieldKind::Table,
+        FieldKind::Attachment,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -387,6 +393,7 @@ impl FieldKind {
             FieldKind::Date => "date",
             FieldKind::Choice => "choice",
             FieldKind::Table => "table",
+            FieldKind::Attachment => "attachment",
         }
     }
     pub fn label(self) -> &'static str {
@@ -397,6 +404,7 @@ impl FieldKind {
             FieldKind::Date => "日期",
             FieldKind::Choice => "选择",
             FieldKind::Table => "表格",
+            FieldKind::Attachment => "附件",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -470,7 +478,8 @@ pub struct Field {
     pub source: Source,
 }
 
-/// A value typed for a field: text, or rows of a table.
+/// A value typed for a field: text, or rows of a table (an attachment field: one row per
+/// file, its id and its name).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Value {
@@ -515,6 +524,23 @@ pub fn check_values(
             (FieldKind::LongText, Some(Value::Text(s))) if s.chars().count() > 10_000 => {
                 out.push((f.key.clone(), format!("“{}”最多 10000 个字", f.label)))
             }
+            (FieldKind::Attachment, Some(Value::Rows(rows))) => {
+                if rows.len() > MAX_FIELD_FILES {
+                    out.push((
+                        f.key.clone(),
+                        format!("“{}”最多 {MAX_FIELD_FILES} 个文件", f.label),
+                    ));
+                }
+                if rows
+                    .iter()
+                    .any(|r| r.first().is_none_or(|id| id.parse::<i64>().is_err()))
+                {
+                    out.push((f.key.clone(), format!("“{}”的文件无效", f.label)));
+                }
+            }
+            (FieldKind::Attachment, Some(Value::Text(_))) => {
+                out.push((f.key.clone(), format!("“{}”的文件无效", f.label)))
+            }
             (FieldKind::Table, Some(Value::Rows(rows))) => {
                 for (i, row) in rows.iter().enumerate() {
                     for ((label, kind), cell) in f.columns.iter().zip(row) {
@@ -555,6 +581,9 @@ pub fn field_problems(fields: &[Field]) -> Vec<String> {
         }
         if f.kind == FieldKind::Choice && f.options.len() < 2 {
             out.push(format!("选择项“{}”至少需要两个选项", f.label));
+        }
+        if f.kind == FieldKind::Attachment && f.source != Source::None {
+            out.push(format!("附件“{}”不能由系统预填", f.label));
         }
         if f.kind == FieldKind::Table && f.columns.is_empty() {
             out.push(format!("表格“{}”至少需要一列", f.label));

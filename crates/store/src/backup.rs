@@ -65,6 +65,7 @@ pub const TABLES: &[&str] = &[
     "report_receivers",
     "report_drafts",
     "report_receipts",
+    "report_files",
     "notices",
     "notice_inbox",
     "notice_prefs",

@@ -716,6 +716,13 @@ impl Store {
                 return Ok(problems);
             }
         }
+        // A file named in a value must be one uploaded for this report of this organisation.
+        let problems = self
+            .report_files_check(t.id, &period.key, org.id, &fields, values)
+            .await?;
+        if !problems.is_empty() {
+            return Ok(problems);
+        }
         let body = serde_json::to_string(values).expect("plain values");
         let now = self.clock.now();
         let mut tx = self.begin().await?;
@@ -1161,4 +1168,210 @@ pub(crate) struct ReportDue {
     pub receiver: String,
     pub receipt: Receipt,
     pub grace_days: i64,
+}
+
+/// A file attached to a report, without its bytes.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct ReportFile {
+    pub id: i64,
+    pub template_id: i64,
+    pub period_key: String,
+    pub org_id: i64,
+    pub field_key: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// The ids of the files a value of an attachment field names.
+pub fn file_ids(v: Option<&Value>) -> Vec<i64> {
+    match v {
+        Some(Value::Rows(rows)) => rows
+            .iter()
+            .filter_map(|r| r.first().and_then(|id| id.parse().ok()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl Store {
+    /// Problems with the files the values name: each must be one uploaded for this template,
+    /// period and organisation, into the same field.
+    async fn report_files_check(
+        &self,
+        template: i64,
+        period_key: &str,
+        org_id: i64,
+        fields: &[Field],
+        values: &BTreeMap<String, Value>,
+    ) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        for f in fields.iter().filter(|f| f.kind == FieldKind::Attachment) {
+            let ids = file_ids(values.get(&f.key));
+            if ids.is_empty() {
+                continue;
+            }
+            let mine: Vec<i64> = on_db!(&self.db, |p| {
+                sqlx::query_scalar(
+                    "SELECT id FROM report_files WHERE template_id = $1 AND period_key = $2 \
+                     AND org_id = $3 AND field_key = $4",
+                )
+                .bind(template)
+                .bind(period_key)
+                .bind(org_id)
+                .bind(&f.key)
+                .fetch_all(p)
+                .await?
+            });
+            if ids.iter().any(|id| !mine.contains(id)) {
+                out.push((f.key.clone(), format!("“{}”中有无效的文件", f.label)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Keeps a file uploaded into an attachment field of a report (checked by size and
+    /// content). The caller adds it to the field's value; until then it belongs to nothing.
+    #[allow(clippy::too_many_arguments)] // which report of whom, which field, the file
+    pub async fn report_file_add(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        t: &Template,
+        period_key: &str,
+        org: &Org,
+        field: &Field,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<ReportFile> {
+        if !writes(scope, org) {
+            return Err(StoreError::Forbidden);
+        }
+        if !t.applies_to(org) {
+            return Err(StoreError::NotFound("该组织不报送此报表"));
+        }
+        if field.kind != FieldKind::Attachment {
+            return Err(StoreError::invalid("file", "该填报项不能上传文件"));
+        }
+        if bytes.len() > crate::meetings::MAX_ATTACHMENT {
+            return Err(StoreError::invalid(
+                "file",
+                format!("“{}”的文件不能超过 10 MB", field.label),
+            ));
+        }
+        let name: String = name
+            .chars()
+            .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
+            .take(100)
+            .collect();
+        let name = if name.trim().is_empty() {
+            "附件".to_string()
+        } else {
+            name.trim().to_string()
+        };
+        let mime = crate::meetings::sniff(&name, bytes)
+            .map_err(|e| StoreError::invalid("file", format!("{name}：{e}")))?;
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO report_files (template_id, period_key, org_id, field_key, name, \
+                 content_type, size, data, uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, \
+                 $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(t.id)
+            .bind(period_key)
+            .bind(org.id)
+            .bind(&field.key)
+            .bind(&name)
+            .bind(mime)
+            .bind(bytes.len() as i64)
+            .bind(bytes)
+            .bind(now)
+            .bind(actor.account_id)
+            .fetch_one(&mut *c)
+            .await?
+        });
+        self.audit(
+            &mut tx,
+            actor,
+            AuditEvent::ok(
+                "report.file",
+                format!(
+                    "{}：《{}》{period_key}“{}”上传文件 {name}（{} 字节）",
+                    org.name,
+                    t.name,
+                    field.label,
+                    bytes.len()
+                ),
+            )
+            .on("report_template", t.id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ReportFile {
+            id,
+            template_id: t.id,
+            period_key: period_key.to_string(),
+            org_id: org.id,
+            field_key: field.key.clone(),
+            name,
+            content_type: mime.to_string(),
+            size: bytes.len() as i64,
+            uploaded_at: now,
+        })
+    }
+
+    /// A report's file with its bytes: for the submitting organisation's scope, and for a
+    /// receiver the scope sees to which a report naming the file was sent.
+    pub async fn report_file_get(&self, scope: &Scope, id: i64) -> Result<(ReportFile, Vec<u8>)> {
+        #[derive(FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            f: ReportFile,
+            data: Vec<u8>,
+        }
+        let row: Option<Row> = on_db!(&self.db, |p| {
+            sqlx::query_as(
+                "SELECT id, template_id, period_key, org_id, field_key, name, content_type, \
+                 size, uploaded_at, data FROM report_files WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(p)
+            .await?
+        });
+        let Some(Row { f, data }) = row else {
+            return Err(StoreError::NotFound("文件不存在"));
+        };
+        if !matches!(scope, Scope::Subtree { .. }) {
+            return Err(StoreError::NotFound("文件不存在"));
+        }
+        let org = self.org_get(&Scope::Structure, f.org_id).await?;
+        if scope.sees_org(&org.org_path()) {
+            return Ok((f, data));
+        }
+        let sent: Vec<(String, String)> = on_db!(&self.db, |p| {
+            sqlx::query_as(
+                "SELECT o.path, r.body FROM report_receipts r JOIN orgs o ON o.id = \
+                 r.receiver_id WHERE r.template_id = $1 AND r.period_key = $2 AND r.org_id = $3",
+            )
+            .bind(f.template_id)
+            .bind(&f.period_key)
+            .bind(f.org_id)
+            .fetch_all(p)
+            .await?
+        });
+        let shown = sent.iter().any(|(path, body)| {
+            scope.sees_org(&OrgPath::from_stored(path.clone()))
+                && serde_json::from_str::<BTreeMap<String, Value>>(body)
+                    .ok()
+                    .is_some_and(|v| file_ids(v.get(&f.field_key)).contains(&f.id))
+        });
+        if shown {
+            Ok((f, data))
+        } else {
+            Err(StoreError::NotFound("文件不存在"))
+        }
+    }
 }

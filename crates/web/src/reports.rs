@@ -39,9 +39,29 @@ pub fn router() -> Routes {
         .post("/reports/templates/{id}/edit", update)
         .get("/reports/templates/{id}", receiver_view)
         .get("/reports/templates/{id}/export.xlsx", export)
-        .get("/reports/templates/{id}/fill", fill_form)
-        .post("/reports/templates/{id}/fill", fill)
+        .route(
+            "/reports/templates/{id}/fill",
+            &["GET", "POST"],
+            axum::routing::get(fill_form)
+                .post(fill)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM)),
+        )
         .post("/reports/templates/{id}/review", review)
+        .get("/reports/files/{id}", file)
+}
+
+/// A fill form with its files: ten files of 10 MB each, and the typed values.
+const MAX_FORM: usize = 101 * 1024 * 1024;
+
+/// The files of an attachment field's value: (id, name).
+fn files_of(v: Option<&Value>) -> Vec<(String, String)> {
+    match v {
+        Some(Value::Rows(rows)) => rows
+            .iter()
+            .filter_map(|r| Some((r.first()?.clone(), r.get(1).cloned().unwrap_or_default())))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn writes(auth: &Auth, org: &Org) -> bool {
@@ -305,7 +325,7 @@ impl FormPage {
     fn cadences(&self) -> [Cadence; 5] {
         Cadence::ALL
     }
-    fn kinds(&self) -> [FieldKind; 6] {
+    fn kinds(&self) -> [FieldKind; 7] {
         FieldKind::ALL
     }
     fn sources(&self) -> [Source; 5] {
@@ -598,8 +618,23 @@ impl ReceiverPage {
             .is_some_and(|r| self.period.is_late(r.submitted_at))
     }
     fn text(&self, r: &ReceiptRow, f: &Field) -> String {
-        value_text(r.values().get(&f.key))
+        field_text(f, r.values().get(&f.key))
     }
+    fn files(&self, r: &ReceiptRow, f: &Field) -> Vec<(String, String)> {
+        files_of(r.values().get(&f.key))
+    }
+}
+
+/// A value as one cell of text; an attachment field: the files' names.
+fn field_text(f: &Field, v: Option<&Value>) -> String {
+    if f.kind == FieldKind::Attachment {
+        return files_of(v)
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect::<Vec<_>>()
+            .join("、");
+    }
+    value_text(v)
 }
 
 fn value_text(v: Option<&Value>) -> String {
@@ -733,7 +768,7 @@ async fn export(
             row.extend(
                 fields
                     .iter()
-                    .map(|f| Out::text(value_text(values.get(&f.key)))),
+                    .map(|f| Out::text(field_text(f, values.get(&f.key)))),
             );
             row
         })
@@ -788,6 +823,10 @@ impl FillPage {
             rows.push(vec![String::new(); f.columns.len()]);
         }
         rows
+    }
+    /// The files an attachment field carries: (id, name).
+    fn files(&self, f: &Field) -> Vec<(String, String)> {
+        files_of(self.values.get(&f.key))
     }
     fn cell<'a>(&self, row: &'a [String], i: &usize) -> &'a str {
         row.get(*i).map_or("", String::as_str)
@@ -904,11 +943,32 @@ async fn fill_form(
     fill_page(&state, &auth, &headers, id, q.org, &q.period, None).await
 }
 
-/// The values of a fill form: text fields by key, table cells as `key__row__col`.
+/// The values of a fill form: text fields by key, table cells as `key__row__col` (the files an
+/// attachment field keeps as `key__n__0` = id, `key__n__1` = name).
 fn values_of(fields: &[Field], pairs: &[(String, String)]) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
     for f in fields {
-        if f.kind == FieldKind::Table {
+        if f.kind == FieldKind::Attachment {
+            let mut rows: BTreeMap<usize, [String; 2]> = BTreeMap::new();
+            let prefix = format!("{}__", f.key);
+            for (k, v) in pairs {
+                let Some((r, c)) = k.strip_prefix(&prefix).and_then(|x| x.split_once("__")) else {
+                    continue;
+                };
+                let (Ok(r), Ok(c)) = (r.parse::<usize>(), c.parse::<usize>()) else {
+                    continue;
+                };
+                if r <= 100 && c < 2 {
+                    rows.entry(r).or_default()[c] = v.trim().to_string();
+                }
+            }
+            let rows: Vec<Vec<String>> = rows
+                .into_values()
+                .filter(|[id, _]| !id.is_empty())
+                .map(|r| r.to_vec())
+                .collect();
+            out.insert(f.key.clone(), Value::Rows(rows));
+        } else if f.kind == FieldKind::Table {
             let mut rows: BTreeMap<usize, Vec<String>> = BTreeMap::new();
             let prefix = format!("{}__", f.key);
             for (k, v) in pairs {
@@ -944,14 +1004,52 @@ fn values_of(fields: &[Field], pairs: &[(String, String)]) -> BTreeMap<String, V
     out
 }
 
+/// The fill form as sent: its fields, and the files chosen for attachment fields (the field
+/// `key__file`). A form without files may also come URL-encoded.
+async fn fill_parts(
+    req: axum::extract::Request,
+) -> Result<(Vec<(String, String)>, Vec<(String, String, Vec<u8>)>), AppError> {
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let Form(pairs) = Form::<Vec<(String, String)>>::from_request(req, &()).await?;
+        return Ok((pairs, Vec::new()));
+    }
+    let mut form = axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|_| AppError::Invalid("提交的内容格式有误，请返回重新填写".into()))?;
+    let broken = || AppError::Invalid("上传失败：文件过大（单个上限 10 MB）或传输中断".into());
+    let mut pairs = Vec::new();
+    let mut files = Vec::new();
+    while let Some(field) = form.next_field().await.map_err(|_| broken())? {
+        let name = field.name().unwrap_or_default().to_string();
+        if let Some(key) = name.strip_suffix("__file") {
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map_err(|_| broken())?;
+            if !bytes.is_empty() {
+                files.push((key.to_string(), file_name, bytes.to_vec()));
+            }
+        } else {
+            let text = field.text().await.map_err(|_| broken())?;
+            pairs.push((name, text));
+        }
+    }
+    Ok((pairs, files))
+}
+
 async fn fill(
     State(state): State<AppState>,
     auth: Auth,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    req: axum::extract::Request,
 ) -> PageResult {
     auth.require(&[Role::OrgAdmin])?;
+    let (pairs, uploads) = fill_parts(req).await?;
     let get = |k: &str| {
         pairs
             .iter()
@@ -969,7 +1067,49 @@ async fn fill(
         .report_draft(&auth.scope, &t, &period, &org)
         .await?;
     let fields = state.store.report_fields(t.id, version).await?;
-    let values = values_of(&fields, &pairs);
+    let mut values = values_of(&fields, &pairs);
+    // Files chosen on the form are kept first and added to their fields; a refused file
+    // stops the saving, with what was typed shown again.
+    let mut refused = Vec::new();
+    for (key, name, bytes) in &uploads {
+        let Some(f) = fields.iter().find(|f| f.key == *key) else {
+            continue;
+        };
+        match state
+            .store
+            .report_file_add(
+                &auth.actor(),
+                &auth.scope,
+                &t,
+                &period.key,
+                &org,
+                f,
+                name,
+                bytes,
+            )
+            .await
+        {
+            Ok(file) => {
+                if let Some(Value::Rows(rows)) = values.get_mut(key) {
+                    rows.push(vec![file.id.to_string(), file.name]);
+                }
+            }
+            Err(StoreError::Invalid { message, .. }) => refused.push((key.clone(), message)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !refused.is_empty() {
+        return fill_page(
+            &state,
+            &auth,
+            &headers,
+            id,
+            Some(org.id),
+            &period_key,
+            Some((values, refused)),
+        )
+        .await;
+    }
     let send_to: Vec<i64> = if get("action") == "submit" {
         pairs
             .iter()
@@ -1070,4 +1210,16 @@ async fn review(
         )),
         Err(e) => Ok(redirect_with(&back, "error", &message(e)?)),
     }
+}
+
+/// A report's file, always as a download: for the submitting organisation and for the
+/// receivers it was sent to.
+async fn file(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> PageResult {
+    auth.require(&[Role::OrgAdmin, Role::OrgViewer])?;
+    let (f, bytes) = state.store.report_file_get(&auth.scope, id).await?;
+    Ok(download(
+        bytes,
+        crate::widgets::download::mime_of(&f.content_type),
+        &f.name,
+    ))
 }

@@ -615,20 +615,9 @@ async fn attach(
 async fn attachment(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> PageResult {
     auth.require(&[Role::OrgAdmin, Role::OrgViewer])?;
     let (a, bytes) = state.store.attachment_get(&auth.scope, id).await?;
-    let mime = match a.content_type.as_str() {
-        "application/pdf" => "application/pdf",
-        "image/jpeg" => "image/jpeg",
-        "image/png" => "image/png",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        }
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => {
-            "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-        }
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => {
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        }
-        _ => "application/octet-stream",
-    };
-    Ok(crate::widgets::download::download(bytes, mime, &a.name))
+    Ok(crate::widgets::download::download(
+        bytes,
+        crate::widgets::download::mime_of(&a.content_type),
+        &a.name,
+    ))
 }

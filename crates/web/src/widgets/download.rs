@@ -40,3 +40,19 @@ pub fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> axum::respons
     )
         .into_response()
 }
+
+/// The content type to send for a stored file's sniffed type (anything unknown as bytes).
+pub fn mime_of(stored: &str) -> &'static str {
+    const KNOWN: [&str; 6] = [
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|k| *k == stored)
+        .unwrap_or("application/octet-stream")
+}

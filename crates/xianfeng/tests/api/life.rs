@@ -1299,3 +1299,167 @@ async fn past_meetings_are_imported_from_a_sheet_all_or_nothing() {
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn report_files_are_checked_kept_and_shown_to_receivers_only() {
+    let app = TestApp::spawn().await;
+    let d = app.district().await;
+    let root = app
+        .login_as("adm_root", Role::OrgAdmin, Some(d.root), None)
+        .await;
+    let r = app
+        .post_form(
+            &root,
+            "/reports/templates",
+            &[
+                ("org", &d.root.to_string()),
+                ("name", "主题党日记实"),
+                ("cadence", "monthly"),
+                ("due_days", "5"),
+                ("starts_on", "2026-01-01"),
+                ("grace_days", "3"),
+                ("submit_root", "JD"),
+                ("submit_type", "branch"),
+                ("receivers", "JD"),
+                ("label_0", "活动情况"),
+                ("kind_0", "long_text"),
+                ("label_1", "活动照片"),
+                ("kind_1", "attachment"),
+                ("required_1", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", flash(&r));
+    let tid: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
+    let adm = app.login_as("adm_a", Role::OrgAdmin, Some(d.a), None).await;
+    let a = d.a.to_string();
+    let path = format!("/reports/templates/{tid}/fill");
+    let html = app
+        .html(&adm, &format!("{path}?org={a}&period=2026-11"))
+        .await;
+    assert!(html.contains("name=\"f2__file\""), "{html}");
+    let send = |fields: Vec<(&'static str, String)>, file: Option<(&'static str, Vec<u8>)>| {
+        let app = &app;
+        let adm = adm.clone();
+        let path = path.clone();
+        async move {
+            let mut form = reqwest::multipart::Form::new().text("_csrf", app.csrf(&adm).await);
+            for (k, v) in fields {
+                form = form.text(k, v);
+            }
+            if let Some((name, bytes)) = file {
+                form = form.part(
+                    "f2__file",
+                    reqwest::multipart::Part::bytes(bytes).file_name(name),
+                );
+            }
+            adm.post(app.url(&path))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let base = || {
+        vec![
+            ("org", a.clone()),
+            ("period", "2026-11".to_string()),
+            ("f1", "组织参观学习".to_string()),
+        ]
+    };
+    // A required attachment missing: not sent.
+    let mut submit = base();
+    submit.push(("action", "submit".into()));
+    submit.push(("send_to", d.street.to_string()));
+    let r = send(submit.clone(), None).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("请填写“活动照片”"));
+    // Content that does not match its name is refused, and nothing typed is lost.
+    let r = send(
+        submit.clone(),
+        Some(("照片.jpg", b"%PDF-1.4 not a photo".to_vec())),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("文件内容与扩展名"), "{html}");
+    assert!(html.contains("组织参观学习"));
+    // A real photo is kept with the report and sent.
+    let png = [
+        &[0x89u8, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],
+        &[0u8; 64][..],
+    ]
+    .concat();
+    let r = send(submit.clone(), Some(("参观.png", png.clone()))).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", flash(&r));
+    assert_eq!(flash(&r), "ok:已报送");
+    let fid: i64 = app
+        .scalar("SELECT id FROM report_files WHERE name = '参观.png'")
+        .await;
+    // The submitter and the receiver download it; an organisation elsewhere does not.
+    let got = app.get_with(&adm, &format!("/reports/files/{fid}")).await;
+    assert_eq!(got.status(), StatusCode::OK);
+    assert!(got.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(got.bytes().await.unwrap().to_vec(), png);
+    let street = app
+        .login_as("adm_jd", Role::OrgAdmin, Some(d.street), None)
+        .await;
+    let html = app
+        .html(
+            &street,
+            &format!(
+                "/reports/templates/{tid}?period=2026-11&receiver={}",
+                d.street
+            ),
+        )
+        .await;
+    assert!(html.contains(&format!("/reports/files/{fid}")) && html.contains("参观.png"));
+    let got = app
+        .get_with(&street, &format!("/reports/files/{fid}"))
+        .await;
+    assert_eq!(got.status(), StatusCode::OK);
+    let elsewhere = app.login_as("adm_c", Role::OrgAdmin, Some(d.c), None).await;
+    let got = app
+        .get_with(&elsewhere, &format!("/reports/files/{fid}"))
+        .await;
+    assert_eq!(got.status(), StatusCode::NOT_FOUND);
+    // Another organisation's file cannot be named in a value.
+    let b = app.login_as("adm_b", Role::OrgAdmin, Some(d.b), None).await;
+    let r = app
+        .post_form(
+            &b,
+            &path,
+            &[
+                ("org", &d.b.to_string()),
+                ("period", "2026-11"),
+                ("f1", "借用"),
+                ("f2__0__0", &fid.to_string()),
+                ("f2__0__1", "参观.png"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("无效的文件"));
+    // The receiver's export names the file.
+    let x = app
+        .get_with(
+            &street,
+            &format!(
+                "/reports/templates/{tid}/export.xlsx?period=2026-11&receiver={}",
+                d.street
+            ),
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let rows = read_xlsx(&x);
+    assert!(
+        rows.iter().any(|r| r.iter().any(|c| c == "参观.png")),
+        "{rows:?}"
+    );
+}

@@ -278,6 +278,10 @@ async fn every_page_route_as_every_role() {
             [NO, NO, NO, HID, HID, OK, NO],
         ),
         (
+            format!("/reports/files/{}", life.report_file_c),
+            [NO, NO, NO, HID, HID, OK, NO],
+        ),
+        (
             format!("/notices/channels?org={}", d.a),
             [NO, NO, NO, OK, NO, HID, NO],
         ),
@@ -1173,6 +1177,7 @@ struct Life {
     template_c: i64,
     webhook_c: i64,
     attachment_c: i64,
+    report_file_c: i64,
 }
 
 async fn life_records(app: &TestApp, d: &District) -> Life {
@@ -1294,16 +1299,42 @@ async fn life_records(app: &TestApp, d: &District) -> Life {
                 receivers: vec![d.other],
                 grace_days: 3,
                 starts_on: "2026-11-01".parse().unwrap(),
-                fields: vec![xianfeng_domain::reports::Field {
-                    key: "f1".into(),
-                    label: "主要工作".into(),
-                    kind: xianfeng_domain::reports::FieldKind::LongText,
-                    required: true,
-                    options: vec![],
-                    columns: vec![],
-                    source: Default::default(),
-                }],
+                fields: vec![
+                    xianfeng_domain::reports::Field {
+                        key: "f1".into(),
+                        label: "主要工作".into(),
+                        kind: xianfeng_domain::reports::FieldKind::LongText,
+                        required: true,
+                        options: vec![],
+                        columns: vec![],
+                        source: Default::default(),
+                    },
+                    xianfeng_domain::reports::Field {
+                        key: "f2".into(),
+                        label: "照片".into(),
+                        kind: xianfeng_domain::reports::FieldKind::Attachment,
+                        required: false,
+                        options: vec![],
+                        columns: vec![],
+                        source: Default::default(),
+                    },
+                ],
             },
+        )
+        .await
+        .unwrap();
+    let org_c = app.store.org_get(&scope, d.c).await.unwrap();
+    let report_file = app
+        .store
+        .report_file_add(
+            &actor,
+            &scope,
+            &template,
+            "2026-11-1",
+            &org_c,
+            &template.field_list()[1],
+            "记录.pdf",
+            b"%PDF-1.4\n%test\n",
         )
         .await
         .unwrap();
@@ -1318,6 +1349,7 @@ async fn life_records(app: &TestApp, d: &District) -> Life {
         .await
         .unwrap();
     Life {
+        report_file_c: report_file.id,
         attachment_c: attachment.id,
         webhook_c: webhook.id,
         template_c: template.id,
