@@ -1780,6 +1780,20 @@ pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
 /// Attachments of one meeting, at most.
 pub const MAX_ATTACHMENTS: i64 = 30;
 
+/// An uploaded file's name as kept: no control characters, slashes or quotes, at most 100
+/// characters, 附件 when nothing is left.
+pub(crate) fn upload_name(name: &str) -> String {
+    let name: String = name
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
+        .take(100)
+        .collect();
+    match name.trim() {
+        "" => "附件".to_string(),
+        t => t.to_string(),
+    }
+}
+
 /// The type of a file by its content, checked against its name: PDF, JPEG, PNG, and the Word,
 /// PowerPoint and Excel files of Office 2007 and later. Anything else, or content that does
 /// not match the name, is refused.
@@ -1845,16 +1859,7 @@ impl Store {
         if bytes.len() > MAX_ATTACHMENT {
             return Err(StoreError::invalid("file", "文件不能超过 10 MB"));
         }
-        let name: String = name
-            .chars()
-            .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
-            .take(100)
-            .collect();
-        let name = if name.trim().is_empty() {
-            "附件".to_string()
-        } else {
-            name.trim().to_string()
-        };
+        let name = crate::meetings::upload_name(name);
         let mime = sniff(&name, bytes).map_err(|e| StoreError::invalid("file", e))?;
         let now = self.clock.now();
         let mut tx = self.begin().await?;

@@ -1260,16 +1260,7 @@ impl Store {
                 format!("“{}”的文件不能超过 10 MB", field.label),
             ));
         }
-        let name: String = name
-            .chars()
-            .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
-            .take(100)
-            .collect();
-        let name = if name.trim().is_empty() {
-            "附件".to_string()
-        } else {
-            name.trim().to_string()
-        };
+        let name = crate::meetings::upload_name(name);
         let mime = crate::meetings::sniff(&name, bytes)
             .map_err(|e| StoreError::invalid("file", format!("{name}：{e}")))?;
         let now = self.clock.now();
