@@ -351,6 +351,9 @@ struct ServeArgs {
     /// 每隔几秒发送一次待发的提醒（邮件、推送）
     #[arg(long, env = "XIANFENG_OUTBOX_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..3600))]
     outbox_seconds: u64,
+    /// 允许推送到内部网络地址（127.0.0.1、10.x、192.168.x 等）；默认只推送到公网地址
+    #[arg(long, env = "XIANFENG_WEBHOOK_PRIVATE", default_value_t = false)]
+    webhook_private: bool,
 }
 
 #[derive(Args)]
@@ -1258,6 +1261,7 @@ async fn serve(a: ServeArgs) -> Result<()> {
             smtp_url: a.smtp_url.clone(),
             smtp_from: a.smtp_from.clone(),
             hold_seconds: 120,
+            allow_private: a.webhook_private,
         },
         std::time::Duration::from_secs(a.outbox_seconds),
     ));

@@ -23,6 +23,77 @@ pub struct OutboxConfig {
     pub smtp_from: Option<String>,
     /// Seconds a claimed delivery is held before another copy may take it over.
     pub hold_seconds: i64,
+    /// Webhooks may reach addresses inside the network (loopback, private, link-local); off by
+    /// default, so that a webhook cannot be used to reach the server's neighbours.
+    pub allow_private: bool,
+}
+
+/// An address on the public internet: not loopback, private, link-local, shared (CGNAT),
+/// multicast, documentation or unspecified.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (18..20).contains(&b))
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+        }
+    }
+}
+
+/// The address a webhook is sent to, resolved once and checked: the request then goes to
+/// exactly that address (no second lookup, no redirects), so a name that changes its answer
+/// cannot lead the server inside the network.
+async fn webhook_client(cfg: &OutboxConfig, url: &str) -> Result<reqwest::Client, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| "推送地址有误".to_string())?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err("推送地址须以 https:// 开头".into());
+    }
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| "推送地址有误".to_string())?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|e| format!("无法解析推送地址：{e}"))?
+        .collect();
+    let Some(addr) = addrs
+        .iter()
+        .find(|a| cfg.allow_private || is_public(a.ip()))
+        .copied()
+    else {
+        return Err(PRIVATE.into());
+    };
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve(&host, addr)
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -95,6 +166,8 @@ pub fn webhook_request(
                 "link": link,
                 "org_id": d.org_id,
                 "created_at": d.created_at,
+                // Signed with the rest: a receiver can refuse a replayed old request.
+                "sent_at": now_ms,
             });
             let signature = secret.map(|s| {
                 let mut mac = HmacSha256::new_from_slice(s.as_bytes()).expect("any key");
@@ -113,19 +186,15 @@ pub fn webhook_request(
 const NO_SMTP: &str = "系统未配置发信服务器，邮件提醒未发出（请联系系统管理员）";
 const DISABLED: &str = "推送地址已停用，未发送";
 const REMOVED: &str = "推送地址已删除，未发送";
+const PRIVATE: &str = "推送地址指向内部网络，未发送（允许内部地址须以 --webhook-private 启动服务）";
 
 /// Whether trying again cannot help (a missing configuration, a switched-off address).
 fn is_final(reason: &str) -> bool {
-    [NO_SMTP, DISABLED, REMOVED].contains(&reason)
+    [NO_SMTP, DISABLED, REMOVED, PRIVATE].contains(&reason)
 }
 
 /// Sends one delivery; the error in words when it fails.
-async fn deliver(
-    store: &Store,
-    cfg: &OutboxConfig,
-    http: &reqwest::Client,
-    d: &Delivery,
-) -> Result<(), String> {
+async fn deliver(store: &Store, cfg: &OutboxConfig, d: &Delivery) -> Result<(), String> {
     let link = absolute(cfg, &d.link);
     match d.channel.as_str() {
         "webhook" => {
@@ -148,6 +217,7 @@ async fn deliver(
                 &link,
                 now_ms,
             );
+            let http = webhook_client(cfg, &url).await?;
             let mut req = http.post(&url).json(&body);
             if let Some(s) = signature {
                 req = req.header("X-Xianfeng-Signature", s);
@@ -203,9 +273,6 @@ async fn deliver(
 /// One pass: claims what is due for `worker`, delivers it, records the results. Returns how
 /// many deliveries were made (sent or failed).
 pub async fn run_once(store: &Store, cfg: &OutboxConfig, worker: &str) -> anyhow::Result<usize> {
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()?;
     let hold = if cfg.hold_seconds > 0 {
         cfg.hold_seconds
     } else {
@@ -214,7 +281,7 @@ pub async fn run_once(store: &Store, cfg: &OutboxConfig, worker: &str) -> anyhow
     let due = store.outbox_claim(worker, 50, hold).await?;
     let n = due.len();
     for d in due {
-        match deliver(store, cfg, &http, &d).await {
+        match deliver(store, cfg, &d).await {
             Ok(()) => store.outbox_sent(d.id, worker).await?,
             Err(e) => {
                 tracing::warn!(delivery = d.id, error = %e, "提醒发送失败");
@@ -266,6 +333,28 @@ mod tests {
             link: Some("/meetings/3".into()),
             org_id: Some(2),
             created_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn only_public_addresses_are_public() {
+        for a in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(!is_public(a.parse().unwrap()), "{a}");
+        }
+        for a in ["223.5.5.5", "203.119.1.1", "2400:3200::1"] {
+            assert!(is_public(a.parse().unwrap()), "{a}");
         }
     }
 

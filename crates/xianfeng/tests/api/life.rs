@@ -1036,8 +1036,36 @@ async fn reminders_reach_each_webhook_once_across_two_copies_and_failures_are_re
         other.reminders_sweep(today)
     );
     assert_eq!(x.unwrap() + y.unwrap(), 2, "each reminder made once");
+    // The capture server listens on this machine: first refused as an inside address.
+    let strict = xianfeng::outbox::OutboxConfig {
+        public_url: "https://xf.example.cn".into(),
+        ..Default::default()
+    };
+    xianfeng::outbox::run_once(&app.store, &strict, "copy-1")
+        .await
+        .unwrap();
+    let webhooks: i64 = app
+        .scalar("SELECT COUNT(*) FROM outbox WHERE channel = 'webhook'")
+        .await;
+    let refused: i64 = app
+        .scalar(
+            "SELECT COUNT(*) FROM outbox WHERE channel = 'webhook' AND status = 'failed' AND \
+             last_error LIKE '%内部网络%'",
+        )
+        .await;
+    assert!(
+        webhooks > 0 && refused == webhooks,
+        "{refused} of {webhooks}"
+    );
+    assert!(got.lock().unwrap().is_empty());
+    app.execute(
+        "UPDATE outbox SET status = 'pending', attempts = 0, last_error = NULL, claimed_by = \
+         NULL, claimed_until = NULL, next_at = created_at WHERE channel = 'webhook'",
+    )
+    .await;
     let out = xianfeng::outbox::OutboxConfig {
         public_url: "https://xf.example.cn".into(),
+        allow_private: true,
         ..Default::default()
     };
     for _ in 0..3 {
