@@ -502,7 +502,12 @@ pub fn check_values(
         };
         if empty {
             if f.required {
-                out.push((f.key.clone(), format!("请填写“{}”", f.label)));
+                let verb = if f.kind == FieldKind::Attachment {
+                    "上传"
+                } else {
+                    "填写"
+                };
+                out.push((f.key.clone(), format!("请{verb}“{}”", f.label)));
             }
             continue;
         }

@@ -846,8 +846,8 @@ impl Store {
         let n = on_tx!(&mut tx, |c| {
             sqlx::query(
                 "UPDATE meetings SET status = 'cancelled', cancel_reason = $1, checkin_secret = \
-                 NULL, updated_at = $2, version = version + 1 WHERE id = $3 AND status IN \
-                 ('planned', 'in_session')",
+                 NULL, updated_at = $2, version = version + 1 WHERE id = $3 AND (status IN \
+                 ('planned', 'in_session') OR (source = 'imported' AND status <> 'cancelled'))",
             )
             .bind(reason)
             .bind(now)
@@ -1834,6 +1834,11 @@ pub fn sniff(name: &str, bytes: &[u8]) -> std::result::Result<&'static str, Stri
         None
     };
     match kind {
+        None if ["pdf", "jpg", "jpeg", "png", "docx", "pptx", "xlsx"].contains(&ext.as_str()) => {
+            Err(format!(
+                "文件内容不是有效的 .{ext} 文件（可能已损坏或只是改了扩展名）"
+            ))
+        }
         None => Err("只能上传 PDF、JPG、PNG 或 Word、PowerPoint、Excel（2007 及以后）文件".into()),
         Some((_, exts)) if !exts.contains(&ext.as_str()) => {
             Err(format!("文件内容与扩展名“.{ext}”不符，请检查文件"))

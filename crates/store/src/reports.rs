@@ -480,7 +480,7 @@ impl Store {
         let orgs: Vec<Org> = on_db!(&self.db, |p| {
             sqlx::query_as(&format!(
                 "SELECT {} FROM orgs o WHERE o.path >= $1 AND o.path < $2 AND o.archived_at IS \
-                 NULL ORDER BY o.path",
+                 NULL ORDER BY o.code",
                 crate::orgs::ORG_COLS
             ))
             .bind(root.as_str())

@@ -467,7 +467,7 @@ pub async fn import_meetings(
     Ok(ImportReport::assemble(
         sheet.total,
         rejected,
-        "会议",
+        "整行",
         &outcome.errors,
         committed,
         (outcome.created, 0),

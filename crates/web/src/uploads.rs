@@ -400,9 +400,13 @@ async fn commit(
             &page.back(),
             "ok",
             &format!(
-                "已导入 {file_name}：新增 {} {unit}，更新 {} {unit}{}",
+                "已导入 {file_name}：新增 {} {unit}{}{}",
                 report.created,
-                report.updated,
+                if kind == Kind::Meetings {
+                    String::new()
+                } else {
+                    format!("，更新 {} {unit}", report.updated)
+                },
                 if report.rejected.is_empty() {
                     String::new()
                 } else {

@@ -84,6 +84,10 @@ impl ShowPage {
     fn is(&self, code: &str) -> bool {
         self.m.status == code
     }
+    /// Loaded from a register sheet: counts only, no attendee list, notice or votes.
+    fn imported(&self) -> bool {
+        self.m.source == "imported"
+    }
     fn took_place(&self) -> bool {
         self.status().took_place()
     }

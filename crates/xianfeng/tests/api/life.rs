@@ -1167,7 +1167,7 @@ async fn attachments_are_checked_by_content_and_served_as_downloads() {
     assert!(flash(&r).starts_with("ok:"), "{}", flash(&r));
     // A program renamed to .pdf, and a picture named as a PDF, are refused by their content.
     let r = upload("记录.pdf", b"MZ\x90\x00\x03".to_vec()).await;
-    assert!(flash(&r).contains("只能上传"), "{}", flash(&r));
+    assert!(flash(&r).contains("不是有效的 .pdf 文件"), "{}", flash(&r));
     let r = upload("照片.pdf", b"\x89PNG\r\n\x1a\n0000".to_vec()).await;
     assert!(flash(&r).contains("不符"), "{}", flash(&r));
     let list = app
@@ -1313,11 +1313,37 @@ async fn past_meetings_are_imported_from_a_sheet_all_or_nothing() {
         .await;
     let html = app.html(&adm, &format!("/meetings/{id}")).await;
     assert!(html.contains("应到 4 人，实到 3 人，请假 1 人"), "{html}");
+    assert!(
+        !html.contains("会议通知") && !html.contains("表决"),
+        "{html}"
+    );
     // The same file again is refused: nothing is counted twice.
     let html = upload(format!("{head}{good}")).await;
     assert!(html.contains("系统中已有这次会议"), "{html}");
     assert!(!html.contains("确认导入"));
     assert_eq!(meetings().await, 3);
+    // A meeting imported by mistake is cancelled with a reason and kept; the quarter is
+    // missing its general meeting again.
+    let r = app
+        .post_form(
+            &adm,
+            &format!("/meetings/{id}/cancel"),
+            &[("reason", "导入时日期填错")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", flash(&r));
+    let status: String = app
+        .scalar(&format!("SELECT status FROM meetings WHERE id = {id}"))
+        .await;
+    assert_eq!(status, "cancelled");
+    let stored = app
+        .store
+        .findings_of(&Scope::whole_tree(), "org", d.a)
+        .await
+        .unwrap();
+    assert!(stored
+        .iter()
+        .any(|f| f.rule == "MTG-001" && f.message.contains("2026 年第一季度")));
     // A viewer cannot import.
     let viewer = app
         .login_as("jd_view", Role::OrgViewer, Some(d.street), None)
@@ -1401,7 +1427,7 @@ async fn report_files_are_checked_kept_and_shown_to_receivers_only() {
     submit.push(("send_to", d.street.to_string()));
     let r = send(submit.clone(), None).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("请填写“活动照片”"));
+    assert!(r.text().await.unwrap().contains("请上传“活动照片”"));
     // Content that does not match its name is refused, and nothing typed is lost.
     let r = send(
         submit.clone(),
