@@ -23,6 +23,7 @@ use crate::{on_tx, Db, Result, Store, StoreError, Tx};
 /// a test checks this against the migrated schema.
 pub const TABLES: &[&str] = &[
     "orgs",
+    "org_ancestors",
     "org_terms",
     "members",
     "member_transfers",
@@ -71,6 +72,7 @@ pub const TABLES: &[&str] = &[
     "notice_prefs",
     "org_webhooks",
     "outbox",
+    "org_counts",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -405,6 +407,8 @@ impl Store {
         // The copy's data must be readable with the key in use: refused (and rolled back) when
         // the backup records another key or its ID numbers do not decrypt.
         self.key_bind_in(&mut tx).await?;
+        // Derived from the tree and the roster: rebuilt, whatever the copy held.
+        Self::counts_rebuild_in(&mut tx).await?;
         if let Tx::Postgres(t) = &mut tx {
             for table in TABLES {
                 let has_identity: bool = sqlx::query_scalar(

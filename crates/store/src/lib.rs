@@ -17,6 +17,7 @@ pub mod audit;
 pub mod backup;
 pub mod compliance;
 pub mod contact;
+pub mod counts;
 pub mod crypto;
 pub mod development;
 pub mod dues;

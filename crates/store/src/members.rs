@@ -1379,6 +1379,14 @@ impl Store {
     }
 
     pub async fn member_count(&self, scope: &Scope) -> Result<i64> {
+        if let Some(root) = Self::counted_root(scope) {
+            return Ok(self
+                .subtree_counts(root)
+                .await?
+                .iter()
+                .map(|(_, n)| n)
+                .sum());
+        }
         Ok(on_db!(&self.db, |p| {
             let mut q =
                 QueryBuilder::new("SELECT COUNT(*) FROM members m WHERE m.archived_at IS NULL");
@@ -1389,6 +1397,9 @@ impl Store {
 
     /// Counts of active people by status within scope (home page).
     pub async fn member_status_counts(&self, scope: &Scope) -> Result<Vec<(String, i64)>> {
+        if let Some(root) = Self::counted_root(scope) {
+            return self.subtree_counts(root).await;
+        }
         Ok(on_db!(&self.db, |p| {
             let mut q = QueryBuilder::new(
                 "SELECT m.status, COUNT(*) FROM members m WHERE m.archived_at IS NULL",

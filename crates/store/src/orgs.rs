@@ -81,20 +81,15 @@ pub(crate) const ORG_COLS: &str =
     o.contact_phone, o.approval_power, o.archived_at, o.archive_reason, o.created_at, \
     o.updated_at, o.version";
 
-/// SQL for the exclusive upper bound of a path column's subtree ('/' → '0' at the end).
-pub(crate) fn upper_sql(col: &str) -> String {
-    format!("(substr({col}, 1, length({col}) - 1) || '0')")
-}
-
 fn node_select() -> String {
     format!(
         "SELECT {ORG_COLS}, \
          (SELECT COUNT(*) FROM orgs c WHERE c.parent_id = o.id AND c.archived_at IS NULL) AS \
          child_count, \
-         (SELECT COUNT(*) FROM members m WHERE m.org_path >= o.path AND m.org_path < {} \
-            AND m.archived_at IS NULL AND m.status IN ('probationary', 'full')) AS member_count \
+         (SELECT CAST(COALESCE(SUM(k.n), 0) AS BIGINT) FROM org_counts k WHERE k.org_id = \
+            o.id AND k.status IN {}) AS member_count \
          FROM orgs o",
-        upper_sql("o.path")
+        crate::counts::MEMBER_STATUSES
     )
 }
 
@@ -666,6 +661,7 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         let keep = i64::try_from(old.as_str().len()).unwrap_or(0) + 1;
+        Self::counts_move(&mut tx, id, new_parent_id).await?;
         on_tx!(&mut tx, |c| {
             sqlx::query(
                 "UPDATE orgs SET parent_id = $1, updated_at = $2, version = version + 1 WHERE id \

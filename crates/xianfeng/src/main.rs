@@ -408,6 +408,12 @@ enum AdminCommand {
         #[arg(long)]
         days: Option<i64>,
     },
+    /// 核对并重建维护的人数（各组织及下级的在册人数），以名册为准；只核对不重建加 --check
+    RepairCounts {
+        /// 只核对，不重建（有不一致时以状态 1 退出）
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Args)]
@@ -1142,6 +1148,23 @@ async fn admin(a: AdminArgs) -> Result<()> {
                 .await?;
             println!("{token}");
             eprintln!("接口令牌只显示这一次。请求时使用请求头：Authorization: Bearer <令牌>");
+        }
+        AdminCommand::RepairCounts { check } => {
+            let wrong = store.counts_differences().await?;
+            for (org, status, kept, counted) in wrong.iter().take(20) {
+                println!("组织 {org} {status}：维护的人数 {kept}，名册 {counted}");
+            }
+            if check {
+                store.close().await;
+                if wrong.is_empty() {
+                    println!("维护的人数与名册一致");
+                    return Ok(());
+                }
+                println!("{} 处不一致（未重建）", wrong.len());
+                std::process::exit(1);
+            }
+            store.counts_rebuild().await?;
+            println!("已按名册重建维护的人数（重建前 {} 处不一致）", wrong.len());
         }
     }
     store.close().await;

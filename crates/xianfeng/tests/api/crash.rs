@@ -193,6 +193,9 @@ async fn sigkill_during_writes_loses_no_acknowledged_write() {
         .unwrap()
         .len() as i64;
     assert_eq!(members, created);
+    // The maintained counts were written with each member: they agree with the roster.
+    let wrong = store.counts_differences().await.unwrap();
+    assert!(wrong.is_empty(), "{wrong:?}");
     assert!(matches!(
         store.audit_verify().await.unwrap(),
         Verdict::Intact { .. }

@@ -13,6 +13,7 @@ mod audit;
 mod auth;
 mod backup;
 mod contact;
+mod counts;
 mod crash;
 mod demo;
 mod development;

@@ -1,0 +1,59 @@
+-- Maintained counts: every organisation's ancestors (itself included), and the active people of
+-- each organisation's subtree by status, kept by triggers in the same transaction as the change
+-- to the roster, so that they always equal a count over `members`. `xianfeng admin
+-- repair-counts` rebuilds both from the tree and the roster.
+CREATE TABLE org_ancestors (
+    org_id INTEGER NOT NULL,
+    ancestor_id INTEGER NOT NULL,
+    PRIMARY KEY (org_id, ancestor_id)
+) WITHOUT ROWID;
+CREATE INDEX org_ancestors_ancestor ON org_ancestors (ancestor_id);
+
+CREATE TABLE org_counts (
+    org_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (org_id, status)
+) WITHOUT ROWID;
+
+INSERT INTO org_ancestors (org_id, ancestor_id)
+WITH RECURSIVE up (org_id, ancestor_id) AS (
+    SELECT id, id FROM orgs
+    UNION ALL
+    SELECT up.org_id, o.parent_id FROM up JOIN orgs o ON o.id = up.ancestor_id
+    WHERE o.parent_id IS NOT NULL
+)
+SELECT org_id, ancestor_id FROM up;
+
+INSERT INTO org_counts (org_id, status, n)
+SELECT a.ancestor_id, m.status, COUNT(*) FROM members m JOIN org_ancestors a ON a.org_id = m.org_id
+WHERE m.archived_at IS NULL GROUP BY a.ancestor_id, m.status;
+
+CREATE TRIGGER orgs_ancestors AFTER INSERT ON orgs BEGIN
+    INSERT INTO org_ancestors (org_id, ancestor_id)
+        SELECT NEW.id, ancestor_id FROM org_ancestors WHERE org_id = NEW.parent_id;
+    INSERT INTO org_ancestors (org_id, ancestor_id) VALUES (NEW.id, NEW.id);
+END;
+
+CREATE TRIGGER members_counted AFTER INSERT ON members WHEN NEW.archived_at IS NULL BEGIN
+    INSERT INTO org_counts (org_id, status, n)
+        SELECT ancestor_id, NEW.status, 1 FROM org_ancestors WHERE org_id = NEW.org_id
+        ON CONFLICT (org_id, status) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER members_uncounted AFTER DELETE ON members WHEN OLD.archived_at IS NULL BEGIN
+    UPDATE org_counts SET n = n - 1 WHERE status = OLD.status
+        AND org_id IN (SELECT ancestor_id FROM org_ancestors WHERE org_id = OLD.org_id);
+END;
+
+CREATE TRIGGER members_recounted AFTER UPDATE OF org_id, status, archived_at ON members
+WHEN OLD.org_id IS NOT NEW.org_id OR OLD.status IS NOT NEW.status
+    OR (OLD.archived_at IS NULL) <> (NEW.archived_at IS NULL)
+BEGIN
+    UPDATE org_counts SET n = n - 1 WHERE OLD.archived_at IS NULL AND status = OLD.status
+        AND org_id IN (SELECT ancestor_id FROM org_ancestors WHERE org_id = OLD.org_id);
+    INSERT INTO org_counts (org_id, status, n)
+        SELECT ancestor_id, NEW.status, 1 FROM org_ancestors
+        WHERE org_id = NEW.org_id AND NEW.archived_at IS NULL
+        ON CONFLICT (org_id, status) DO UPDATE SET n = n + 1;
+END;
