@@ -367,20 +367,32 @@ impl Store {
                 q.fetch_all(p).await?
             })
         } else {
-            on_db!(&self.db, |p| {
+            // Today: each organisation's own people are its maintained subtree count less
+            // its children's.
+            let subtree: Vec<(i64, Option<i64>, String, i64)> = on_db!(&self.db, |p| {
                 let mut q = QueryBuilder::new(
-                    "SELECT org_id, status, COUNT(*) FROM members WHERE archived_at IS NULL \
-                        AND status IN ('probationary', 'full')",
+                    "SELECT o.id, o.parent_id, k.status, k.n FROM org_counts k JOIN orgs o ON \
+                        o.id = k.org_id WHERE k.status IN ('probationary', 'full') AND k.n <> 0",
                 );
                 if let Some(r) = root {
-                    q.push(" AND org_path >= ")
+                    q.push(" AND o.path >= ")
                         .push_bind(r.as_str().to_string())
-                        .push(" AND org_path < ")
+                        .push(" AND o.path < ")
                         .push_bind(r.upper_bound());
                 }
-                q.push(" GROUP BY org_id, status");
                 q.build_query_as().fetch_all(p).await?
-            })
+            });
+            let mut own: HashMap<(i64, String), i64> = HashMap::new();
+            for (id, parent, status, n) in &subtree {
+                *own.entry((*id, status.clone())).or_default() += n;
+                if let Some(parent) = parent {
+                    *own.entry((*parent, status.clone())).or_default() -= n;
+                }
+            }
+            own.into_iter()
+                .filter(|(_, n)| *n != 0)
+                .map(|((id, status), n)| (id, status, n))
+                .collect()
         };
         for (org, status, n) in rows {
             let e = counts.entry(org).or_default();

@@ -120,8 +120,20 @@ impl Store {
             .collect())
     }
 
-    /// Active people of an organisation's subtree by status, from the maintained counts.
+    /// Active people of an organisation's subtree by status, from the maintained counts
+    /// (`0`: the whole tree, every top-level organisation's subtree).
     pub async fn subtree_counts(&self, org_id: i64) -> Result<Vec<(String, i64)>> {
+        if org_id == 0 {
+            return Ok(on_db!(&self.db, |p| {
+                sqlx::query_as(
+                    "SELECT k.status, CAST(SUM(k.n) AS BIGINT) FROM org_counts k JOIN orgs o ON \
+                     o.id = k.org_id WHERE o.parent_id IS NULL GROUP BY k.status HAVING \
+                     SUM(k.n) <> 0 ORDER BY k.status",
+                )
+                .fetch_all(p)
+                .await?
+            }));
+        }
         Ok(on_db!(&self.db, |p| {
             sqlx::query_as(
                 "SELECT status, n FROM org_counts WHERE org_id = $1 AND n <> 0 ORDER BY status",

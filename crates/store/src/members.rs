@@ -670,6 +670,34 @@ impl Store {
         } else {
             ""
         };
+        // Active people of one subtree, by status at most: the maintained counts answer.
+        let counted_root = match (f.under, Self::counted_root(scope)) {
+            (Some(u), Some(_)) => Some(u),
+            (None, root) => root,
+            _ => None,
+        }
+        .filter(|_| {
+            !f.archived
+                && q.is_none()
+                && f.category.is_none()
+                && f.gender.is_none()
+                && f.sector.is_none()
+        });
+        let counted = match counted_root {
+            Some(root) => Some(
+                self.subtree_counts(root)
+                    .await?
+                    .into_iter()
+                    .filter(|(s, _)| match (f.status, f.party_only) {
+                        (Some(want), _) => s == want.code(),
+                        (None, true) => s == "probationary" || s == "full",
+                        (None, false) => true,
+                    })
+                    .map(|(_, n)| n)
+                    .sum::<i64>(),
+            ),
+            None => None,
+        };
         let (items, total) = on_db!(&self.db, |p| {
             let mut q = QueryBuilder::new(format!(
                 "SELECT {MEMBER_COLS} FROM members m JOIN orgs o ON o.id = m.org_id LEFT \
@@ -686,10 +714,16 @@ impl Store {
                 .push(") ORDER BY ")
                 .push(f.sort.sql());
             let items: Vec<Member> = q.build_query_as().fetch_all(p).await?;
-            let mut c =
-                QueryBuilder::new(format!("SELECT COUNT(*) FROM members m{join} WHERE 1=1"));
-            filters!(c);
-            let total: i64 = c.build_query_scalar().fetch_one(p).await?;
+            let total: i64 = match counted {
+                Some(n) => n,
+                None => {
+                    let mut c = QueryBuilder::new(format!(
+                        "SELECT COUNT(*) FROM members m{join} WHERE 1=1"
+                    ));
+                    filters!(c);
+                    c.build_query_scalar().fetch_one(p).await?
+                }
+            };
             (items, total)
         });
         Ok(Page {

@@ -204,6 +204,19 @@ async fn maintained_counts_equal_the_roster_after_every_change() {
         .await;
     assert!(members > 10, "{members}");
     assert_eq!(root.member_count, members);
+    let listed = app
+        .store
+        .member_list(
+            &all,
+            &xianfeng_store::members::MemberFilter {
+                party_only: true,
+                ..Default::default()
+            },
+            xianfeng_store::PageReq::new(None, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.total, members);
     // Damage is found and repaired from the roster.
     app.execute("UPDATE org_counts SET n = n + 5 WHERE org_id = (SELECT MIN(id) FROM orgs)")
         .await;
