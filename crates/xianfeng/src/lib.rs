@@ -1,6 +1,7 @@
 //! Start-up shared by the command line and the tests: configuration, keys, the store.
 
 pub mod bench;
+pub mod bench_pages;
 pub mod demo;
 pub mod demo_life;
 pub mod demo_work;

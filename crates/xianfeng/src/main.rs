@@ -306,6 +306,21 @@ enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         runs: u32,
     },
+    /// 页面：启动真实服务，在已有的演示库（xianfeng demo）上以不同连接数请求名册、组织、合规检查、统计页和接口，对比同一次测量中的 /healthz
+    Pages {
+        /// 页面的组织（组织代码；默认第一个顶层组织）
+        #[arg(long)]
+        org: Option<String>,
+        /// 连接数，逗号分隔
+        #[arg(long, default_value = "1,16,64")]
+        connections: String,
+        /// 每个页面、每个连接数测量几秒
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// 数据加密密钥文件（默认与 serve 相同）
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+    },
     /// 合规检查：全库检查（库为空时按规模生成演示数据），对比只读取并解密全部记录的基线
     Check {
         /// 规模（库为空时按此生成演示数据；库中已有数据时直接测量）
@@ -680,6 +695,38 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             Ok(())
         }
+        Command::Bench(BenchArgs {
+            command:
+                BenchCommand::Pages {
+                    org,
+                    connections,
+                    seconds,
+                    key_file,
+                },
+            database_url,
+        }) => {
+            let db = DbArgs {
+                database_url: database_url
+                    .context("页面基准须用 --database-url 指定一个已生成演示数据的库")?,
+                key_file,
+            };
+            let store = store_of(&db).await?;
+            let connections: Vec<usize> = connections
+                .split(',')
+                .filter_map(|c| c.trim().parse().ok())
+                .collect();
+            xianfeng::bench_pages::pages(
+                &store,
+                &db.database_url,
+                &db.key_file(),
+                org.as_deref(),
+                &connections,
+                seconds,
+            )
+            .await?;
+            store.close().await;
+            Ok(())
+        }
         Command::Bench(a) => {
             let url = match a.database_url {
                 Some(u) => u,
@@ -710,6 +757,7 @@ async fn run(cli: Cli) -> Result<()> {
                 BenchCommand::Surge { submissions, runs } => {
                     xianfeng::bench::surge(&store, submissions, runs).await?
                 }
+                BenchCommand::Pages { .. } => unreachable!("handled above"),
             }
             store.close().await;
             Ok(())
