@@ -432,6 +432,63 @@ impl Store {
         }))
     }
 
+    /// Inserts new records many rows per statement (an import); returns each one's id by its
+    /// ID hash.
+    async fn members_insert_many(
+        &self,
+        tx: &mut Tx,
+        rows: &[(&Org, &MemberFields, &str)],
+    ) -> Result<Vec<(String, i64)>> {
+        let now = self.clock.now();
+        let mut out = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(500) {
+            let ciphers: Vec<Vec<u8>> = chunk
+                .iter()
+                .map(|(_, f, _)| self.keys.encrypt_id(f.id_number.as_str()))
+                .collect();
+            let got: Vec<(String, i64)> = on_tx!(tx, |c| {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO members (org_id, org_path, name, name_key, gender, ethnicity, \
+                     birth_date, id_cipher, id_hash, id_masked, education, status, category, \
+                     phone, work_unit, post, application_date, activist_date, candidate_date, \
+                     admission_date, conversion_date, created_at, updated_at) ",
+                );
+                q.push_values(
+                    chunk.iter().zip(&ciphers),
+                    |mut b, ((org, f, hash), cipher)| {
+                        b.push_bind(org.id)
+                            .push_bind(org.path.clone())
+                            .push_bind(f.name.clone())
+                            .push_bind(name_key(&f.name))
+                            .push_bind(f.gender.code())
+                            .push_bind(f.ethnicity)
+                            .push_bind(f.birth_date)
+                            .push_bind(cipher.clone())
+                            .push_bind(hash.to_string())
+                            .push_bind(f.id_number.masked())
+                            .push_bind(f.education.map(|e| e.code()))
+                            .push_bind(f.status.code())
+                            .push_bind(f.category.code())
+                            .push_bind(f.phone.as_ref().map(|p| p.as_str().to_string()))
+                            .push_bind(f.work_unit.clone())
+                            .push_bind(f.post.clone())
+                            .push_bind(f.application_date)
+                            .push_bind(f.activist_date)
+                            .push_bind(f.candidate_date)
+                            .push_bind(f.admission_date)
+                            .push_bind(f.conversion_date)
+                            .push_bind(now)
+                            .push_bind(now);
+                    },
+                );
+                q.push(" RETURNING id_hash, id");
+                q.build_query_as().fetch_all(&mut *c).await?
+            });
+            out.extend(got);
+        }
+        Ok(out)
+    }
+
     /// Opens placements of unknown start for new records, many rows per statement.
     async fn placements_open_many(tx: &mut Tx, rows: &[(i64, i64)]) -> Result<()> {
         for chunk in rows.chunks(1000) {
@@ -1533,6 +1590,26 @@ impl Store {
             }
         }
         let mut opened: Vec<(i64, i64)> = Vec::new();
+        // New records wait here and go in many per statement; a repeated ID number later in
+        // the file writes them first, then updates the record.
+        let mut pending: Vec<(&Org, &MemberFields, &str)> = Vec::new();
+        let mut waiting: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        macro_rules! flush {
+            () => {
+                if !pending.is_empty() {
+                    let placed: std::collections::HashMap<&str, &Org> =
+                        pending.iter().map(|(o, _, h)| (*h, *o)).collect();
+                    for (h, id) in self.members_insert_many(&mut tx, &pending).await? {
+                        if let Some(o) = placed.get(h.as_str()) {
+                            opened.push((id, o.id));
+                            known.insert(h, (id, o.id, o.path.clone()));
+                        }
+                    }
+                    pending.clear();
+                    waiting.clear();
+                }
+            };
+        }
         for (item, hash) in items.iter().zip(&hashes) {
             let org = match orgs.get(&item.org_id) {
                 Some(Ok(o)) => o,
@@ -1542,15 +1619,17 @@ impl Store {
                 }
                 None => continue,
             };
+            if waiting.contains(hash.as_str()) {
+                flush!();
+            }
             match known.get(hash).cloned() {
                 None => {
-                    let id = self
-                        .member_insert_row(&mut tx, org, &item.fields, hash)
-                        .await?;
-                    // A repeated ID later in the same import updates this record.
-                    known.insert(hash.clone(), (id, org.id, org.path.clone()));
-                    opened.push((id, org.id));
+                    pending.push((org, &item.fields, hash.as_str()));
+                    waiting.insert(hash.as_str());
                     out.created += 1;
+                    if pending.len() >= 500 {
+                        flush!();
+                    }
                 }
                 Some((id, old_org, path)) => {
                     if !scope.may_write_member(&OrgPath::from_stored(path)) {
@@ -1623,6 +1702,7 @@ impl Store {
                 }
             }
         }
+        flush!();
         Self::placements_open_many(&mut tx, &opened).await?;
         out.refused.sort();
         if dry_run || (!out.refused.is_empty() && !accept_valid) {
