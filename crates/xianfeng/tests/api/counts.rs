@@ -22,6 +22,16 @@ impl Lcg {
     }
 }
 
+/// Someone of `people` still on the roster, at random.
+fn pick_live(rng: &mut Lcg, people: &[(i64, u32, bool)], archived: &[i64]) -> Option<i64> {
+    let live: Vec<i64> = people
+        .iter()
+        .map(|p| p.0)
+        .filter(|id| !archived.contains(id))
+        .collect();
+    (!live.is_empty()).then(|| live[rng.below(live.len())])
+}
+
 fn applicant(name: &str, seq: u32) -> MemberInput {
     MemberInput {
         name: name.into(),
@@ -88,15 +98,9 @@ async fn maintained_counts_equal_the_roster_after_every_change() {
                 "status"
             }
             3 => {
-                let live: Vec<i64> = people
-                    .iter()
-                    .map(|p| p.0)
-                    .filter(|id| !archived.contains(id))
-                    .collect();
-                if live.is_empty() {
+                let Some(who) = pick_live(&mut rng, &people, &archived) else {
                     continue;
-                }
-                let who = live[rng.below(live.len())];
+                };
                 let to = branches[rng.below(branches.len())];
                 let m = app.store.member_get(&all, who).await.unwrap();
                 if m.org_id == to {
@@ -109,15 +113,9 @@ async fn maintained_counts_equal_the_roster_after_every_change() {
                 "transfer"
             }
             4 => {
-                let live: Vec<i64> = people
-                    .iter()
-                    .map(|p| p.0)
-                    .filter(|id| !archived.contains(id))
-                    .collect();
-                if live.is_empty() {
+                let Some(who) = pick_live(&mut rng, &people, &archived) else {
                     continue;
-                }
-                let who = live[rng.below(live.len())];
+                };
                 app.store
                     .member_archive(
                         &actor,
