@@ -152,18 +152,6 @@ pub struct MemberCounts {
     pub minority: i64,
 }
 
-impl MemberCounts {
-    fn zero() -> Self {
-        MemberCounts {
-            total: 0,
-            full: 0,
-            probationary: 0,
-            by_gender: ByGender::default(),
-            minority: 0,
-        }
-    }
-}
-
 /// The full breakdown of party members.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemberStats {
@@ -277,8 +265,74 @@ fn label_of<T: Copy>(
     }
 }
 
+/// Keys of a [`Tally`]: people by status, party members by gender, ethnicity (`""`
+/// unrecorded), education (`""` unrecorded), category, age band and standing band (the band's
+/// index; `""` without an admission date), organisations by type and sector. The maintained
+/// tables use the same keys.
+pub mod dim {
+    pub const STATUS: &str = "s";
+    pub const GENDER: &str = "g";
+    pub const ETHNICITY: &str = "e";
+    pub const EDUCATION: &str = "d";
+    pub const CATEGORY: &str = "c";
+    pub const AGE: &str = "a";
+    pub const STANDING: &str = "t";
+    pub const ORG_TYPE: &str = "ot";
+    pub const SECTOR: &str = "os";
+}
+
+/// The counts of one subtree on one day by (dimension, key): everything the statistics table
+/// is made of. The maintained counts give it directly; the reference scan's groups are rolled
+/// into it; [`Report::from_tally`] builds the table from it either way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally(pub std::collections::BTreeMap<(String, String), i64>);
+
+impl Tally {
+    pub fn add(&mut self, dim: &str, key: &str, n: i64) {
+        *self
+            .0
+            .entry((dim.to_string(), key.to_string()))
+            .or_default() += n;
+    }
+    pub fn get(&self, dim: &str, key: &str) -> i64 {
+        self.0
+            .get(&(dim.to_string(), key.to_string()))
+            .copied()
+            .unwrap_or(0)
+    }
+    /// The non-zero keys of one dimension, in key order.
+    pub fn keys<'a>(&'a self, d: &'a str) -> impl Iterator<Item = (&'a str, i64)> + 'a {
+        self.0
+            .iter()
+            .filter(move |((x, _), n)| x == d && **n != 0)
+            .map(|((_, k), n)| (k.as_str(), *n))
+    }
+    fn total(&self, d: &str) -> i64 {
+        self.keys(d).map(|(_, n)| n).sum()
+    }
+    fn member_counts(&self) -> MemberCounts {
+        let full = self.get(dim::STATUS, MemberStatus::Full.code());
+        let probationary = self.get(dim::STATUS, MemberStatus::Probationary.code());
+        MemberCounts {
+            total: full + probationary,
+            full,
+            probationary,
+            by_gender: ByGender {
+                male: self.get(dim::GENDER, "male"),
+                female: self.get(dim::GENDER, "female"),
+            },
+            minority: self
+                .keys(dim::ETHNICITY)
+                .filter(|(e, _)| is_minority(Some(e)))
+                .map(|(_, n)| n)
+                .sum(),
+        }
+    }
+}
+
 impl Report {
-    /// Rolls the grouped counts up into the table. `root` must be the first of `orgs`' subtree.
+    /// Rolls the reference scan's grouped counts up into a [`Tally`] per subtree, then builds
+    /// the table. `root` must be the first of `orgs`' subtree.
     pub fn assemble(
         root: &OrgRow,
         as_of: NaiveDate,
@@ -288,153 +342,169 @@ impl Report {
         admissions: &[DateGroup],
         by_org: &[OrgGroup],
     ) -> Report {
-        let mut organizations = OrgCounts {
-            total: 0,
-            by_type: Buckets::fixed(OrgType::ALL.iter().map(|t| (t.code(), t.label()))),
-            by_sector: Buckets::fixed(Sector::ALL.iter().map(|t| (t.code(), t.label()))),
-        };
+        let mut total = Tally::default();
         for o in orgs.iter().filter(|o| o.existed) {
-            organizations.total += 1;
-            let (k, l) = label_of(Some(&o.org_type), OrgType::parse, |t| t.label());
-            organizations.by_type.add(&k, &l, 1);
-            let (k, l) = label_of(Some(&o.sector), Sector::parse, |t| t.label());
-            organizations.by_sector.add(&k, &l, 1);
+            total.add(dim::ORG_TYPE, &o.org_type, 1);
+            total.add(dim::SECTOR, &o.sector, 1);
         }
-
-        let mut members = MemberStats {
-            counts: MemberCounts::zero(),
-            han: 0,
-            by_ethnicity: Buckets::default(),
-            by_age: Buckets::fixed(AGE_BANDS.iter().map(|b| (b.key, b.label))),
-            by_education: Buckets::fixed(Education::ALL.iter().map(|e| (e.code(), e.label()))),
-            by_category: Buckets::fixed(Category::ALL.iter().map(|e| (e.code(), e.label()))),
-            by_standing: Buckets::fixed(STANDING_BANDS.iter().map(|b| (b.key, b.label))),
-        };
-        let (mut applicants, mut activists, mut candidates) = (0, 0, 0);
-        let mut ethnicity: HashMap<String, i64> = HashMap::new();
         for g in people {
-            let status = MemberStatus::parse(&g.status);
-            match status {
-                Some(MemberStatus::Applicant) => applicants += g.count,
-                Some(MemberStatus::Activist) => activists += g.count,
-                Some(MemberStatus::Candidate) => candidates += g.count,
-                Some(s @ (MemberStatus::Probationary | MemberStatus::Full)) => {
-                    let c = &mut members.counts;
-                    c.total += g.count;
-                    if s == MemberStatus::Full {
-                        c.full += g.count;
-                    } else {
-                        c.probationary += g.count;
-                    }
-                    match g.gender.as_str() {
-                        "male" => c.by_gender.male += g.count,
-                        "female" => c.by_gender.female += g.count,
-                        _ => {}
-                    }
-                    let eth = g.ethnicity.as_deref().filter(|e| !e.is_empty());
-                    if is_minority(eth) {
-                        c.minority += g.count;
-                    } else if eth == Some(HAN) {
-                        members.han += g.count;
-                    }
-                    *ethnicity
-                        .entry(eth.unwrap_or(UNKNOWN).to_string())
-                        .or_default() += g.count;
-                    let (k, l) = label_of(g.education.as_deref(), Education::parse, |e| e.label());
-                    members.by_education.add(&k, &l, g.count);
-                    let (k, l) = label_of(Some(&g.category), Category::parse, |e| e.label());
-                    members.by_category.add(&k, &l, g.count);
-                }
-                None => {}
+            total.add(dim::STATUS, &g.status, g.count);
+            if matches!(
+                MemberStatus::parse(&g.status),
+                Some(MemberStatus::Probationary | MemberStatus::Full)
+            ) {
+                total.add(dim::GENDER, &g.gender, g.count);
+                total.add(
+                    dim::ETHNICITY,
+                    g.ethnicity.as_deref().unwrap_or(""),
+                    g.count,
+                );
+                total.add(
+                    dim::EDUCATION,
+                    g.education.as_deref().unwrap_or(""),
+                    g.count,
+                );
+                total.add(dim::CATEGORY, &g.category, g.count);
             }
         }
-        for (bands, groups, out) in [
-            (AGE_BANDS, births, &mut members.by_age),
-            (STANDING_BANDS, admissions, &mut members.by_standing),
+        for (bands, groups, d) in [
+            (AGE_BANDS, births, dim::AGE),
+            (STANDING_BANDS, admissions, dim::STANDING),
         ] {
             let thresholds = band_thresholds(bands, as_of);
             for g in groups {
-                let Some(d) = g.date else { continue };
-                let i = thresholds
-                    .iter()
-                    .position(|t| d > *t)
-                    .unwrap_or(bands.len() - 1);
-                out.add(bands[i].key, bands[i].label, g.count);
+                let Some(date) = g.date else { continue };
+                let i = thresholds.iter().filter(|t| date <= **t).count();
+                total.add(d, &i.to_string(), g.count);
             }
-        }
-        // Ethnicities in the official order, then anything else, then unrecorded.
-        let mut order: Vec<(String, i64)> = ethnicity.into_iter().collect();
-        let rank = |e: &str| {
-            crate::members::ETHNICITIES
-                .iter()
-                .position(|x| *x == e)
-                .unwrap_or(if e == UNKNOWN { usize::MAX } else { 1000 })
-        };
-        order.sort_by(|a, b| rank(&a.0).cmp(&rank(&b.0)).then(a.0.cmp(&b.0)));
-        for (e, n) in order {
-            let label = if e == UNKNOWN { UNKNOWN_LABEL } else { &e };
-            members.by_ethnicity.add(&e, label, n);
         }
 
         // Direct sub-organisations: each organisation rolls up into the child whose path
         // prefixes its own.
         let depth = root.path.matches('/').count();
-        let children_rows: Vec<&OrgRow> = orgs
+        let mut children: Vec<(OrgRow, Tally)> = orgs
             .iter()
             .filter(|o| o.path.matches('/').count() == depth + 1 && o.path.starts_with(&root.path))
+            .map(|o| (o.clone(), Tally::default()))
             .collect();
-        let mut child_of: HashMap<i64, usize> = HashMap::new();
-        let mut children: Vec<ChildRow> = children_rows
-            .iter()
-            .map(|o| ChildRow {
-                org: o.as_ref(),
-                organizations: 0,
-                members: MemberCounts::zero(),
-                activists: 0,
-                candidates: 0,
-            })
-            .collect();
-        for o in orgs {
-            if let Some(i) = children_rows
-                .iter()
-                .position(|c| o.path.starts_with(&c.path))
-            {
-                child_of.insert(o.id, i);
-                if o.existed {
-                    children[i].organizations += 1;
-                }
-            }
-        }
         let mut path_child: HashMap<&str, usize> = HashMap::new();
         for o in orgs {
-            if let Some(&i) = child_of.get(&o.id) {
+            if let Some(i) = children.iter().position(|c| o.path.starts_with(&c.0.path)) {
                 path_child.insert(o.path.as_str(), i);
+                if o.existed {
+                    children[i].1.add(dim::ORG_TYPE, &o.org_type, 1);
+                }
             }
         }
         for g in by_org {
             let Some(&i) = path_child.get(g.path.as_str()) else {
                 continue;
             };
-            let row = &mut children[i];
-            let c = &mut row.members;
-            c.total += g.full + g.probationary;
-            c.full += g.full;
-            c.probationary += g.probationary;
-            c.by_gender.male += g.male;
-            c.by_gender.female += g.female;
-            c.minority += g.minority;
-            row.activists += g.activists;
-            row.candidates += g.candidates;
+            let t = &mut children[i].1;
+            t.add(dim::STATUS, MemberStatus::Full.code(), g.full);
+            t.add(
+                dim::STATUS,
+                MemberStatus::Probationary.code(),
+                g.probationary,
+            );
+            t.add(dim::STATUS, MemberStatus::Activist.code(), g.activists);
+            t.add(dim::STATUS, MemberStatus::Candidate.code(), g.candidates);
+            t.add(dim::GENDER, "male", g.male);
+            t.add(dim::GENDER, "female", g.female);
+            // Only the number of minority members is shown per sub-organisation.
+            t.add(dim::ETHNICITY, "少数民族", g.minority);
         }
+        Report::from_tally(root, as_of, &total, &children)
+    }
+
+    /// Builds the table from the counts of the subtree (`total`) and of each direct
+    /// sub-organisation's subtree (organisations by type, people by status, members by gender
+    /// and ethnicity are used there).
+    pub fn from_tally(
+        root: &OrgRow,
+        as_of: NaiveDate,
+        total: &Tally,
+        children: &[(OrgRow, Tally)],
+    ) -> Report {
+        let mut organizations = OrgCounts {
+            total: total.total(dim::ORG_TYPE),
+            by_type: Buckets::fixed(OrgType::ALL.iter().map(|t| (t.code(), t.label()))),
+            by_sector: Buckets::fixed(Sector::ALL.iter().map(|t| (t.code(), t.label()))),
+        };
+        for (k, n) in total.keys(dim::ORG_TYPE) {
+            let (k, l) = label_of(Some(k), OrgType::parse, |t| t.label());
+            organizations.by_type.add(&k, &l, n);
+        }
+        for (k, n) in total.keys(dim::SECTOR) {
+            let (k, l) = label_of(Some(k), Sector::parse, |t| t.label());
+            organizations.by_sector.add(&k, &l, n);
+        }
+
+        let mut members = MemberStats {
+            counts: total.member_counts(),
+            han: total.get(dim::ETHNICITY, HAN),
+            by_ethnicity: Buckets::default(),
+            by_age: Buckets::fixed(AGE_BANDS.iter().map(|b| (b.key, b.label))),
+            by_education: Buckets::fixed(Education::ALL.iter().map(|e| (e.code(), e.label()))),
+            by_category: Buckets::fixed(Category::ALL.iter().map(|e| (e.code(), e.label()))),
+            by_standing: Buckets::fixed(STANDING_BANDS.iter().map(|b| (b.key, b.label))),
+        };
+        for (k, n) in total.keys(dim::EDUCATION) {
+            let code = Some(k).filter(|k| !k.is_empty());
+            let (k, l) = label_of(code, Education::parse, |e| e.label());
+            members.by_education.add(&k, &l, n);
+        }
+        for (k, n) in total.keys(dim::CATEGORY) {
+            let (k, l) = label_of(Some(k), Category::parse, |e| e.label());
+            members.by_category.add(&k, &l, n);
+        }
+        for (bands, d, out) in [
+            (AGE_BANDS, dim::AGE, &mut members.by_age),
+            (STANDING_BANDS, dim::STANDING, &mut members.by_standing),
+        ] {
+            for (k, n) in total.keys(d) {
+                let Ok(i) = k.parse::<usize>() else { continue };
+                let b = &bands[i.min(bands.len() - 1)];
+                out.add(b.key, b.label, n);
+            }
+        }
+        // Ethnicities in the official order, then anything else, then unrecorded.
+        let mut order: Vec<(&str, i64)> = total
+            .keys(dim::ETHNICITY)
+            .map(|(e, n)| (if e.is_empty() { UNKNOWN } else { e }, n))
+            .collect();
+        let rank = |e: &str| {
+            crate::members::ETHNICITIES
+                .iter()
+                .position(|x| *x == e)
+                .unwrap_or(if e == UNKNOWN { usize::MAX } else { 1000 })
+        };
+        order.sort_by(|a, b| rank(a.0).cmp(&rank(b.0)).then(a.0.cmp(b.0)));
+        for (e, n) in order {
+            let label = if e == UNKNOWN { UNKNOWN_LABEL } else { e };
+            members.by_ethnicity.add(e, label, n);
+        }
+
+        let status = |s: MemberStatus| total.get(dim::STATUS, s.code());
+        let mut children: Vec<ChildRow> = children
+            .iter()
+            .map(|(o, t)| ChildRow {
+                org: o.as_ref(),
+                organizations: t.total(dim::ORG_TYPE),
+                members: t.member_counts(),
+                activists: t.get(dim::STATUS, MemberStatus::Activist.code()),
+                candidates: t.get(dim::STATUS, MemberStatus::Candidate.code()),
+            })
+            .collect();
         children.sort_by(|a, b| a.org.code.cmp(&b.org.code));
         Report {
             org: root.as_ref(),
             as_of,
             organizations,
             members,
-            applicants,
-            activists,
-            candidates,
+            applicants: status(MemberStatus::Applicant),
+            activists: status(MemberStatus::Activist),
+            candidates: status(MemberStatus::Candidate),
             children,
         }
     }

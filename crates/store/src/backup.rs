@@ -73,6 +73,9 @@ pub const TABLES: &[&str] = &[
     "org_webhooks",
     "outbox",
     "org_counts",
+    "stat_day",
+    "stat_bands",
+    "stat_counts",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -408,7 +411,7 @@ impl Store {
         // the backup records another key or its ID numbers do not decrypt.
         self.key_bind_in(&mut tx).await?;
         // Derived from the tree and the roster: rebuilt, whatever the copy held.
-        Self::counts_rebuild_in(&mut tx).await?;
+        Self::counts_rebuild_in(&mut tx, self.clock.today()).await?;
         if let Tx::Postgres(t) = &mut tx {
             for table in TABLES {
                 let has_identity: bool = sqlx::query_scalar(

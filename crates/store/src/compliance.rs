@@ -1118,6 +1118,9 @@ impl Store {
         if !claimed {
             return Ok(None);
         }
+        // The statistics' age and standing bands move to the new day (a no-op when a copy or a
+        // reader already moved them).
+        self.stat_advance(day).await?;
         let report = self.findings_full_run().await?;
         let reminders = self.reminders_sweep(day).await?;
         let done = self.clock.now();

@@ -233,13 +233,15 @@ impl Store {
         }
     }
 
-    /// Applies the migrations of the store's engine.
+    /// Applies the migrations of the store's engine, then readies the maintained statistics
+    /// for today (filled once after the migration that made them, otherwise moved to today's
+    /// bands when the day has changed).
     pub async fn migrate(&self) -> Result<()> {
         match &self.db {
             Db::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
             Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
-        Ok(())
+        self.stat_ensure().await
     }
 
     /// Opens a write transaction. On SQLite it starts `IMMEDIATE`, taking the write lock at once,

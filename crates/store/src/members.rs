@@ -441,6 +441,10 @@ impl Store {
     ) -> Result<Vec<(String, i64)>> {
         let now = self.clock.now();
         let mut out = Vec::with_capacity(rows.len());
+        if rows.is_empty() {
+            return Ok(out);
+        }
+        let bulk = Self::counts_bulk_begin(tx).await?;
         for chunk in rows.chunks(500) {
             let ciphers: Vec<Vec<u8>> = chunk
                 .iter()
@@ -484,6 +488,13 @@ impl Store {
                 q.push(" RETURNING id_hash, id");
                 q.build_query_as().fetch_all(&mut *c).await?
             });
+            if bulk {
+                let ids: Vec<i64> = got.iter().map(|r| r.1).collect();
+                Self::counts_bulk_end(tx, &ids).await?;
+                if out.len() + got.len() < rows.len() {
+                    Self::counts_bulk_begin(tx).await?;
+                }
+            }
             out.extend(got);
         }
         Ok(out)

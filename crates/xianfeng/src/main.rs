@@ -163,6 +163,9 @@ struct StatsArgs {
     /// 输出文件（xlsx 格式必填；其他格式默认输出到终端）
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// 不用维护的计数，逐人重新清点名册（参照结果，用于核对；规模大时较慢）
+    #[arg(long)]
+    recount: bool,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -423,7 +426,7 @@ enum AdminCommand {
         #[arg(long)]
         days: Option<i64>,
     },
-    /// 核对并重建维护的人数（各组织及下级的在册人数），以名册为准；只核对不重建加 --check
+    /// 核对并重建维护的计数（各组织及下级的在册人数、统计表各项），以名册为准；只核对不重建加 --check
     RepairCounts {
         /// 只核对，不重建（有不一致时以状态 1 退出）
         #[arg(long)]
@@ -870,7 +873,11 @@ async fn stats(a: StatsArgs) -> Result<()> {
         path: org.org_path(),
         write: false,
     };
-    let report = store.stats_report(&scope, org.id, day).await?;
+    let report = if a.recount {
+        store.stats_recount(&scope, org.id, day).await?
+    } else {
+        store.stats_report(&scope, org.id, day).await?
+    };
     let bytes = match a.format {
         StatsFormat::Json => {
             let mut v = serde_json::to_vec_pretty(&report)?;
@@ -1200,19 +1207,19 @@ async fn admin(a: AdminArgs) -> Result<()> {
         AdminCommand::RepairCounts { check } => {
             let wrong = store.counts_differences().await?;
             for (org, status, kept, counted) in wrong.iter().take(20) {
-                println!("组织 {org} {status}：维护的人数 {kept}，名册 {counted}");
+                println!("组织 {org} {status}：维护的计数 {kept}，名册 {counted}");
             }
             if check {
                 store.close().await;
                 if wrong.is_empty() {
-                    println!("维护的人数与名册一致");
+                    println!("维护的计数与名册一致");
                     return Ok(());
                 }
                 println!("{} 处不一致（未重建）", wrong.len());
                 std::process::exit(1);
             }
             store.counts_rebuild().await?;
-            println!("已按名册重建维护的人数（重建前 {} 处不一致）", wrong.len());
+            println!("已按名册重建维护的计数（重建前 {} 处不一致）", wrong.len());
         }
     }
     store.close().await;

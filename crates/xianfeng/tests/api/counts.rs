@@ -1,7 +1,9 @@
-//! The maintained counts (each organisation's active people by status, its whole subtree) equal
-//! the count over the roster after every step of a random sequence of roster changes: people
-//! added (one by one and by import), status changes, transfers, archiving and restoring,
-//! subtree moves, new organisations, days passing.
+//! The maintained counts (each organisation's active people by status, its whole subtree, and
+//! the statistics table's dimensions) equal the count over the roster after every step of a
+//! random sequence of roster changes: people added (one by one and by import), status changes,
+//! edits of every counted field, transfers, archiving and restoring, subtree moves, new
+//! organisations, days passing that move people between age and standing bands. After each
+//! step the statistics table read from the maintained counts equals the reference recount.
 
 use xianfeng_domain::members::{ArchiveReason, MemberInput};
 use xianfeng_domain::scope::Scope;
@@ -42,7 +44,50 @@ fn applicant(name: &str, seq: u32) -> MemberInput {
     }
 }
 
-async fn agree(app: &TestApp, step: &str) {
+/// A party member whose birth and admission dates lie a day or two after a band threshold
+/// of today, so that the next days move them into the next band; with varied ethnicity,
+/// education and category.
+fn varied(rng: &mut Lcg, today: chrono::NaiveDate, seq: u32) -> MemberInput {
+    use xianfeng_domain::dates::add_months;
+    let years = [31, 36, 41, 61, 81, 25][rng.below(6)];
+    let birth = add_months(today, -12 * years) + chrono::Duration::days(1 + rng.below(2) as i64);
+    // Admitted at 19 or later.
+    let fits: Vec<i32> = [6, 11, 21, 3]
+        .into_iter()
+        .filter(|s| *s <= years - 19)
+        .collect();
+    let standing = fits[rng.below(fits.len())];
+    let admission =
+        add_months(today, -12 * standing) + chrono::Duration::days(1 + rng.below(2) as i64);
+    MemberInput {
+        name: format!("党员{seq}"),
+        id_number: id_number(&birth.to_string(), seq),
+        status: "full".into(),
+        ethnicity: ["汉族", "回族", "蒙古族", ""][rng.below(4)].into(),
+        education: ["", "大学本科", "研究生", "高中"][rng.below(4)].into(),
+        category: ["在职", "离退休", "农牧渔民"][rng.below(3)].into(),
+        admission_date: admission.to_string(),
+        conversion_date: add_months(admission, 12).to_string(),
+        ..Default::default()
+    }
+}
+
+async fn agree(app: &TestApp, step: &str, orgs: &[i64]) {
+    let all = Scope::whole_tree();
+    let today = app.clock.today();
+    // The table read from the maintained counts (moving them to today's bands when the day
+    // changed) equals the recount over the roster, for the root, a committee and a branch.
+    for &org in orgs {
+        let o = app.store.org_get(&all, org).await.unwrap();
+        let scope = Scope::Subtree {
+            root_id: org,
+            path: o.org_path(),
+            write: false,
+        };
+        let fast = app.store.stats_report(&scope, org, today).await.unwrap();
+        let slow = app.store.stats_recount(&scope, org, today).await.unwrap();
+        assert_eq!(fast, slow, "after {step}, organisation {}", o.code);
+    }
     let wrong = app.store.counts_differences().await.unwrap();
     assert!(wrong.is_empty(), "after {step}: {wrong:?}");
 }
@@ -60,15 +105,19 @@ async fn maintained_counts_equal_the_roster_after_every_change() {
     let mut archived: Vec<i64> = Vec::new();
     let mut seq = 1000u32;
     let mut rng = Lcg(7);
-    agree(&app, "the start").await;
-    for step in 0..70 {
-        let op = rng.below(9);
+    let watched = [d.root, d.street, d.a];
+    agree(&app, "the start", &watched).await;
+    let mut varied_people: Vec<(i64, MemberInput)> = Vec::new();
+    for step in 0..90 {
+        let op = rng.below(11);
         let label = match op {
             0 | 1 => {
                 seq += 1;
                 let org = branches[rng.below(branches.len())];
                 if op == 0 {
-                    let id = app.member(org, &format!("党员{seq}"), seq).await;
+                    let input = varied(&mut rng, app.clock.today(), seq);
+                    let id = app.person(org, input.clone()).await;
+                    varied_people.push((id, input));
                     people.push((id, seq, false));
                 } else {
                     let id = app
@@ -160,7 +209,7 @@ async fn maintained_counts_equal_the_roster_after_every_change() {
                 branches.push(id);
                 "new organisation"
             }
-            _ => {
+            8 => {
                 // Import of two new people into a branch, by the command-line code.
                 let b = branches[rng.below(branches.len())];
                 let code = app.store.org_get(&all, b).await.unwrap().code;
@@ -189,8 +238,53 @@ async fn maintained_counts_equal_the_roster_after_every_change() {
                 app.clock.advance(chrono::Duration::days(1));
                 "import, then a day passes"
             }
+            9 => {
+                // An edit of the counted fields: ethnicity, education, category, admission.
+                if varied_people.is_empty() {
+                    continue;
+                }
+                let i = rng.below(varied_people.len());
+                let (id, before) = varied_people[i].clone();
+                if archived.contains(&id) {
+                    continue;
+                }
+                let birth = xianfeng_domain::parse_date(&before.birth_date)
+                    .ok()
+                    .or_else(|| {
+                        let id = &before.id_number;
+                        chrono::NaiveDate::parse_from_str(&id[6..14], "%Y%m%d").ok()
+                    })
+                    .unwrap();
+                let at_19 = xianfeng_domain::dates::add_months(birth, 12 * 19);
+                let admission = xianfeng_domain::dates::add_months(
+                    app.clock.today(),
+                    -12 * [2, 9, 30][rng.below(3)],
+                )
+                .max(at_19);
+                let input = MemberInput {
+                    ethnicity: ["汉族", "壮族", ""][rng.below(3)].into(),
+                    education: ["初中及以下", "", "大学专科"][rng.below(3)].into(),
+                    category: ["学生", "在职", "流动"][rng.below(3)].into(),
+                    admission_date: admission.to_string(),
+                    conversion_date: xianfeng_domain::dates::add_months(admission, 12)
+                        .min(app.clock.today())
+                        .to_string(),
+                    ..before
+                };
+                let fields = input.parse(app.clock.today()).unwrap();
+                app.store
+                    .member_update(&actor, &all, id, None, &fields)
+                    .await
+                    .unwrap();
+                varied_people[i].1 = input;
+                "edit of counted fields"
+            }
+            _ => {
+                app.clock.advance(chrono::Duration::days(1));
+                "a day passes"
+            }
         };
-        agree(&app, &format!("step {step} ({label})")).await;
+        agree(&app, &format!("step {step} ({label})"), &watched).await;
     }
     // The tree's and the roster page's totals come from the maintained counts.
     let root = app.store.org_node(&all, d.root).await.unwrap();
@@ -220,5 +314,10 @@ async fn maintained_counts_equal_the_roster_after_every_change() {
         .await;
     assert!(!app.store.counts_differences().await.unwrap().is_empty());
     assert!(app.store.counts_rebuild().await.unwrap() > 0);
-    agree(&app, "the repair").await;
+    agree(&app, "the repair", &watched).await;
+    app.execute("UPDATE stat_counts SET n = n + 1 WHERE dim = 'a'")
+        .await;
+    assert!(!app.store.counts_differences().await.unwrap().is_empty());
+    assert!(app.store.counts_rebuild().await.unwrap() > 0);
+    agree(&app, "the repair of the statistics", &watched).await;
 }
