@@ -76,6 +76,7 @@ pub const TABLES: &[&str] = &[
     "stat_day",
     "stat_bands",
     "stat_counts",
+    "finding_counts",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1167,14 +1167,13 @@ impl Store {
         if !scope.sees_org(&org.org_path()) {
             return Err(StoreError::Forbidden);
         }
-        let path = org.org_path();
+        // The maintained counts of the subtree (`finding_counts`).
         let rows: Vec<(String, String, i64)> = on_db!(&self.db, |p| {
             sqlx::query_as(
-                "SELECT rule, severity, COUNT(*) FROM findings WHERE resolved_at IS NULL AND \
-                org_path >= $1 AND org_path < $2 GROUP BY rule, severity ORDER BY rule, severity",
+                "SELECT rule, severity, n FROM finding_counts WHERE org_id = $1 AND n <> 0 \
+                 ORDER BY rule, severity",
             )
-            .bind(path.as_str())
-            .bind(path.upper_bound())
+            .bind(org.id)
             .fetch_all(p)
             .await?
         });
@@ -1198,26 +1197,23 @@ impl Store {
         if !scope.sees_org(&org.org_path()) {
             return Err(StoreError::Forbidden);
         }
-        let path = org.org_path();
-        let rows: Vec<(String, String, i64)> = on_db!(&self.db, |p| {
+        // Each child's subtree from the maintained counts.
+        let rows: Vec<(i64, String, i64)> = on_db!(&self.db, |p| {
             let mut q = QueryBuilder::new(
-                "SELECT org_path, severity, COUNT(*) FROM findings WHERE resolved_at IS NULL AND \
-                org_path >= ",
+                "SELECT k.org_id, k.severity, CAST(SUM(k.n) AS BIGINT) FROM finding_counts k \
+                 WHERE k.org_id IN (SELECT id FROM orgs WHERE parent_id = ",
             );
-            q.push_bind(path.as_str().to_string())
-                .push(" AND org_path < ")
-                .push_bind(path.upper_bound());
+            q.push_bind(org.id).push(")");
             if let Some(r) = &f.rule {
-                q.push(" AND rule = ").push_bind(r.clone());
+                q.push(" AND k.rule = ").push_bind(r.clone());
             }
             if let Some(s) = &f.severity {
-                q.push(" AND severity = ").push_bind(s.clone());
+                q.push(" AND k.severity = ").push_bind(s.clone());
             }
-            q.push(" GROUP BY org_path, severity");
+            q.push(" GROUP BY k.org_id, k.severity");
             q.build_query_as().fetch_all(p).await?
         });
         let children = self.org_children(scope, org.id, false).await?;
-        let depth = path.depth();
         let mut ranks: HashMap<i64, OrgRank> = children
             .iter()
             .map(|c| {
@@ -1232,12 +1228,8 @@ impl Store {
                 )
             })
             .collect();
-        for (p, sev, n) in rows {
-            let ids = OrgPath::from_stored(p).ids();
-            let Some(child) = ids.get(depth) else {
-                continue;
-            };
-            if let Some(r) = ranks.get_mut(child) {
+        for (child, sev, n) in rows {
+            if let Some(r) = ranks.get_mut(&child) {
                 match sev.as_str() {
                     "error" => r.errors += n,
                     "warning" => r.warnings += n,
@@ -1263,19 +1255,16 @@ impl Store {
         }
         let path = org.org_path();
         let (total, items) = on_db!(&self.db, |p| {
-            let filter = |q: &mut QueryBuilder<'_, _>| {
-                q.push(" WHERE f.resolved_at IS NULL AND f.org_path >= ")
-                    .push_bind(path.as_str().to_string())
-                    .push(" AND f.org_path < ")
-                    .push_bind(path.upper_bound());
+            // The rule, severity and deadline filters, on columns prefixed by `t`.
+            let rules = |q: &mut QueryBuilder<'_, _>, t: &str| {
                 if let Some(r) = &f.rule {
-                    q.push(" AND f.rule = ").push_bind(r.clone());
+                    q.push(format!(" AND {t}rule = ")).push_bind(r.clone());
                 }
                 if let Some(s) = &f.severity {
-                    q.push(" AND f.severity = ").push_bind(s.clone());
+                    q.push(format!(" AND {t}severity = ")).push_bind(s.clone());
                 }
                 if f.deadlines {
-                    q.push(" AND f.rule IN (");
+                    q.push(format!(" AND {t}rule IN ("));
                     let mut sep = q.separated(", ");
                     for r in DEADLINE_RULES {
                         sep.push_bind(r.to_string());
@@ -1283,8 +1272,19 @@ impl Store {
                     q.push(")");
                 }
             };
-            let mut q = QueryBuilder::new("SELECT COUNT(*) FROM findings f");
-            filter(&mut q);
+            let filter = |q: &mut QueryBuilder<'_, _>| {
+                q.push(" WHERE f.resolved_at IS NULL AND f.org_path >= ")
+                    .push_bind(path.as_str().to_string())
+                    .push(" AND f.org_path < ")
+                    .push_bind(path.upper_bound());
+                rules(q, "f.");
+            };
+            // The total from the maintained counts of the subtree, under the same filters.
+            let mut q = QueryBuilder::new(
+                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM finding_counts WHERE org_id = ",
+            );
+            q.push_bind(org.id);
+            rules(&mut q, "");
             let total: i64 = q.build_query_scalar().fetch_one(p).await?;
             let mut q = QueryBuilder::new(
                 "SELECT f.id, f.rule, f.severity, f.org_id, f.org_path, o.name AS org_name, \

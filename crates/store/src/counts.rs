@@ -98,6 +98,12 @@ const FILL_ANCESTORS: &str = "INSERT INTO org_ancestors (org_id, ancestor_id) \
     SELECT up.org_id, o.parent_id FROM up JOIN orgs o ON o.id = up.ancestor_id \
     WHERE o.parent_id IS NOT NULL) SELECT org_id, ancestor_id FROM up";
 
+/// Open findings of every subtree by rule and severity, from `findings` and the tree.
+const FINDING_GROUPS: &str = "SELECT a.ancestor_id AS org_id, x.rule, x.severity, \
+    CAST(SUM(x.n) AS BIGINT) AS n FROM (SELECT org_id, rule, severity, COUNT(*) AS n FROM \
+    findings WHERE resolved_at IS NULL GROUP BY 1, 2, 3) x JOIN org_ancestors a ON a.org_id = \
+    x.org_id GROUP BY 1, 2, 3";
+
 const FILL_COUNTS: &str = "INSERT INTO org_counts (org_id, status, n) \
     SELECT a.ancestor_id, m.status, COUNT(*) FROM members m JOIN org_ancestors a ON \
     a.org_id = m.org_id WHERE m.archived_at IS NULL GROUP BY a.ancestor_id, m.status";
@@ -126,6 +132,15 @@ impl Store {
                  s.org_id = $1 AND s.dim = stat_counts.dim AND s.key = stat_counts.key), 0) \
                  WHERE org_id IN (SELECT ancestor_id FROM org_ancestors WHERE org_id = $1 AND \
                  ancestor_id <> $1)",
+            )
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+            sqlx::query(
+                "UPDATE finding_counts SET n = n - COALESCE((SELECT s.n FROM finding_counts s \
+                 WHERE s.org_id = $1 AND s.rule = finding_counts.rule AND s.severity = \
+                 finding_counts.severity), 0) WHERE org_id IN (SELECT ancestor_id FROM \
+                 org_ancestors WHERE org_id = $1 AND ancestor_id <> $1)",
             )
             .bind(id)
             .execute(&mut *c)
@@ -167,6 +182,16 @@ impl Store {
             .bind(new_parent)
             .execute(&mut *c)
             .await?;
+            sqlx::query(
+                "INSERT INTO finding_counts (org_id, rule, severity, n) SELECT p.ancestor_id, \
+                 s.rule, s.severity, s.n FROM finding_counts s JOIN org_ancestors p ON p.org_id \
+                 = $2 WHERE s.org_id = $1 AND s.n <> 0 ORDER BY 1, 2, 3 ON CONFLICT (org_id, \
+                 rule, severity) DO UPDATE SET n = finding_counts.n + excluded.n",
+            )
+            .bind(id)
+            .bind(new_parent)
+            .execute(&mut *c)
+            .await?;
         });
         Ok(())
     }
@@ -192,9 +217,11 @@ impl Store {
         on_tx!(tx, |c| {
             for sql in [
                 "DELETE FROM org_counts",
+                "DELETE FROM finding_counts",
                 "DELETE FROM org_ancestors",
                 FILL_ANCESTORS,
                 FILL_COUNTS,
+                &format!("INSERT INTO finding_counts (org_id, rule, severity, n) {FINDING_GROUPS}"),
             ] {
                 sqlx::query(sql).execute(&mut *c).await?;
             }
@@ -350,7 +377,7 @@ impl Store {
     /// Turns the per-row counting of new members off for a batched insert on SQLite, where
     /// triggers fire per row; [`Store::counts_bulk_end`] then adds the batch by groups.
     /// PostgreSQL counts per statement already. Returns whether the counting was turned off.
-    pub(crate) async fn counts_bulk_begin(tx: &mut Tx) -> Result<bool> {
+    pub async fn counts_bulk_begin(tx: &mut Tx) -> Result<bool> {
         let Tx::Sqlite(t) = tx else { return Ok(false) };
         let done = sqlx::query("UPDATE stat_day SET bulk = 1 WHERE id = 1")
             .execute(&mut **t)
@@ -361,7 +388,7 @@ impl Store {
 
     /// Adds the members `ids` to `org_counts` and `stat_counts` by groups and turns the
     /// per-row counting back on (after [`Store::counts_bulk_begin`] returned true).
-    pub(crate) async fn counts_bulk_end(tx: &mut Tx, ids: &[i64]) -> Result<()> {
+    pub async fn counts_bulk_end(tx: &mut Tx, ids: &[i64]) -> Result<()> {
         let Tx::Sqlite(t) = tx else { return Ok(()) };
         let c = &mut **t;
         sqlx::query("UPDATE stat_day SET bulk = 0 WHERE id = 1")
@@ -437,6 +464,21 @@ impl Store {
         }
         for (o, d, k, n) in counted {
             all.entry((o, format!("{d}:{k}"))).or_default().1 = n;
+        }
+        // Open findings, as `finding:rule:severity`.
+        type Row = (i64, String, String, i64);
+        let (kept, counted): (Vec<Row>, Vec<Row>) = on_db!(&self.db, |p| {
+            tokio::try_join!(
+                sqlx::query_as("SELECT org_id, rule, severity, n FROM finding_counts WHERE n <> 0")
+                    .fetch_all(p),
+                sqlx::query_as(FINDING_GROUPS).fetch_all(p),
+            )?
+        });
+        for (o, r, s, n) in kept {
+            all.entry((o, format!("finding:{r}:{s}"))).or_default().0 = n;
+        }
+        for (o, r, s, n) in counted {
+            all.entry((o, format!("finding:{r}:{s}"))).or_default().1 = n;
         }
         Ok(all
             .into_iter()

@@ -385,12 +385,14 @@ impl Store {
         let children_sql =
             "SELECT id, path, code, name, org_type, sector, founded_on, archived_at \
             FROM orgs WHERE parent_id = $1";
+        // Each part reads its rows through the primary key.
         let counts_sql = format!(
-            "SELECT org_id, '{status}' AS dim, status AS key, n FROM org_counts WHERE (org_id = \
-             $1 OR org_id IN (SELECT id FROM orgs WHERE parent_id = $1)) AND n <> 0 \
-             UNION ALL SELECT org_id, dim, key, n FROM stat_counts WHERE (org_id = $1 OR \
-             (org_id IN (SELECT id FROM orgs WHERE parent_id = $1) AND dim IN ('{g}', '{e}', \
-             '{ot}'))) AND n <> 0",
+            "SELECT org_id, '{status}' AS dim, status AS key, n FROM org_counts WHERE org_id IN \
+             (SELECT CAST($1 AS BIGINT) UNION ALL SELECT id FROM orgs WHERE parent_id = $1) AND \
+             n <> 0 \
+             UNION ALL SELECT org_id, dim, key, n FROM stat_counts WHERE org_id = $1 AND n <> 0 \
+             UNION ALL SELECT org_id, dim, key, n FROM stat_counts WHERE org_id IN (SELECT id \
+             FROM orgs WHERE parent_id = $1) AND dim IN ('{g}', '{e}', '{ot}') AND n <> 0",
             status = dim::STATUS,
             g = dim::GENDER,
             e = dim::ETHNICITY,

@@ -285,8 +285,10 @@ async fn clear_people(store: &Store) -> Result<()> {
     Ok(())
 }
 
-/// The baseline import: the sheet read by calamine, each row inserted with one prepared
-/// statement in one transaction, no checks, no encryption.
+/// The baseline import, the tightest write of the same rows we can make: the sheet read by
+/// calamine, no checks, no encryption, into a bare copy of the roster table (no index, key or
+/// trigger), in one transaction; on SQLite 500 rows per prepared multi-row INSERT, on
+/// PostgreSQL one COPY.
 async fn baseline_import(store: &Store, bytes: &[u8]) -> Result<usize> {
     use calamine::{Data, Reader, Xlsx};
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec()))?;
@@ -311,51 +313,109 @@ async fn baseline_import(store: &Store, bytes: &[u8]) -> Result<usize> {
             other => Some(other.to_string()),
         }
     };
-    let now = store.clock.now();
-    let mut tx = store.begin().await?;
-    let mut n = 0;
+    // Text columns in table order, then the five dates.
+    struct Row {
+        org_id: i64,
+        text: [Option<String>; 13],
+        dates: [Option<chrono::NaiveDate>; 5],
+    }
+    let mut rows = Vec::new();
     for row in range.rows().skip(2) {
         let v: Vec<Option<String>> = row.iter().map(cell).collect();
         let get = |i: usize| v.get(i).cloned().flatten();
         let Some((org_id, path)) = get(13).and_then(|c| by_code.get(c.as_str()).copied()) else {
             continue;
         };
-        let id = get(1).unwrap_or_default();
         let date = |i: usize| get(i).and_then(|s| s.parse::<chrono::NaiveDate>().ok());
-        xianfeng_store::on_tx!(&mut tx, |c| {
-            sqlx::query(
-                "INSERT INTO bench_bare (org_id, org_path, name, name_key, gender, ethnicity, birth_date, \
-                 id_cipher, id_hash, id_masked, education, status, category, phone, work_unit, \
-                 application_date, activist_date, candidate_date, admission_date, conversion_date, \
-                 created_at, updated_at) VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, \
-                 $12, $13, $14, $15, $16, $17, $18, $19, $19)",
-            )
-            .bind(org_id)
-            .bind(path)
-            .bind(get(0))
-            .bind(get(2))
-            .bind(get(3))
-            .bind(date(4))
-            .bind(id.as_bytes().to_vec())
-            .bind(&id)
-            .bind(get(5))
-            .bind(get(6))
-            .bind(get(7))
-            .bind(get(14))
-            .bind(get(15))
-            .bind(date(8))
-            .bind(date(9))
-            .bind(date(10))
-            .bind(date(11))
-            .bind(date(12))
-            .bind(now)
-            .execute(&mut *c)
-            .await?;
+        let id = get(1);
+        rows.push(Row {
+            org_id,
+            text: [
+                Some(path.to_string()),
+                get(0),
+                get(0),
+                get(2),
+                get(3),
+                get(4),
+                id.clone(),
+                id,
+                get(5),
+                get(6),
+                get(7),
+                get(14),
+                get(15),
+            ],
+            dates: [date(8), date(9), date(10), date(11), date(12)],
         });
-        n += 1;
+    }
+    const COLUMNS: &str = "org_id, org_path, name, name_key, gender, ethnicity, birth_date, \
+        id_hash, id_masked, education, status, category, phone, work_unit, application_date, \
+        activist_date, candidate_date, admission_date, conversion_date, id_cipher, created_at, \
+        updated_at";
+    let now = store.clock.now();
+    let mut tx = store.begin().await?;
+    match &mut tx {
+        xianfeng_store::Tx::Sqlite(t) => {
+            for chunk in rows.chunks(500) {
+                let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO bench_bare ({COLUMNS}) "));
+                q.push_values(chunk, |mut b, r| {
+                    b.push_bind(r.org_id);
+                    for t in &r.text {
+                        b.push_bind(t.clone());
+                    }
+                    for d in &r.dates {
+                        b.push_bind(*d);
+                    }
+                    b.push_bind(r.text[6].clone().unwrap_or_default().into_bytes())
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                q.build().execute(&mut **t).await?;
+            }
+        }
+        xianfeng_store::Tx::Postgres(t) => {
+            // COPY's text format: tab-separated, \N for NULL, backslash escapes.
+            let esc = |s: &str| {
+                s.replace('\\', "\\\\")
+                    .replace('\t', "\\t")
+                    .replace('\n', "\\n")
+                    .replace('\r', "\\r")
+            };
+            let stamp = now.to_rfc3339();
+            let mut data = String::with_capacity(rows.len() * 200);
+            for r in &rows {
+                data.push_str(&r.org_id.to_string());
+                for t in &r.text {
+                    data.push('\t');
+                    match t {
+                        Some(v) => data.push_str(&esc(v)),
+                        None => data.push_str("\\N"),
+                    }
+                }
+                for d in &r.dates {
+                    data.push('\t');
+                    match d {
+                        Some(v) => data.push_str(&v.to_string()),
+                        None => data.push_str("\\N"),
+                    }
+                }
+                let hex: String = r.text[6]
+                    .as_deref()
+                    .unwrap_or_default()
+                    .bytes()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                data.push_str(&format!("\t\\\\x{hex}\t{stamp}\t{stamp}\n"));
+            }
+            let mut copy = t
+                .copy_in_raw(&format!("COPY bench_bare ({COLUMNS}) FROM STDIN"))
+                .await?;
+            copy.send(data.into_bytes()).await?;
+            copy.finish().await?;
+        }
     }
     tx.commit().await?;
-    Ok(n)
+    Ok(rows.len())
 }
 
 fn secs(d: Duration) -> String {
@@ -434,7 +494,11 @@ pub async fn import(store: &Store, rows: usize, runs: u32) -> Result<()> {
     );
     println!("|---|---|---|");
     println!(
-        "| 基线：calamine 读取 + 单条预编译 INSERT 写入无索引、无触发器的同列表，一个事务 | {} | 1.0 |",
+        "| 基线：calamine 读取，{}写入无索引、无键、无触发器的同列表，一个事务 | {} | 1.0 |",
+        match store.engine() {
+            xianfeng_store::Engine::Sqlite => "每条预编译 INSERT 500 行",
+            xianfeng_store::Engine::Postgres => "COPY ",
+        },
         secs(b)
     );
     println!(

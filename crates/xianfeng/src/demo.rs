@@ -876,7 +876,9 @@ async fn insert_people(
 ) -> Result<()> {
     let now = store.clock.now();
     for chunk in rows.chunks(1000) {
-        on_tx!(tx, |c| {
+        // Counted by groups after each batch (SQLite's triggers would count row by row).
+        let bulk = Store::counts_bulk_begin(tx).await?;
+        let ids: Vec<i64> = on_tx!(tx, |c| {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO members (org_id, org_path, name, name_key, gender, ethnicity, birth_date, \
                  id_cipher, id_hash, id_masked, education, status, category, phone, work_unit, \
@@ -907,8 +909,12 @@ async fn insert_people(
                     .push_bind(now)
                     .push_bind(now);
             });
-            q.build().execute(&mut *c).await?;
+            q.push(" RETURNING id");
+            q.build_query_scalar().fetch_all(&mut *c).await?
         });
+        if bulk {
+            Store::counts_bulk_end(tx, &ids).await?;
+        }
     }
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! the statistics table's dimensions) equal the count over the roster after every step of a
 //! random sequence of roster changes: people added (one by one and by import), status changes,
 //! edits of every counted field, transfers, archiving and restoring, subtree moves, new
-//! organisations, days passing that move people between age and standing bands. After each
+//! organisations, days passing that move people between age and standing bands, the daily
+//! check opening and closing findings (counted per subtree by rule). After each
 //! step the statistics table read from the maintained counts equals the reference recount.
 
 use xianfeng_domain::members::{ArchiveReason, MemberInput};
@@ -280,8 +281,11 @@ async fn maintained_counts_equal_the_roster_after_every_change() {
                 "edit of counted fields"
             }
             _ => {
+                // The day passes and the daily check opens and closes findings (counted per
+                // subtree as well).
                 app.clock.advance(chrono::Duration::days(1));
-                "a day passes"
+                app.store.findings_full_run().await.unwrap();
+                "a day passes, with the daily check"
             }
         };
         agree(&app, &format!("step {step} ({label})"), &watched).await;
@@ -309,6 +313,10 @@ async fn maintained_counts_equal_the_roster_after_every_change() {
         .await
         .unwrap();
     assert_eq!(listed.total, members);
+    let open: i64 = app
+        .scalar("SELECT COUNT(*) FROM findings WHERE resolved_at IS NULL")
+        .await;
+    assert!(open > 0, "the sequence opened findings");
     // Damage is found and repaired from the roster.
     app.execute("UPDATE org_counts SET n = n + 5 WHERE org_id = (SELECT MIN(id) FROM orgs)")
         .await;
