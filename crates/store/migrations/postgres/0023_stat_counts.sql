@@ -50,20 +50,22 @@ RETURNS TABLE (k_dim TEXT, k_key TEXT) LANGUAGE sql STABLE AS $$
         WHERE b.dim = 't' AND admission <= b.after) AS TEXT) END
 $$;
 
-CREATE OR REPLACE FUNCTION orgs_ancestors() RETURNS trigger LANGUAGE plpgsql AS $$
+-- New organisations count by type and sector once per statement: a row trigger would update
+-- the root's rows once per organisation, and a row updated many times in one transaction
+-- grows a chain of versions that every later update walks.
+CREATE FUNCTION orgs_stat_counted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO org_ancestors (org_id, ancestor_id)
-        SELECT NEW.id, ancestor_id FROM org_ancestors WHERE org_id = NEW.parent_id;
-    INSERT INTO org_ancestors (org_id, ancestor_id) VALUES (NEW.id, NEW.id);
-    IF NEW.archived_at IS NULL THEN
-        INSERT INTO stat_counts (org_id, dim, key, n)
-            SELECT a.ancestor_id, k.dim, k.key, 1 FROM org_ancestors a,
-                (VALUES ('ot', NEW.org_type), ('os', NEW.sector)) AS k (dim, key)
-            WHERE a.org_id = NEW.id ORDER BY 1, 2, 3
-            ON CONFLICT (org_id, dim, key) DO UPDATE SET n = stat_counts.n + 1;
-    END IF;
+    INSERT INTO stat_counts (org_id, dim, key, n)
+        SELECT a.ancestor_id, k.dim, k.key, COUNT(*) FROM added o
+        JOIN org_ancestors a ON a.org_id = o.id
+        CROSS JOIN LATERAL (VALUES ('ot', o.org_type), ('os', o.sector)) AS k (dim, key)
+        WHERE o.archived_at IS NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (org_id, dim, key) DO UPDATE SET n = stat_counts.n + EXCLUDED.n;
     RETURN NULL;
 END $$;
+-- Runs after the row triggers of the statement, which give each new organisation its ancestors.
+CREATE TRIGGER orgs_stat_counted AFTER INSERT ON orgs REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION orgs_stat_counted();
 
 CREATE FUNCTION orgs_stat_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -130,6 +132,14 @@ CREATE TRIGGER members_stat_uncounted AFTER DELETE ON members FOR EACH ROW
     EXECUTE FUNCTION members_stat_recounted();
 CREATE TRIGGER members_stat_recounted AFTER UPDATE OF org_id, status, archived_at, gender,
     ethnicity, education, category, birth_date, admission_date ON members FOR EACH ROW
-    WHEN ((OLD.archived_at IS NULL AND OLD.status IN ('probationary', 'full'))
-        OR (NEW.archived_at IS NULL AND NEW.status IN ('probationary', 'full')))
+    WHEN (((OLD.archived_at IS NULL AND OLD.status IN ('probationary', 'full'))
+            OR (NEW.archived_at IS NULL AND NEW.status IN ('probationary', 'full')))
+        AND (OLD.org_id IS DISTINCT FROM NEW.org_id OR OLD.status IS DISTINCT FROM NEW.status
+            OR (OLD.archived_at IS NULL) <> (NEW.archived_at IS NULL)
+            OR OLD.gender IS DISTINCT FROM NEW.gender
+            OR OLD.ethnicity IS DISTINCT FROM NEW.ethnicity
+            OR OLD.education IS DISTINCT FROM NEW.education
+            OR OLD.category IS DISTINCT FROM NEW.category
+            OR OLD.birth_date IS DISTINCT FROM NEW.birth_date
+            OR OLD.admission_date IS DISTINCT FROM NEW.admission_date))
     EXECUTE FUNCTION members_stat_recounted();

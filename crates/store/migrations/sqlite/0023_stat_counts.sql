@@ -110,8 +110,13 @@ END;
 
 CREATE TRIGGER members_stat_recounted AFTER UPDATE OF org_id, status, archived_at, gender,
     ethnicity, education, category, birth_date, admission_date ON members
-WHEN (OLD.archived_at IS NULL AND OLD.status IN ('probationary', 'full'))
-    OR (NEW.archived_at IS NULL AND NEW.status IN ('probationary', 'full'))
+WHEN ((OLD.archived_at IS NULL AND OLD.status IN ('probationary', 'full'))
+        OR (NEW.archived_at IS NULL AND NEW.status IN ('probationary', 'full')))
+    AND (OLD.org_id IS NOT NEW.org_id OR OLD.status IS NOT NEW.status
+        OR (OLD.archived_at IS NULL) <> (NEW.archived_at IS NULL)
+        OR OLD.gender IS NOT NEW.gender OR OLD.ethnicity IS NOT NEW.ethnicity
+        OR OLD.education IS NOT NEW.education OR OLD.category IS NOT NEW.category
+        OR OLD.birth_date IS NOT NEW.birth_date OR OLD.admission_date IS NOT NEW.admission_date)
 BEGIN
     UPDATE stat_counts SET n = n - 1
         WHERE OLD.archived_at IS NULL AND OLD.status IN ('probationary', 'full')
