@@ -738,14 +738,28 @@ impl Store {
         } else {
             ""
         };
-        // SQLite's planner prefers a statistics index here and sorts the whole subtree; the
-        // roster's own index gives the page in name order for a quarter of the time.
+        // On SQLite the page in name order comes from an index in that order: the roster's
+        // name index for a subtree holding a tenth of the people or more (its first entries
+        // are the subtree's), the subtree's path range otherwise (sorted, it is small).
+        // PostgreSQL's planner makes the same choice from its statistics.
         let by_name = matches!(f.sort, MemberSort::Name | MemberSort::NameDesc)
             && !f.archived
             && id_hash.is_none()
             && matches!(self.db, crate::Db::Sqlite { .. });
         let hint = if by_name {
-            " INDEXED BY members_active_path_name"
+            let people = |c: Vec<(String, i64)>| c.into_iter().map(|(_, n)| n).sum::<i64>();
+            let large = match f.under.or(Self::counted_root(scope)) {
+                Some(root) => {
+                    people(self.subtree_counts(root).await?) * 10
+                        >= people(self.subtree_counts(0).await?)
+                }
+                None => true,
+            };
+            if large {
+                " INDEXED BY members_active_name"
+            } else {
+                " INDEXED BY members_active_path_name"
+            }
         } else {
             ""
         };

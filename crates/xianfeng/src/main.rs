@@ -741,7 +741,15 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             };
             check_url(&url)?;
-            let keys = xianfeng_store::Keys::from_master(&xianfeng_store::Keys::generate_master());
+            // A database made by `xianfeng demo` is read with its key (the default key file);
+            // a new one gets a key of its own.
+            let key_path = default_key_file(&url);
+            let master = if key_path.exists() {
+                xianfeng::read_key_file(&key_path)?
+            } else {
+                xianfeng_store::Keys::generate_master()
+            };
+            let keys = xianfeng_store::Keys::from_master(&master);
             let store = open_store(&url, keys, Clock::system()).await?;
             println!("基准数据库：{}", xianfeng_store::redact_url(&url));
             match a.command {
