@@ -453,6 +453,39 @@ impl Store {
             .collect())
     }
 
+    /// Whether one organisation holds approval power (the rule of [`Store::approval_powers`]),
+    /// reading only it and its ancestors.
+    pub async fn approval_power_of(&self, org: &crate::orgs::Org) -> Result<bool> {
+        let ids = org.org_path().ids();
+        let rows: Vec<(i64, String, String, Option<bool>)> = on_db!(&self.db, |p| {
+            let mut q = QueryBuilder::new(
+                "SELECT id, org_type, sector, approval_power FROM orgs WHERE org_type IN \
+                 ('committee', 'working_committee', 'general_branch') AND id IN (",
+            );
+            let mut sep = q.separated(", ");
+            for id in &ids {
+                sep.push_bind(*id);
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(p).await?
+        });
+        let Some((_, t, _, set)) = rows.iter().find(|r| r.0 == org.id) else {
+            return Ok(false);
+        };
+        let kind = OrgType::parse(t).unwrap_or(OrgType::Branch);
+        let above: Vec<(OrgType, Sector)> = rows
+            .iter()
+            .filter(|r| r.0 != org.id)
+            .filter_map(|(_, t, s, _)| {
+                Some((
+                    OrgType::parse(t)?,
+                    Sector::parse(s).unwrap_or(Sector::Other),
+                ))
+            })
+            .collect();
+        Ok(set.unwrap_or_else(|| xianfeng_domain::org::default_approval_power(kind, &above)))
+    }
+
     /// The organisations above a member's branch that may be named as approvers.
     pub async fn dev_approver_choices(&self, member: &Member) -> Result<Vec<Org>> {
         let ids = member.path().ids();

@@ -170,12 +170,7 @@ async fn show(
         .into_iter()
         .map(FindingView::of)
         .collect();
-    let approval_power = state
-        .store
-        .approval_powers()
-        .await?
-        .get(&id)
-        .is_some_and(|p| p.1);
+    let approval_power = state.store.approval_power_of(&node.org).await?;
     let terms = state.store.org_terms(id).await?;
     let life = state.store.life_config().await?;
     let posts = state.store.posts_of(&auth.scope, id).await?;

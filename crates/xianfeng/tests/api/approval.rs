@@ -148,6 +148,14 @@ async fn township_committees_approve_and_committees_under_them_do_not() {
         Sector::Community,
     )
     .await;
+    // One organisation's power, read alone (the organisation page), is the same as in the
+    // whole list.
+    let all = app.store.approval_powers().await.unwrap();
+    for id in [county, town, village, firm, workshop, street, community] {
+        let o = app.store.org_get(&Scope::Structure, id).await.unwrap();
+        let alone = app.store.approval_power_of(&o).await.unwrap();
+        assert_eq!(alone, all.get(&id).is_some_and(|p| p.1), "{}", o.code);
+    }
 
     // The township approves its village's member; the street its community's.
     let a = approved_by(&app, village, 11, town).await;
