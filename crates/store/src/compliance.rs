@@ -20,7 +20,7 @@ use xianfeng_domain::rules::{
 use xianfeng_domain::scope::Scope;
 
 use crate::audit::{Actor, AuditEvent};
-use crate::development::FileCond;
+use crate::development::{FileCond, PathRange};
 use crate::dues::DuesData;
 use crate::letters::Letter;
 use crate::orgs::Org;
@@ -152,9 +152,10 @@ pub struct FindingFilter {
 /// Which stored findings a set of fresh ones replaces.
 #[derive(Debug, Clone, Copy)]
 enum SyncScope<'a> {
-    All,
     Subjects(&'a str, &'a [i64]),
-    Subtree(&'a OrgPath),
+    /// The findings about subjects of one kind whose ids lie in the slice's id range (and whose
+    /// place lies in its path range): a slice of the daily check.
+    Slice(&'a str, &'a PathRange),
     /// Every finding about subjects of this kind.
     Kind(&'a str),
 }
@@ -166,6 +167,37 @@ pub struct SyncReport {
     pub opened: usize,
     pub closed: usize,
     pub notified: usize,
+}
+
+impl SyncReport {
+    fn add(&mut self, other: SyncReport) {
+        self.seen += other.seen;
+        self.opened += other.opened;
+        self.closed += other.closed;
+        self.notified += other.notified;
+    }
+}
+
+/// How many people the check judges at once (a span of ids; organisations go 25 times fewer
+/// at once): a slice's facts and findings are all it holds in memory, so a province costs what its
+/// largest slice does.
+pub(crate) const SLICE_PEOPLE: i64 = 50_000;
+
+/// An open finding as the sync compares it.
+#[derive(FromRow)]
+struct OpenRow {
+    id: i64,
+    fkey: String,
+    message: String,
+    dates: String,
+    org_path: String,
+}
+
+/// One slice of the check: the organisations, or the people, of a path range whose ids lie in
+/// one span.
+struct Slice {
+    people: bool,
+    range: PathRange,
 }
 
 /// A file as it stood on `day`: steps recorded later had not happened yet.
@@ -249,70 +281,203 @@ impl Store {
         as_of: NaiveDate,
         prefix: Option<&str>,
     ) -> Result<Vec<Finding>> {
-        let cfg = self.rules_config().await?;
-        let ask = Ask::prefix(&cfg, prefix);
-        let want_people = [
-            Family::Development,
-            Family::Member,
-            Family::Letters,
-            Family::Dues,
-        ]
-        .into_iter()
-        .any(|f| ask.wants_family(f));
-        let want_orgs = ask.wants_family(Family::Organisation)
-            || ask.wants_family(Family::Meetings)
-            || ask.wants_family(Family::Reports);
-        let orgs = self.check_orgs(root).await?;
         let mut out = Vec::new();
-        if want_orgs {
-            out.extend(self.check_org_findings(&ask, &orgs, root, as_of).await?);
-        }
-        if want_people {
-            out.extend(
-                self.check_people(
-                    &ask,
-                    &orgs,
-                    &FileCond::Subtree(
-                        root.cloned(),
-                        (as_of < self.clock.today()).then_some(as_of),
-                    ),
-                    as_of,
-                )
-                .await?,
-            );
-        }
-        out.retain(|f| ask.wants(f.rule));
-        out.sort_by(|a, b| {
-            (
-                a.org_path.as_str(),
-                a.subject.kind,
-                &a.subject.name,
-                a.subject.id,
-                a.rule,
-                &a.key,
-            )
-                .cmp(&(
-                    b.org_path.as_str(),
-                    b.subject.kind,
-                    &b.subject.name,
-                    b.subject.id,
-                    b.rule,
-                    &b.key,
-                ))
-        });
+        self.check_each(root, as_of, prefix, |found| {
+            out.extend(found);
+            Ok(())
+        })
+        .await?;
         Ok(out)
     }
 
-    async fn check_orgs(&self, root: Option<&OrgPath>) -> Result<Vec<Org>> {
-        let scope = match root {
-            Some(p) => Scope::Subtree {
-                root_id: p.ids().last().copied().unwrap_or(0),
-                path: p.clone(),
-                write: false,
-            },
-            None => Scope::Structure,
+    /// [`Store::check_run`] a slice at a time: `each` receives the findings of one slice after
+    /// another, each in organisation order, so that a caller writing them out holds one slice.
+    pub async fn check_each(
+        &self,
+        root: Option<&OrgPath>,
+        as_of: NaiveDate,
+        prefix: Option<&str>,
+        mut each: impl FnMut(Vec<Finding>) -> Result<()>,
+    ) -> Result<()> {
+        let cfg = self.rules_config().await?;
+        let ask = Ask::prefix(&cfg, prefix);
+        let within = PathRange::of(root);
+        let infos = self.org_infos(&within).await?;
+        for slice in self.check_slices(&within).await? {
+            let mut found = self.check_slice(&ask, &infos, &slice, as_of).await?;
+            found.sort_by(|a, b| {
+                (
+                    a.org_path.as_str(),
+                    a.subject.kind,
+                    &a.subject.name,
+                    a.subject.id,
+                    a.rule,
+                    &a.key,
+                )
+                    .cmp(&(
+                        b.org_path.as_str(),
+                        b.subject.kind,
+                        &b.subject.name,
+                        b.subject.id,
+                        b.rule,
+                        &b.key,
+                    ))
+            });
+            each(found)?;
+        }
+        Ok(())
+    }
+
+    /// The organisations on the roster in `within`, as findings name them.
+    async fn org_infos(&self, within: &PathRange) -> Result<HashMap<i64, OrgInfo>> {
+        let rows: Vec<(i64, String, String, String)> = on_db!(&self.db, |p| {
+            sqlx::query_as(
+                "SELECT id, code, name, path FROM orgs WHERE archived_at IS NULL AND path >= $1 \
+                 AND path < $2",
+            )
+            .bind(&within.lo)
+            .bind(&within.hi)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, code, name, path)| {
+                (
+                    id,
+                    OrgInfo {
+                        id,
+                        code,
+                        name,
+                        path,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// Cuts the check of `within` into slices: its organisations by spans of ids, then its
+    /// people by spans of ids of `check_slice_people` (a subtree with fewer people is one
+    /// slice). Each slice reads its facts through the fact tables' indexes on the owner's id
+    /// over the span, so the whole check reads every table once however many slices it takes.
+    async fn check_slices(&self, within: &PathRange) -> Result<Vec<Slice>> {
+        let span = self.check_slice_people.max(1);
+        type Bounds = (Option<i64>, Option<i64>);
+        let (orgs, people): (Bounds, Bounds) = on_db!(&self.db, |p| {
+            tokio::try_join!(
+                sqlx::query_as("SELECT MIN(id), MAX(id) FROM orgs").fetch_one(p),
+                sqlx::query_as("SELECT MIN(id), MAX(id) FROM members").fetch_one(p),
+            )?
+        });
+        // The people of the subtree, from the maintained counts of its top organisations.
+        let top = if within.is_all() {
+            "SELECT CAST(COALESCE(SUM(k.n), 0) AS BIGINT) FROM org_counts k JOIN orgs o ON \
+             o.id = k.org_id WHERE o.parent_id IS NULL"
+                .to_string()
+        } else {
+            let id = OrgPath::from_stored(within.lo.clone())
+                .ids()
+                .last()
+                .copied()
+                .unwrap_or(0);
+            format!(
+                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM org_counts WHERE org_id = {id}"
+            )
         };
-        self.org_all(&scope).await
+        let in_subtree: i64 = on_db!(&self.db, |p| {
+            sqlx::query_scalar::<_, i64>(&top).fetch_one(p).await?
+        });
+        let spans = |(lo, hi): (Option<i64>, Option<i64>), span: i64, whole: bool| {
+            let (Some(lo), Some(hi)) = (lo, hi) else {
+                return vec![None];
+            };
+            if whole {
+                return vec![None];
+            }
+            let mut out = Vec::new();
+            let mut at = lo;
+            while at <= hi {
+                let end = at.saturating_add(span);
+                out.push(Some((at, end)));
+                at = end;
+            }
+            out
+        };
+        // An organisation weighs more than a person: its posts, meetings and every period of
+        // every report it owes over the look-back.
+        let org_span = (span / 25).max(1);
+        let org_count: i64 = on_db!(&self.db, |p| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE path >= $1 AND path < $2")
+                .bind(&within.lo)
+                .bind(&within.hi)
+                .fetch_one(p)
+                .await?
+        });
+        let mut slices = Vec::new();
+        for ids in spans(orgs, org_span, org_count < org_span) {
+            slices.push(Slice {
+                people: false,
+                range: match ids {
+                    Some((lo, hi)) => within.with_ids(lo, hi),
+                    None => within.clone(),
+                },
+            });
+        }
+        for ids in spans(people, span, in_subtree <= span) {
+            slices.push(Slice {
+                people: true,
+                range: match ids {
+                    Some((lo, hi)) => within.with_ids(lo, hi),
+                    None => within.clone(),
+                },
+            });
+        }
+        Ok(slices)
+    }
+
+    /// The findings of one slice: its organisations', or its people's.
+    async fn check_slice(
+        &self,
+        ask: &Ask<'_>,
+        infos: &HashMap<i64, OrgInfo>,
+        slice: &Slice,
+        as_of: NaiveDate,
+    ) -> Result<Vec<Finding>> {
+        let mut out = if slice.people {
+            let want_people = [
+                Family::Development,
+                Family::Member,
+                Family::Letters,
+                Family::Dues,
+            ]
+            .into_iter()
+            .any(|f| ask.wants_family(f));
+            if !want_people {
+                return Ok(Vec::new());
+            }
+            self.check_people(
+                ask,
+                infos,
+                &FileCond::Range(
+                    slice.range.clone(),
+                    (as_of < self.clock.today()).then_some(as_of),
+                ),
+                as_of,
+            )
+            .await?
+        } else {
+            let want_orgs = ask.wants_family(Family::Organisation)
+                || ask.wants_family(Family::Meetings)
+                || ask.wants_family(Family::Reports);
+            if !want_orgs {
+                return Ok(Vec::new());
+            }
+            let orgs = self.orgs_in_range(&slice.range).await?;
+            self.check_org_findings(ask, &orgs, &slice.range, as_of)
+                .await?
+        };
+        out.retain(|f| ask.wants(f.rule));
+        Ok(out)
     }
 
     /// Organisation and meeting rules for `orgs`, with the member counts and the team of the
@@ -321,15 +486,15 @@ impl Store {
         &self,
         ask: &Ask<'_>,
         orgs: &[Org],
-        root: Option<&OrgPath>,
+        range: &PathRange,
         as_of: NaiveDate,
     ) -> Result<Vec<Finding>> {
         let life = self.life_config().await?;
-        let posts = self.posts_for_check(root).await?;
+        let posts = self.posts_for_check(range).await?;
         let (held, joints) = if ask.wants_family(Family::Meetings) {
             (
-                self.meetings_for_check(&life, root).await?,
-                self.joints_for_check(root).await?,
+                self.meetings_for_check(&life, range).await?,
+                self.joints_for_check(range).await?,
             )
         } else {
             (HashMap::new(), HashMap::new())
@@ -345,40 +510,51 @@ impl Store {
             // A past day: who was where, and as what, from the dated placements (as the
             // statistics count it), not today's roster.
             let year_before = xianfeng_domain::dates::add_months(as_of, -12);
-            let range = if root.is_some() {
-                " AND o.path >= $3 AND o.path < $4"
-            } else {
-                ""
-            };
+            let mut cond = String::new();
+            if !range.is_all() {
+                cond.push_str(" AND o.path >= $3 AND o.path < $4");
+            }
+            if let Some((lo, hi)) = range.ids {
+                // Numbers, never user text.
+                cond.push_str(&format!(" AND p.org_id >= {lo} AND p.org_id < {hi}"));
+            }
             let sql = format!(
                 "SELECT org_id, st, COUNT(*) FROM (SELECT p.org_id AS org_id, ({}) AS st \
                  FROM member_placements p JOIN members m ON m.id = p.member_id JOIN orgs o ON \
                  o.id = p.org_id \
                  WHERE (p.from_date IS NULL OR p.from_date <= $1) AND (p.to_date IS NULL OR \
-                 p.to_date > $1){range}) x \
+                 p.to_date > $1){cond}) x \
                  WHERE st IN ('probationary', 'full') GROUP BY org_id, st",
                 crate::stats::STATUS_ON_DAY
             );
             on_db!(&self.db, |p| {
                 let mut q = sqlx::query_as(&sql).bind(as_of).bind(year_before);
-                if let Some(r) = root {
-                    q = q.bind(r.as_str().to_string()).bind(r.upper_bound());
+                if !range.is_all() {
+                    q = q.bind(range.lo.clone()).bind(range.hi.clone());
                 }
                 q.fetch_all(p).await?
             })
         } else {
             // Today: each organisation's own people are its maintained subtree count less
-            // its children's.
+            // its children's (those of the range, and those below its last organisations that
+            // lie beyond it).
             let subtree: Vec<(i64, Option<i64>, String, i64)> = on_db!(&self.db, |p| {
                 let mut q = QueryBuilder::new(
                     "SELECT o.id, o.parent_id, k.status, k.n FROM org_counts k JOIN orgs o ON \
                         o.id = k.org_id WHERE k.status IN ('probationary', 'full') AND k.n <> 0",
                 );
-                if let Some(r) = root {
-                    q.push(" AND o.path >= ")
-                        .push_bind(r.as_str().to_string())
-                        .push(" AND o.path < ")
-                        .push_bind(r.upper_bound());
+                if !range.is_all() || range.ids.is_some() {
+                    for (i, column) in ["o.id", "o.parent_id"].into_iter().enumerate() {
+                        q.push(if i == 0 { " AND (" } else { " OR " })
+                            .push(column)
+                            .push(" IN (SELECT id FROM orgs WHERE path >= ")
+                            .push_bind(range.lo.clone())
+                            .push(" AND path < ")
+                            .push_bind(range.hi.clone());
+                        range.push_ids(&mut q, "id");
+                        q.push(")");
+                    }
+                    q.push(")");
                 }
                 q.build_query_as().fetch_all(p).await?
             });
@@ -513,7 +689,7 @@ impl Store {
         cond: &FileCond,
     ) -> Result<HashMap<i64, Vec<ContactEvent>>> {
         match cond {
-            FileCond::Subtree(root, on) => self.contact_for_check(root.as_ref(), None, *on).await,
+            FileCond::Range(range, on) => self.contact_for_check(Some(range), None, *on).await,
             FileCond::Members(ids) => self.contact_for_check(None, Some(ids), None).await,
         }
     }
@@ -521,7 +697,7 @@ impl Store {
     /// The transfer letters of the people matching `cond`, by person (MEM-004's facts).
     async fn check_facts_letters(&self, cond: &FileCond) -> Result<HashMap<i64, Vec<Letter>>> {
         let letters = match cond {
-            FileCond::Subtree(root, on) => self.letters_for_check(root.as_ref(), *on).await?,
+            FileCond::Range(range, on) => self.letters_for_check(range, *on).await?,
             FileCond::Members(ids) => self.letters_for_members(ids).await?,
         };
         let mut letters_of: HashMap<i64, Vec<Letter>> = HashMap::new();
@@ -535,7 +711,7 @@ impl Store {
     /// family's facts).
     async fn check_facts_dues(&self, cond: &FileCond) -> Result<DuesData> {
         Ok(match cond {
-            FileCond::Subtree(root, on) => self.dues_data_subtree(root.as_ref(), *on).await?,
+            FileCond::Range(range, on) => self.dues_data_subtree(range, *on).await?,
             FileCond::Members(ids) => {
                 let mut d = self.dues_data_for(ids).await?;
                 d.books = on_db!(&self.db, |p| {
@@ -557,26 +733,13 @@ impl Store {
     async fn check_people(
         &self,
         ask: &Ask<'_>,
-        orgs: &[Org],
+        infos: &HashMap<i64, OrgInfo>,
         cond: &FileCond,
         as_of: NaiveDate,
     ) -> Result<Vec<Finding>> {
         let today = self.clock.today();
         let past = as_of < today;
-        let mut infos: HashMap<i64, OrgInfo> = orgs
-            .iter()
-            .map(|o| {
-                (
-                    o.id,
-                    OrgInfo {
-                        id: o.id,
-                        code: o.code.clone(),
-                        name: o.name.clone(),
-                        path: o.path.clone(),
-                    },
-                )
-            })
-            .collect();
+        let mut extra: HashMap<i64, OrgInfo> = HashMap::new();
         let want_dues = ask.wants_family(Family::Dues);
         let files = if ask.wants_family(Family::Development) {
             self.check_facts_development(cond).await?
@@ -601,7 +764,7 @@ impl Store {
         let want_id = ask.wants("MEM-001");
         let rules = registry();
         let mut out = Vec::new();
-        // A refresh of a few people: their organisations may lie outside `orgs`.
+        // A refresh of a few people: their organisations are read here.
         if let FileCond::Members(ids) = cond {
             let org_ids: Vec<i64> = on_db!(&self.db, |p| {
                 let mut q = QueryBuilder::new("SELECT DISTINCT org_id FROM members WHERE id IN (");
@@ -617,7 +780,7 @@ impl Store {
                     continue;
                 }
                 if let Ok(o) = self.org_get(&Scope::Structure, id).await {
-                    infos.insert(
+                    extra.insert(
                         id,
                         OrgInfo {
                             id,
@@ -640,7 +803,7 @@ impl Store {
             dates: [Option<NaiveDate>; 5],
         }
         let judge = |r: Row, out: &mut Vec<Finding>| {
-            let Some(info) = infos.get(&r.org_id) else {
+            let Some(info) = infos.get(&r.org_id).or_else(|| extra.get(&r.org_id)) else {
                 return;
             };
             let id_number = if want_id {
@@ -752,14 +915,10 @@ impl Store {
                     }
                     q.push(")");
                 }
-                FileCond::Subtree(path, on) => {
+                FileCond::Range(range, on) => {
                     q.push(" WHERE ").push(crate::development::on_roster(*on));
-                    if let Some(p) = path {
-                        q.push(" AND m.org_path >= ")
-                            .push_bind(p.as_str().to_string())
-                            .push(" AND m.org_path < ")
-                            .push_bind(p.upper_bound());
-                    }
+                    range.push_paths(&mut q, "m.org_path");
+                    range.push_ids(&mut q, "m.id");
                 }
             }
             let mut s = q.build().fetch(p);
@@ -802,7 +961,7 @@ impl Store {
             let findings = self
                 .check_people(
                     &Ask::all(&cfg),
-                    &[],
+                    &HashMap::new(),
                     &FileCond::Members(chunk.to_vec()),
                     today,
                 )
@@ -854,7 +1013,7 @@ impl Store {
             let findings = if org.is_archived() {
                 Vec::new()
             } else {
-                self.check_org_findings(&Ask::all(&cfg), &[org], Some(&path), today)
+                self.check_org_findings(&Ask::all(&cfg), &[org], &PathRange::subtree(&path), today)
                     .await?
             };
             self.findings_sync(findings, SyncScope::Subjects("org", &[id]))
@@ -864,10 +1023,51 @@ impl Store {
     }
 
     /// The full daily check: every finding of today, stored; what is no longer seen closed.
+    /// The tree is judged slice by slice ([`Store::check_slices`]: organisations, then people,
+    /// by spans of ids), each slice stored in its own transaction against the open findings of
+    /// the same subjects, so memory stays that of one slice whatever the size of the tree.
     pub async fn findings_full_run(&self) -> Result<SyncReport> {
+        self.findings_run(PathRange::all()).await
+    }
+
+    /// Judges everything in `within` and stores it, slice by slice.
+    async fn findings_run(&self, within: PathRange) -> Result<SyncReport> {
+        use futures_util::StreamExt;
         let today = self.clock.today();
-        let findings = self.check_run(None, today, None).await?;
-        self.findings_sync(findings, SyncScope::All).await
+        let cfg = self.rules_config().await?;
+        let infos = self.org_infos(&within).await?;
+        let slices = self.check_slices(&within).await?;
+        // Two slices are judged while the one before is stored: the database reads the next
+        // facts while the rules run and the findings are written.
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+        let store = self.clone();
+        let judging = tokio::spawn(async move {
+            let ask = Ask::all(&cfg);
+            let (store, ask, infos) = (&store, &ask, &infos);
+            let mut judged = futures_util::stream::iter(slices)
+                .map(|slice| async move {
+                    let found = store.check_slice(ask, infos, &slice, today).await;
+                    (slice, found)
+                })
+                .buffered(2);
+            while let Some(item) = judged.next().await {
+                if tx.send(item).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let mut report = SyncReport::default();
+        while let Some((slice, found)) = rx.recv().await {
+            let kind = if slice.people { "person" } else { "org" };
+            report.add(
+                self.findings_sync(found?, SyncScope::Slice(kind, &slice.range))
+                    .await?,
+            );
+        }
+        judging
+            .await
+            .map_err(|e| StoreError::Config(format!("合规检查中断：{e}")))?;
+        Ok(report)
     }
 
     /// Re-checks every organisation (after an import of the whole tree).
@@ -877,7 +1077,7 @@ impl Store {
             let cfg = self.rules_config().await?;
             let orgs = self.org_all(&Scope::Structure).await?;
             let findings = self
-                .check_org_findings(&Ask::all(&cfg), &orgs, None, today)
+                .check_org_findings(&Ask::all(&cfg), &orgs, &PathRange::all(), today)
                 .await?;
             self.findings_sync(findings, SyncScope::Kind("org")).await
         };
@@ -889,12 +1089,7 @@ impl Store {
 
     /// Re-checks a whole subtree (after an import). Failures are logged, as for single writes.
     pub async fn findings_refresh_subtree(&self, path: &OrgPath) {
-        let today = self.clock.today();
-        let run = async {
-            let findings = self.check_run(Some(path), today, None).await?;
-            self.findings_sync(findings, SyncScope::Subtree(path)).await
-        };
-        if let Err(e) = run.await {
+        if let Err(e) = self.findings_run(PathRange::subtree(path)).await {
             tracing::warn!(error = %e, "re-check of a subtree failed; the daily check will catch \
                 up");
         }
@@ -914,12 +1109,11 @@ impl Store {
             ..Default::default()
         };
         // Open findings of the same subjects.
-        let open: Vec<(i64, String, String, String, String)> = on_db!(&self.db, |p| {
+        let open: Vec<OpenRow> = on_db!(&self.db, |p| {
             let mut q = QueryBuilder::new(
                 "SELECT id, fkey, message, dates, org_path FROM findings WHERE resolved_at IS NULL",
             );
             match subjects {
-                SyncScope::All => {}
                 SyncScope::Subjects(kind, ids) => {
                     q.push(" AND subject_type = ")
                         .push_bind(kind.to_string())
@@ -933,34 +1127,31 @@ impl Store {
                 SyncScope::Kind(kind) => {
                     q.push(" AND subject_type = ").push_bind(kind.to_string());
                 }
-                SyncScope::Subtree(path) => {
-                    q.push(" AND org_path >= ")
-                        .push_bind(path.as_str().to_string())
-                        .push(" AND org_path < ")
-                        .push_bind(path.upper_bound());
+                SyncScope::Slice(kind, range) => {
+                    q.push(" AND subject_type = ").push_bind(kind.to_string());
+                    range.push_ids(&mut q, "subject_id");
+                    range.push_paths(&mut q, "org_path");
                 }
             }
             q.build_query_as().fetch_all(p).await?
         });
-        let mut open: HashMap<String, (i64, String, String, String)> = open
-            .into_iter()
-            .map(|(id, k, m, d, p)| (k, (id, m, d, p)))
-            .collect();
+        let mut open: HashMap<String, OpenRow> =
+            open.into_iter().map(|r| (r.fkey.clone(), r)).collect();
         let mut inserts: Vec<(&Finding, String, String)> = Vec::new();
         let mut updates: Vec<(i64, &Finding, String)> = Vec::new();
         for f in &findings {
             let key = f.fkey();
             let dates = serde_json::to_string(&f.dates).unwrap_or_default();
             match open.remove(&key) {
-                Some((id, m, d, p)) => {
-                    if m != f.message || d != dates || p != f.org_path {
-                        updates.push((id, f, dates));
+                Some(r) => {
+                    if r.message != f.message || r.dates != dates || r.org_path != f.org_path {
+                        updates.push((r.id, f, dates));
                     }
                 }
                 None => inserts.push((f, key, dates)),
             }
         }
-        let closing: Vec<i64> = open.into_values().map(|(id, ..)| id).collect();
+        let closing: Vec<i64> = open.into_values().map(|r| r.id).collect();
         let mut tx = self.begin().await?;
         for chunk in closing.chunks(1000) {
             on_tx!(&mut tx, |c| {

@@ -10,7 +10,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use xianfeng_domain::contact::{may_record, ContactEvent, ContactKind};
 use xianfeng_domain::dates::format_date;
-use xianfeng_domain::org::OrgPath;
 use xianfeng_domain::scope::Scope;
 
 use crate::audit::{Actor, AuditEvent};
@@ -222,7 +221,7 @@ impl Store {
     /// check.
     pub(crate) async fn contact_for_check(
         &self,
-        root: Option<&OrgPath>,
+        range: Option<&crate::development::PathRange>,
         ids: Option<&[i64]>,
         on: Option<NaiveDate>,
     ) -> Result<HashMap<i64, Vec<ContactEvent>>> {
@@ -247,17 +246,16 @@ impl Store {
                 out
             }
             None => on_db!(&self.db, |p| {
-                match root {
+                match range.filter(|r| !r.is_all() || r.ids.is_some()) {
                     Some(r) => {
-                        sqlx::query_as(&format!(
+                        let mut q = sqlx::QueryBuilder::new(format!(
                             "SELECT {COLS} FROM member_contact_events e JOIN members m ON m.id = \
-                            e.member_id \
-                         WHERE {roster} AND m.org_path >= $1 AND m.org_path < $2"
-                        ))
-                        .bind(r.as_str())
-                        .bind(r.upper_bound())
-                        .fetch_all(p)
-                        .await?
+                            e.member_id WHERE {roster}"
+                        ));
+                        r.push_paths(&mut q, "m.org_path");
+                        r.push_ids(&mut q, "m.id");
+                        r.push_ids(&mut q, "e.member_id");
+                        q.build_query_as().fetch_all(p).await?
                     }
                     None => {
                         sqlx::query_as(&format!("SELECT {COLS} FROM member_contact_events e"))

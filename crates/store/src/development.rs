@@ -21,13 +21,83 @@ use crate::members::Member;
 use crate::orgs::Org;
 use crate::{on_db, on_tx, Page, PageReq, Result, Store, StoreError, Tx};
 
+/// A range of organisation paths, `lo <= path < hi` (a subtree or the whole tree), and
+/// optionally a range of ids `lo <= id < hi` of the subjects judged within it (people for the
+/// people's facts, organisations for the organisations'): a slice the check takes at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PathRange {
+    pub lo: String,
+    pub hi: String,
+    pub ids: Option<(i64, i64)>,
+}
+
+impl PathRange {
+    /// Every path: they all start with '/', and '0' follows '/' in byte order.
+    pub fn all() -> PathRange {
+        PathRange {
+            lo: "/".into(),
+            hi: "0".into(),
+            ids: None,
+        }
+    }
+    pub fn subtree(root: &OrgPath) -> PathRange {
+        PathRange {
+            lo: root.as_str().to_string(),
+            hi: root.upper_bound(),
+            ids: None,
+        }
+    }
+    /// The subtree of `root`, or everything.
+    pub fn of(root: Option<&OrgPath>) -> PathRange {
+        root.map_or_else(PathRange::all, PathRange::subtree)
+    }
+    /// Whether the path range is the whole tree (whatever the ids).
+    pub fn is_all(&self) -> bool {
+        self.lo == "/" && self.hi == "0"
+    }
+    /// Appends ` AND {column} >= lo AND {column} < hi` for the path range unless it is the
+    /// whole tree.
+    pub fn push_paths<'a, DB: sqlx::Database>(&self, q: &mut QueryBuilder<'a, DB>, column: &str)
+    where
+        String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    {
+        if !self.is_all() {
+            q.push(format!(" AND {column} >= "))
+                .push_bind(self.lo.clone())
+                .push(format!(" AND {column} < "))
+                .push_bind(self.hi.clone());
+        }
+    }
+    /// The same paths, subjects with ids in `lo..hi` only.
+    pub fn with_ids(&self, lo: i64, hi: i64) -> PathRange {
+        PathRange {
+            ids: Some((lo, hi)),
+            ..self.clone()
+        }
+    }
+    /// Appends ` AND {column} >= lo AND {column} < hi` for the id range, if any. Callers name
+    /// the id column of the table they read (a fact table's `member_id`), so that the database
+    /// reads that table's index over the range instead of joining it whole.
+    pub fn push_ids<'a, DB: sqlx::Database>(&self, q: &mut QueryBuilder<'a, DB>, column: &str)
+    where
+        i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    {
+        if let Some((lo, hi)) = self.ids {
+            q.push(format!(" AND {column} >= "))
+                .push_bind(lo)
+                .push(format!(" AND {column} < "))
+                .push_bind(hi);
+        }
+    }
+}
+
 /// Which files to load.
 #[derive(Debug, Clone)]
 pub(crate) enum FileCond {
     Members(Vec<i64>),
-    /// The roster of a subtree (`None`: everyone): the active roster, or with a past day the
-    /// roster of that day (people who left after it included).
-    Subtree(Option<OrgPath>, Option<NaiveDate>),
+    /// The roster placed in a range of organisations: the active roster, or with a past day
+    /// the roster of that day (people who left after it included).
+    Range(PathRange, Option<NaiveDate>),
 }
 
 /// The condition on `members m` for who is on the roster: today the active roster; on a past
@@ -200,9 +270,10 @@ macro_rules! file_row {
     }};
 }
 
-/// Appends the condition on `members m` for a [`FileCond`].
+/// Appends the condition on `members m` for a [`FileCond`]; `$fact` is the member id column of
+/// the table read beside `members`.
 macro_rules! push_cond {
-    ($q:expr, $cond:expr) => {
+    ($q:expr, $cond:expr, $fact:expr) => {
         match $cond {
             FileCond::Members(ids) => {
                 $q.push(" WHERE m.id IN (");
@@ -212,14 +283,11 @@ macro_rules! push_cond {
                 }
                 $q.push(")");
             }
-            FileCond::Subtree(path, on) => {
+            FileCond::Range(range, on) => {
                 $q.push(" WHERE ").push(on_roster(*on));
-                if let Some(p) = path {
-                    $q.push(" AND m.org_path >= ")
-                        .push_bind(p.as_str().to_string())
-                        .push(" AND m.org_path < ")
-                        .push_bind(p.upper_bound());
-                }
+                range.push_paths(&mut $q, "m.org_path");
+                range.push_ids(&mut $q, "m.id");
+                range.push_ids(&mut $q, $fact);
             }
         }
     };
@@ -263,7 +331,7 @@ impl Store {
                  LEFT JOIN orgs co ON co.id = df.conversion_approval_org_id",
                 file_cols()
             ));
-            push_cond!(q, cond);
+            push_cond!(q, cond, "df.member_id");
             let mut s = q.build().fetch(p);
             while let Some(row) = s.try_next().await? {
                 rows.push(file_row!(&row));
@@ -274,7 +342,7 @@ impl Store {
                 "SELECT a.member_id, a.assessed_on, a.note, a.stage FROM dev_assessments a \
                     JOIN members m ON m.id = a.member_id",
             );
-            push_cond!(q, cond);
+            push_cond!(q, cond, "a.member_id");
             q.push(" ORDER BY a.member_id, a.assessed_on");
             let mut s = q.build().fetch(p);
             while let Some(row) = s.try_next().await? {
@@ -293,7 +361,7 @@ impl Store {
                  JOIN members m ON m.id = s.member_id LEFT JOIN members sm ON sm.id = \
                  s.sponsor_member_id",
             );
-            push_cond!(q, cond);
+            push_cond!(q, cond, "s.member_id");
             q.push(" ORDER BY s.member_id, s.id");
             let mut s = q.build().fetch(p);
             while let Some(row) = s.try_next().await? {

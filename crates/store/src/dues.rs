@@ -342,7 +342,7 @@ impl Store {
     /// dues here are read.
     pub(crate) async fn dues_data_subtree(
         &self,
-        root: Option<&OrgPath>,
+        range: &crate::development::PathRange,
         on: Option<NaiveDate>,
     ) -> Result<DuesData> {
         let roster = crate::development::on_roster(on);
@@ -354,24 +354,18 @@ impl Store {
         if books.is_empty() {
             return Ok(DuesData::default());
         }
-        let mut ids: Vec<i64> = Vec::new();
-        for (org, _) in &books {
-            let rows: Vec<(i64, String)> = on_db!(&self.db, |p| {
-                sqlx::query_as(&format!(
-                    "SELECT m.id, m.org_path FROM members m WHERE m.org_id = $1 AND {roster}"
-                ))
-                .bind(*org)
-                .fetch_all(p)
-                .await?
-            });
-            ids.extend(
-                rows.into_iter()
-                    .filter(|(_, path)| {
-                        root.is_none_or(|r| r.contains(&OrgPath::from_stored(path.clone())))
-                    })
-                    .map(|(id, _)| id),
-            );
-        }
+        // The people of the range placed in a branch with a book, in one statement. The range
+        // is read first (materialised): joined directly, PostgreSQL walks the whole roster in
+        // organisation order to meet the few books.
+        let ids: Vec<i64> = on_db!(&self.db, |p| {
+            let mut q = sqlx::QueryBuilder::new(format!(
+                "WITH r AS MATERIALIZED (SELECT m.id, m.org_id FROM members m WHERE {roster}"
+            ));
+            range.push_paths(&mut q, "m.org_path");
+            range.push_ids(&mut q, "m.id");
+            q.push(") SELECT r.id FROM r JOIN dues_books b ON b.org_id = r.org_id");
+            q.build_query_scalar().fetch_all(p).await?
+        });
         let mut data = self.dues_data_for(&ids).await?;
         data.books = books.into_iter().collect();
         Ok(data)

@@ -683,7 +683,7 @@ impl Store {
     /// organisation, for MTG-008.
     pub(crate) async fn joints_for_check(
         &self,
-        root: Option<&OrgPath>,
+        range: &crate::development::PathRange,
     ) -> Result<HashMap<i64, Vec<JointCheck>>> {
         type Row = (i64, i64, String, i64, NaiveDate, Option<NaiveDate>);
         let systems: Vec<Row> = on_db!(&self.db, |p| {
@@ -691,12 +691,8 @@ impl Store {
                 "SELECT j.id, j.org_id, j.name, j.min_per_month, j.started_on, j.ended_on FROM \
                  joint_systems j JOIN orgs o ON o.id = j.org_id WHERE 1 = 1",
             );
-            if let Some(r) = root {
-                q.push(" AND o.path >= ")
-                    .push_bind(r.as_str().to_string())
-                    .push(" AND o.path < ")
-                    .push_bind(r.upper_bound());
-            }
+            range.push_paths(&mut q, "o.path");
+            range.push_ids(&mut q, "j.org_id");
             q.build_query_as().fetch_all(p).await?
         });
         if systems.is_empty() {

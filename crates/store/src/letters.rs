@@ -150,21 +150,20 @@ impl Store {
     /// day `on`), for the check.
     pub(crate) async fn letters_for_check(
         &self,
-        root: Option<&OrgPath>,
+        range: &crate::development::PathRange,
         on: Option<NaiveDate>,
     ) -> Result<Vec<Letter>> {
         let roster = crate::development::on_roster(on);
         Ok(on_db!(&self.db, |p| {
-            match root {
+            match Some(range).filter(|r| !r.is_all() || r.ids.is_some()) {
                 Some(r) => {
-                    sqlx::query_as(&format!(
-                    "SELECT {LETTER_COLS} {LETTER_FROM} WHERE {roster} AND m.org_path >= $1 AND \
-                    m.org_path < $2"
-                ))
-                    .bind(r.as_str())
-                    .bind(r.upper_bound())
-                    .fetch_all(p)
-                    .await?
+                    let mut q = sqlx::QueryBuilder::new(format!(
+                        "SELECT {LETTER_COLS} {LETTER_FROM} WHERE {roster}"
+                    ));
+                    r.push_paths(&mut q, "m.org_path");
+                    r.push_ids(&mut q, "m.id");
+                    r.push_ids(&mut q, "l.member_id");
+                    q.build_query_as().fetch_all(p).await?
                 }
                 None => {
                     sqlx::query_as(&format!(

@@ -157,6 +157,9 @@ pub struct Store {
     pub db: Db,
     pub keys: Keys,
     pub clock: Clock,
+    /// How many people the daily check judges at once (see `compliance`); tests set it small
+    /// to cut a small tree into many slices.
+    pub check_slice_people: i64,
 }
 
 impl std::fmt::Debug for Store {
@@ -223,7 +226,12 @@ impl Store {
                 )))
             }
         };
-        Ok(Store { db, keys, clock })
+        Ok(Store {
+            db,
+            keys,
+            clock,
+            check_slice_people: compliance::SLICE_PEOPLE,
+        })
     }
 
     pub fn engine(&self) -> Engine {

@@ -1642,22 +1642,23 @@ impl Store {
     pub(crate) async fn meetings_for_check(
         &self,
         cfg: &LifeConfig,
-        root: Option<&OrgPath>,
+        range: &crate::development::PathRange,
     ) -> Result<HashMap<i64, Vec<(Standard, NaiveDate)>>> {
         let rows: Vec<(i64, String, NaiveDate)> = on_db!(&self.db, |p| {
             let mut q = QueryBuilder::new(format!(
                 "SELECT COALESCE(m.group_id, m.org_id), m.kind, m.meeting_date FROM meetings m \
                  WHERE m.status IN {TOOK_PLACE}"
             ));
-            if let Some(r) = root {
+            if !range.is_all() {
                 q.push(
                     " AND COALESCE(m.group_id, m.org_id) IN (SELECT id FROM orgs WHERE path >= ",
                 )
-                .push_bind(r.as_str().to_string())
+                .push_bind(range.lo.clone())
                 .push(" AND path < ")
-                .push_bind(r.upper_bound())
+                .push_bind(range.hi.clone())
                 .push(")");
             }
+            range.push_ids(&mut q, "COALESCE(m.group_id, m.org_id)");
             q.build_query_as().fetch_all(p).await?
         });
         let mut out: HashMap<i64, Vec<(Standard, NaiveDate)>> = HashMap::new();

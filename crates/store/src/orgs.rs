@@ -283,6 +283,24 @@ impl Store {
     }
 
     /// Every organisation in scope (exports, pickers), ordered by path.
+    /// The organisations on the roster whose paths lie in `range`, in path order.
+    pub(crate) async fn orgs_in_range(
+        &self,
+        range: &crate::development::PathRange,
+    ) -> Result<Vec<Org>> {
+        Ok(on_db!(&self.db, |p| {
+            let mut q = QueryBuilder::new(format!(
+                "SELECT {ORG_COLS} FROM orgs o WHERE o.archived_at IS NULL AND o.path >= "
+            ));
+            q.push_bind(range.lo.clone())
+                .push(" AND o.path < ")
+                .push_bind(range.hi.clone());
+            range.push_ids(&mut q, "o.id");
+            q.push(" ORDER BY o.path");
+            q.build_query_as().fetch_all(p).await?
+        }))
+    }
+
     pub async fn org_all(&self, scope: &Scope) -> Result<Vec<Org>> {
         Ok(on_db!(&self.db, |p| {
             let mut q = QueryBuilder::new(format!(

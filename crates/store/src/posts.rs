@@ -953,18 +953,20 @@ impl Store {
     }
 
     /// Every post of the organisations in a subtree (`None`: all), for the checks.
-    pub(crate) async fn posts_for_check(&self, root: Option<&OrgPath>) -> Result<PostsByOrg> {
+    pub(crate) async fn posts_for_check(
+        &self,
+        range: &crate::development::PathRange,
+    ) -> Result<PostsByOrg> {
         let rows: Vec<PostCheckRow> = on_db!(&self.db, |p| {
             let mut q = QueryBuilder::new(
                 "SELECT p.org_id, p.post, p.start_date, p.end_date, p.holder_name FROM \
                      org_posts p",
             );
-            if let Some(r) = root {
-                q.push(" JOIN orgs o ON o.id = p.org_id WHERE o.path >= ")
-                    .push_bind(r.as_str().to_string())
-                    .push(" AND o.path < ")
-                    .push_bind(r.upper_bound());
-            }
+            q.push(" JOIN orgs o ON o.id = p.org_id WHERE o.path >= ")
+                .push_bind(range.lo.clone())
+                .push(" AND o.path < ")
+                .push_bind(range.hi.clone());
+            range.push_ids(&mut q, "p.org_id");
             q.build_query_as().fetch_all(p).await?
         });
         let mut out: PostsByOrg = HashMap::new();

@@ -930,20 +930,52 @@ async fn check(a: CheckArgs) -> Result<()> {
         Some(s) => xianfeng_domain::parse_date(s).map_err(|e| anyhow::anyhow!("检查日期：{e}"))?,
         None => store.clock.today(),
     };
+    if let CheckFormat::Json = a.format {
+        // Written slice by slice: a province's findings never sit in memory at once.
+        use std::io::Write;
+        let mut w: Box<dyn Write> = match &a.output {
+            Some(path) => Box::new(std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("无法写入 {}", path.display()))?,
+            )),
+            None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        };
+        write!(w, "{{\n  \"as_of\": \"{day}\",\n  \"findings\": [")?;
+        let mut n = 0usize;
+        let mut failed: Option<std::io::Error> = None;
+        store
+            .check_each(root.as_ref(), day, a.rule.as_deref(), |found| {
+                for f in found {
+                    let sep: &[u8] = if n == 0 { b"\n    " } else { b",\n    " };
+                    let r = w
+                        .write_all(sep)
+                        .and_then(|()| serde_json::to_writer(&mut w, &f).map_err(Into::into));
+                    if let Err(e) = r {
+                        failed.get_or_insert(e);
+                    }
+                    n += 1;
+                }
+                Ok(())
+            })
+            .await?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        w.write_all(if n == 0 { b"]\n}\n" } else { b"\n  ]\n}\n" })?;
+        w.flush()?;
+        drop(w);
+        if let Some(path) = &a.output {
+            eprintln!("已写入 {}（{n} 条）", path.display());
+        }
+        store.close().await;
+        return Ok(());
+    }
     let findings = store
         .check_run(root.as_ref(), day, a.rule.as_deref())
         .await?;
     let bytes = match a.format {
-        CheckFormat::Json => {
-            let mut v = serde_json::to_vec_pretty(&serde_json::json!({
-                "as_of": day.to_string(),
-                "findings": findings,
-            }))?;
-            v.push(b'\n');
-            v
-        }
         CheckFormat::Table => xianfeng::check_text(day, &findings).into_bytes(),
-        CheckFormat::Xlsx => {
+        CheckFormat::Xlsx | CheckFormat::Json => {
             if a.output.is_none() {
                 bail!("xlsx 格式请用 --output 指定输出文件");
             }

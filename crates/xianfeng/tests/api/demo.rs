@@ -47,6 +47,71 @@ async fn the_demo_district_shows_every_feature_on_first_start() {
         .collect();
     assert!(missing.is_empty(), "rules without a finding: {missing:?}");
 
+    // The daily check judges the tree slice by slice: cut into a hundred slices it stores
+    // exactly what a run in one or two slices stored (the command line ran on another day).
+    let whole = app.store.findings_full_run().await.unwrap();
+    let open_before: i64 = sqlx_scalar(
+        &app,
+        "SELECT COUNT(*) FROM findings WHERE resolved_at IS NULL",
+    )
+    .await;
+    assert_eq!(whole.seen as i64, open_before);
+    let mut sliced = app.store.clone();
+    sliced.check_slice_people = 400;
+    let r = sliced.findings_full_run().await.unwrap();
+    assert_eq!((r.seen, r.opened, r.closed), (whole.seen, 0, 0), "{r:?}");
+    // A finding stored under the wrong place (a move whose re-check failed) moves back to its
+    // subject's place instead of being closed and opened again; one its subject no longer has
+    // is closed.
+    let (moved, path): (i64, String) = {
+        let id = sqlx_scalar(
+            &app,
+            "SELECT MIN(id) FROM findings WHERE resolved_at IS NULL AND subject_type = 'person'",
+        )
+        .await;
+        let path: String = app
+            .scalar(&format!("SELECT org_path FROM findings WHERE id = {id}"))
+            .await;
+        (id, path)
+    };
+    let far: String = app
+        .scalar("SELECT MAX(path) FROM orgs WHERE archived_at IS NULL")
+        .await;
+    assert_ne!(far, path);
+    app.execute(&format!(
+        "UPDATE findings SET org_path = '{far}' WHERE id = {moved}"
+    ))
+    .await;
+    let gone = sqlx_scalar(
+        &app,
+        &format!(
+            "SELECT MIN(id) FROM findings WHERE resolved_at IS NULL AND subject_type = 'person' \
+             AND id > {moved} AND org_path <> '{path}' AND org_path <> '{far}'"
+        ),
+    )
+    .await;
+    app.execute(&format!(
+        "INSERT INTO findings (fkey, rule, severity, org_id, org_path, subject_type, subject_id, \
+         subject_name, message, dates, due_date, first_seen_at, last_seen_at) SELECT \
+         fkey || ':gone', rule, severity, org_id, '{far}', subject_type, subject_id, subject_name, \
+         message, dates, due_date, first_seen_at, last_seen_at FROM findings WHERE id = {gone}"
+    ))
+    .await;
+    let r = sliced.findings_full_run().await.unwrap();
+    assert_eq!((r.opened, r.closed), (0, 1), "{r:?}");
+    let (open, back): (bool, String) = (
+        sqlx_scalar(
+            &app,
+            &format!("SELECT COUNT(*) FROM findings WHERE id = {moved} AND resolved_at IS NULL"),
+        )
+        .await
+            == 1,
+        app.scalar(&format!("SELECT org_path FROM findings WHERE id = {moved}"))
+            .await,
+    );
+    assert!(open);
+    assert_eq!(back, path);
+
     // The district's administrator sees applicants and candidates on the home page, the
     // dues of the sub-organisations and a branch's month, and letters.
     let root: i64 = app
