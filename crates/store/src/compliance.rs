@@ -183,6 +183,28 @@ impl SyncReport {
 /// largest slice does.
 pub(crate) const SLICE_PEOPLE: i64 = 50_000;
 
+/// Organisation order: place, kind of subject, name, then rule.
+fn sort_findings(found: &mut [Finding]) {
+    found.sort_by(|a, b| {
+        (
+            a.org_path.as_str(),
+            a.subject.kind,
+            &a.subject.name,
+            a.subject.id,
+            a.rule,
+            &a.key,
+        )
+            .cmp(&(
+                b.org_path.as_str(),
+                b.subject.kind,
+                &b.subject.name,
+                b.subject.id,
+                b.rule,
+                &b.key,
+            ))
+    });
+}
+
 /// An open finding as the sync compares it.
 #[derive(FromRow)]
 struct OpenRow {
@@ -287,6 +309,8 @@ impl Store {
             Ok(())
         })
         .await?;
+        // Slices are spans of ids: the whole is put in organisation order again.
+        sort_findings(&mut out);
         Ok(out)
     }
 
@@ -305,24 +329,7 @@ impl Store {
         let infos = self.org_infos(&within).await?;
         for slice in self.check_slices(&within).await? {
             let mut found = self.check_slice(&ask, &infos, &slice, as_of).await?;
-            found.sort_by(|a, b| {
-                (
-                    a.org_path.as_str(),
-                    a.subject.kind,
-                    &a.subject.name,
-                    a.subject.id,
-                    a.rule,
-                    &a.key,
-                )
-                    .cmp(&(
-                        b.org_path.as_str(),
-                        b.subject.kind,
-                        &b.subject.name,
-                        b.subject.id,
-                        b.rule,
-                        &b.key,
-                    ))
-            });
+            sort_findings(&mut found);
             each(found)?;
         }
         Ok(())
