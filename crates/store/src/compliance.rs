@@ -181,11 +181,12 @@ impl SyncReport {
 /// How many people the check judges at once (a span of ids; organisations go 25 times fewer
 /// at once): a slice's facts and findings are all it holds in memory, so a province costs what its
 /// largest slice does.
-pub(crate) const SLICE_PEOPLE: i64 = 50_000;
+pub(crate) const SLICE_PEOPLE: i64 = 25_000;
 
 /// Organisation order: place, kind of subject, name, then rule.
 fn sort_findings(found: &mut [Finding]) {
-    found.sort_by(|a, b| {
+    // Findings with equal keys are the same finding: the unstable sort is deterministic.
+    found.sort_unstable_by(|a, b| {
         (
             a.org_path.as_str(),
             a.subject.kind,
@@ -323,16 +324,50 @@ impl Store {
         prefix: Option<&str>,
         mut each: impl FnMut(Vec<Finding>) -> Result<()>,
     ) -> Result<()> {
-        let cfg = self.rules_config().await?;
-        let ask = Ask::prefix(&cfg, prefix);
-        let within = PathRange::of(root);
-        let infos = self.org_infos(&within).await?;
-        for slice in self.check_slices(&within).await? {
-            let mut found = self.check_slice(&ask, &infos, &slice, as_of).await?;
-            sort_findings(&mut found);
-            each(found)?;
+        use futures_util::StreamExt;
+        let mut judged = self
+            .judge_slices(PathRange::of(root), as_of, prefix.map(str::to_string), true)
+            .await?;
+        while let Some(item) = judged.next().await {
+            each(item?.1)?;
         }
         Ok(())
+    }
+
+    /// Judges the slices of `within` as of `as_of` on the runtime's threads and yields their
+    /// findings in slice order (`sorted`: each slice's in organisation order). The next two slices are judged while the caller stores or
+    /// writes the one before: the database reads one slice's facts while the rules run on
+    /// another core, and at most three slices are held at once.
+    async fn judge_slices(
+        &self,
+        within: PathRange,
+        as_of: NaiveDate,
+        prefix: Option<String>,
+        sorted: bool,
+    ) -> Result<futures_util::stream::BoxStream<'static, Result<(Slice, Vec<Finding>)>>> {
+        use futures_util::StreamExt;
+        let cfg = std::sync::Arc::new(self.rules_config().await?);
+        let infos = std::sync::Arc::new(self.org_infos(&within).await?);
+        let slices = self.check_slices(&within).await?;
+        let prefix = prefix.map(std::sync::Arc::<str>::from);
+        let store = self.clone();
+        Ok(futures_util::stream::iter(slices)
+            .map(move |slice| {
+                let (store, cfg, infos, prefix) =
+                    (store.clone(), cfg.clone(), infos.clone(), prefix.clone());
+                tokio::spawn(async move {
+                    let ask = Ask::prefix(&cfg, prefix.as_deref());
+                    let mut found = store.check_slice(&ask, &infos, &slice, as_of).await?;
+                    if sorted {
+                        sort_findings(&mut found);
+                    }
+                    Ok((slice, found))
+                })
+            })
+            .buffered(2)
+            // A slice that panicked ends the run with an error, never a silent gap.
+            .map(|joined| joined.map_err(|e| StoreError::Config(format!("合规检查中断：{e}")))?)
+            .boxed())
     }
 
     /// The organisations on the roster in `within`, as findings name them.
@@ -507,7 +542,7 @@ impl Store {
             (HashMap::new(), HashMap::new())
         };
         let reports = if ask.wants_family(Family::Reports) {
-            self.reports_for_check(orgs, as_of).await?
+            self.reports_for_check(orgs, range.ids, as_of).await?
         } else {
             HashMap::new()
         };
@@ -545,26 +580,37 @@ impl Store {
             // Today: each organisation's own people are its maintained subtree count less
             // its children's (those of the range, and those below its last organisations that
             // lie beyond it).
+            // Two halves, each read through an index over the range: the organisations of
+            // the range, and the children of its organisations (a row may be in both).
             let subtree: Vec<(i64, Option<i64>, String, i64)> = on_db!(&self.db, |p| {
-                let mut q = QueryBuilder::new(
-                    "SELECT o.id, o.parent_id, k.status, k.n FROM org_counts k JOIN orgs o ON \
-                        o.id = k.org_id WHERE k.status IN ('probationary', 'full') AND k.n <> 0",
-                );
-                if !range.is_all() || range.ids.is_some() {
-                    for (i, column) in ["o.id", "o.parent_id"].into_iter().enumerate() {
-                        q.push(if i == 0 { " AND (" } else { " OR " })
-                            .push(column)
-                            .push(" IN (SELECT id FROM orgs WHERE path >= ")
-                            .push_bind(range.lo.clone())
-                            .push(" AND path < ")
-                            .push_bind(range.hi.clone());
-                        range.push_ids(&mut q, "id");
-                        q.push(")");
+                let mut q = QueryBuilder::new("");
+                let halves: &[(&str, &str)] = if range.is_all() && range.ids.is_none() {
+                    &[("o", "o.id")]
+                } else {
+                    &[("o", "o.id"), ("u", "o.parent_id")]
+                };
+                for (i, (owner, id)) in halves.iter().enumerate() {
+                    if i > 0 {
+                        q.push(" UNION ALL ");
                     }
-                    q.push(")");
+                    q.push(
+                        "SELECT o.id, o.parent_id, k.status, k.n FROM org_counts k JOIN orgs o \
+                         ON o.id = k.org_id",
+                    );
+                    if *owner == "u" {
+                        q.push(" JOIN orgs u ON u.id = o.parent_id");
+                    }
+                    q.push(" WHERE k.status IN ('probationary', 'full') AND k.n <> 0");
+                    range.push_paths(&mut q, &format!("{owner}.path"));
+                    range.push_ids(&mut q, id);
                 }
                 q.build_query_as().fetch_all(p).await?
             });
+            let mut seen = std::collections::HashSet::new();
+            let subtree: Vec<_> = subtree
+                .into_iter()
+                .filter(|(id, _, status, _)| seen.insert((*id, status.clone())))
+                .collect();
             let mut own: HashMap<(i64, String), i64> = HashMap::new();
             for (id, parent, status, n) in &subtree {
                 *own.entry((*id, status.clone())).or_default() += n;
@@ -1039,41 +1085,18 @@ impl Store {
 
     /// Judges everything in `within` and stores it, slice by slice.
     async fn findings_run(&self, within: PathRange) -> Result<SyncReport> {
-        use futures_util::StreamExt;
         let today = self.clock.today();
-        let cfg = self.rules_config().await?;
-        let infos = self.org_infos(&within).await?;
-        let slices = self.check_slices(&within).await?;
-        // Two slices are judged while the one before is stored: the database reads the next
-        // facts while the rules run and the findings are written.
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1);
-        let store = self.clone();
-        let judging = tokio::spawn(async move {
-            let ask = Ask::all(&cfg);
-            let (store, ask, infos) = (&store, &ask, &infos);
-            let mut judged = futures_util::stream::iter(slices)
-                .map(|slice| async move {
-                    let found = store.check_slice(ask, infos, &slice, today).await;
-                    (slice, found)
-                })
-                .buffered(2);
-            while let Some(item) = judged.next().await {
-                if tx.send(item).await.is_err() {
-                    break;
-                }
-            }
-        });
+        use futures_util::StreamExt;
+        let mut judged = self.judge_slices(within, today, None, false).await?;
         let mut report = SyncReport::default();
-        while let Some((slice, found)) = rx.recv().await {
+        while let Some(item) = judged.next().await {
+            let (slice, found) = item?;
             let kind = if slice.people { "person" } else { "org" };
             report.add(
-                self.findings_sync(found?, SyncScope::Slice(kind, &slice.range))
+                self.findings_sync(found, SyncScope::Slice(kind, &slice.range))
                     .await?,
             );
         }
-        judging
-            .await
-            .map_err(|e| StoreError::Config(format!("合规检查中断：{e}")))?;
         Ok(report)
     }
 

@@ -698,14 +698,24 @@ impl Store {
         if systems.is_empty() {
             return Ok(HashMap::new());
         }
-        let days: Vec<(i64, NaiveDate)> = on_db!(&self.db, |p| {
-            sqlx::query_as(
-                "SELECT joint_id, meeting_date FROM meetings WHERE joint_id IS NOT NULL AND \
-                 status IN ('in_session', 'held', 'minuted', 'approved')",
-            )
-            .fetch_all(p)
-            .await?
-        });
+        // The meetings of these systems only, through the index on the system (a slice of
+        // the check holds a few of them).
+        let mut days: Vec<(i64, NaiveDate)> = Vec::new();
+        for chunk in systems.chunks(500) {
+            let rows: Vec<(i64, NaiveDate)> = on_db!(&self.db, |p| {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT joint_id, meeting_date FROM meetings WHERE status IN ('in_session', \
+                     'held', 'minuted', 'approved') AND joint_id IN (",
+                );
+                let mut sep = q.separated(", ");
+                for s in chunk {
+                    sep.push_bind(s.0);
+                }
+                q.push(")");
+                q.build_query_as().fetch_all(p).await?
+            });
+            days.extend(rows);
+        }
         let mut held: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
         for (j, d) in days {
             held.entry(j).or_default().push(d);

@@ -1028,6 +1028,7 @@ impl Store {
     pub(crate) async fn reports_for_check(
         &self,
         orgs: &[Org],
+        ids: Option<(i64, i64)>,
         as_of: NaiveDate,
     ) -> Result<HashMap<i64, Vec<ReportDue>>> {
         let templates: Vec<Template> = on_db!(&self.db, |p| {
@@ -1057,7 +1058,8 @@ impl Store {
                 .into_iter()
                 .filter(|p| p.to >= t.starts_on && p.opens <= as_of)
                 .collect();
-            // A few organisations (a re-check after a write): only their receipts.
+            // A few organisations (a re-check after a write): only their receipts; a slice of
+            // the check: those of its span of ids.
             let few: Option<Vec<i64>> =
                 (subs.len() <= 200).then(|| subs.iter().map(|o| o.id).collect());
             let rows: Vec<ReceiptRow> = on_db!(&self.db, |p| {
@@ -1072,6 +1074,11 @@ impl Store {
                         sep.push_bind(*id);
                     }
                     q.push(")");
+                } else if let Some((lo, hi)) = ids {
+                    q.push(" AND org_id >= ")
+                        .push_bind(lo)
+                        .push(" AND org_id < ")
+                        .push_bind(hi);
                 }
                 q.build_query_as().fetch_all(p).await?
             });
