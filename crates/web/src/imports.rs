@@ -75,14 +75,17 @@ pub struct MemberImport {
 }
 
 /// Finds the organisation a row names, by code first, then by unique name, inside the subtree.
-fn resolve<'a>(orgs: &'a [Org], text: &str) -> Result<&'a Org, String> {
+fn resolve<'a>(orgs: &OrgIndex<'a>, text: &str) -> Result<&'a Org, String> {
     if let Ok(code) = OrgCode::parse(text) {
-        if let Some(o) = orgs.iter().find(|o| o.code == code.as_str()) {
+        if let Some(o) = orgs.by_code.get(code.as_str()) {
             return Ok(o);
         }
     }
     let name: String = text.split_whitespace().collect();
-    let named: Vec<&Org> = orgs.iter().filter(|o| o.name == name).collect();
+    let named: &[&Org] = orgs
+        .by_name
+        .get(name.as_str())
+        .map_or(&[], |v| v.as_slice());
     match named.len() {
         1 => Ok(named[0]),
         0 => Err(format!("找不到所在党组织“{text}”（请填写组织代码或全称）")),
@@ -96,6 +99,25 @@ fn resolve<'a>(orgs: &'a [Org], text: &str) -> Result<&'a Org, String> {
     }
 }
 
+/// Organisations by code and by full name, for the rows of an import to name theirs.
+struct OrgIndex<'a> {
+    by_code: std::collections::HashMap<&'a str, &'a Org>,
+    by_name: std::collections::HashMap<&'a str, Vec<&'a Org>>,
+}
+
+impl<'a> OrgIndex<'a> {
+    fn new(orgs: &'a [Org]) -> Self {
+        let mut by_code = std::collections::HashMap::new();
+        let mut by_name: std::collections::HashMap<&str, Vec<&Org>> =
+            std::collections::HashMap::new();
+        for o in orgs {
+            by_code.insert(o.code.as_str(), o);
+            by_name.entry(o.name.as_str()).or_default().push(o);
+        }
+        OrgIndex { by_code, by_name }
+    }
+}
+
 /// Where an import works: under one organisation (its rows may name any organisation inside
 /// it, rows that name none go to it), or over the whole tree when it has several top-level
 /// organisations and none was named (every row must name its organisation).
@@ -106,7 +128,7 @@ struct ImportRoot {
 
 impl ImportRoot {
     /// The organisation a row goes to.
-    fn place<'a>(&'a self, orgs: &'a [Org], named: Option<&str>) -> Result<&'a Org, String> {
+    fn place<'a>(&'a self, orgs: &OrgIndex<'a>, named: Option<&str>) -> Result<&'a Org, String> {
         match (named, &self.org) {
             (Some(text), _) => resolve(orgs, text),
             (None, Some(root)) => Ok(root),
@@ -171,6 +193,7 @@ pub async fn import_members(
     let root = import_root(store, opts.within.as_deref()).await?;
     let scope = root.scope.clone();
     let orgs = store.org_all(&scope).await?;
+    let orgs = OrgIndex::new(&orgs);
     let mut rejected = sheet.rejected.clone();
     let mut items = Vec::new();
     for row in &sheet.accepted {
@@ -307,6 +330,7 @@ pub async fn import_development(
     let root = import_root(store, opts.within.as_deref()).await?;
     let scope = root.scope.clone();
     let orgs = store.org_all(&scope).await?;
+    let orgs = OrgIndex::new(&orgs);
     // Approving organisations sit above the branch, possibly above the import's root.
     let everything: std::collections::HashMap<i64, Org> = store
         .org_all(&Scope::Structure)
@@ -337,7 +361,7 @@ pub async fn import_development(
             .collect();
         let mut approver = |column: &str, text: &Option<String>| -> Option<i64> {
             let t = text.as_deref()?;
-            match resolve(&above, t) {
+            match resolve(&OrgIndex::new(&above), t) {
                 Ok(o) => Some(o.id),
                 Err(_) => {
                     rejected.push(RowError {
@@ -405,10 +429,11 @@ pub async fn import_meetings(
     let root = import_root(store, opts.within.as_deref()).await?;
     let scope = root.scope.clone();
     let orgs = store.org_all(&scope).await?;
+    let index = OrgIndex::new(&orgs);
     let mut rejected = sheet.rejected.clone();
     let mut items = Vec::new();
     for row in &sheet.accepted {
-        let mut org = match root.place(&orgs, row.org.as_deref()) {
+        let mut org = match root.place(&index, row.org.as_deref()) {
             Ok(o) => o,
             Err(reason) => {
                 rejected.push(RowError {
