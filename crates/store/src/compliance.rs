@@ -335,9 +335,10 @@ impl Store {
     }
 
     /// Judges the slices of `within` as of `as_of` on the runtime's threads and yields their
-    /// findings in slice order (`sorted`: each slice's in organisation order). The next two slices are judged while the caller stores or
-    /// writes the one before: the database reads one slice's facts while the rules run on
-    /// another core, and at most three slices are held at once.
+    /// findings in slice order (`sorted`: each slice's in organisation order). The next two
+    /// slices are judged while the caller stores or writes the one before: the database reads
+    /// one slice's facts while the rules run on another core, and at most three slices are
+    /// held at once.
     async fn judge_slices(
         &self,
         within: PathRange,
@@ -579,9 +580,9 @@ impl Store {
         } else {
             // Today: each organisation's own people are its maintained subtree count less
             // its children's (those of the range, and those below its last organisations that
-            // lie beyond it).
-            // Two halves, each read through an index over the range: the organisations of
-            // the range, and the children of its organisations (a row may be in both).
+            // lie beyond it). Two halves, each read through an index over the range: the
+            // organisations of the range, and the children of its organisations (a row may be
+            // in both).
             let subtree: Vec<(i64, Option<i64>, String, i64)> = on_db!(&self.db, |p| {
                 let mut q = QueryBuilder::new("");
                 let halves: &[(&str, &str)] = if range.is_all() && range.ids.is_none() {
